@@ -1,0 +1,133 @@
+/*
+ * conf.h — the one configuration format shared by the standalone server
+ * and the Unbound module.
+ *
+ * File syntax: one "key = value" per line; '#' starts a comment; blank lines
+ * are ignored; keys marked (list) may repeat and accumulate; any other key
+ * given twice keeps the last value. Values may be double-quoted. Every key
+ * is also a long flag of the standalone server (--key=value), applied after
+ * the file, through the same pooldns_config_set(), so file and flags can
+ * never disagree on meaning. Unknown keys and bad values are errors that
+ * name the file, line and key.
+ *
+ * Keys (defaults in brackets):
+ *   source                 rqlite | sqlite                      [rqlite]
+ *   rqlite-url             (list) http[s]://host:port           [http://127.0.0.1:4001]
+ *   rqlite-user            basic auth user                      []
+ *   rqlite-password-file   file holding the password            []
+ *   rqlite-ca-file         CA bundle for https                  [system]
+ *   rqlite-consistency     none | weak | strong                 [weak]
+ *   rqlite-connect-timeout-ms                                   [1000]
+ *   rqlite-timeout-ms                                           [3000]
+ *   sqlite-path            SQLite database file                 []
+ *   poll-interval-ms       data-version poll period             [500]
+ *   cache-file             last-good snapshot file              [] (none)
+ *   check-user-agent       User-Agent of http(s) health checks  [pooldns/<version>]
+ *   check-source-address   local address health checks bind to  [] (any)
+ *   check-ca-file          CA bundle for https health checks    [system]
+ *   check-max-concurrent   health probes in flight at once      [256]
+ *   listen                 (list) addr:port, [v6]:port          [127.0.0.1:53]   standalone
+ *   threads                worker threads, 0 = one per CPU      [0]              standalone
+ *   tcp-idle-timeout-ms                                         [10000]          standalone
+ *   tcp-max-connections    per worker thread                    [256]            standalone
+ *   edns-payload           our EDNS UDP payload size            [1232]
+ *   zone                   (list) apex served besides pools     []
+ *   ns-name                (list) NS target(s) and SOA MNAME    [localhost.]
+ *   soa-rname              SOA RNAME                            [hostmaster.<apex>]
+ *   soa-ttl / soa-refresh / soa-retry / soa-expire              [3600/3600/600/86400]
+ *   negative-ttl           SOA MINIMUM                          [60]
+ *   log                    stderr | syslog                      [stderr]         standalone
+ *   log-level              err | warning | notice | info | debug [info]
+ *
+ * Ownership: a config owns every string in it. Thread-safety: built by one
+ * thread, then read-only; a reload builds a new config.
+ */
+#ifndef POOLDNS_CONF_H
+#define POOLDNS_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "answer.h"
+#include "health.h"
+#include "log.h"
+#include "source.h"
+
+#define POOLDNS_MAX_LISTEN 16
+
+enum pooldns_source_kind { POOLDNS_SOURCE_RQLITE = 0, POOLDNS_SOURCE_SQLITE };
+enum pooldns_log_dest { POOLDNS_LOG_STDERR = 0, POOLDNS_LOG_SYSLOG };
+
+struct pooldns_config {
+	enum pooldns_source_kind source;
+	/* rqlite; urls/user/ca_file point into owned strings below */
+	char *rqlite_urls[POOLDNS_RQLITE_MAX_URLS];
+	size_t n_rqlite_urls;
+	bool rqlite_urls_set;     /* first rqlite-url replaces the default list */
+	char *rqlite_user;
+	char *rqlite_password_file;
+	char *rqlite_ca_file;
+	enum pooldns_rqlite_level rqlite_level;
+	long rqlite_connect_timeout_ms;
+	long rqlite_timeout_ms;
+	/* sqlite */
+	char *sqlite_path;
+	/* poller */
+	long poll_interval_ms;
+	char *cache_file;
+	/* health checks */
+	char *check_user_agent;
+	char *check_source_address;
+	char *check_ca_file;
+	int check_max_concurrent;
+	/* standalone server */
+	char *listen[POOLDNS_MAX_LISTEN];
+	size_t nlisten;
+	bool listen_set;          /* first listen replaces the default */
+	int threads;
+	long tcp_idle_timeout_ms;
+	int tcp_max_connections;
+	/* answers */
+	struct pooldns_answer_cfg answer;
+	bool ns_set;              /* first ns-name replaces the default */
+	/* logging */
+	enum pooldns_log_dest log_dest;
+	enum pooldns_log_level log_level;
+};
+
+/* Fills defaults. Never fails. */
+void pooldns_config_init(struct pooldns_config *cfg);
+void pooldns_config_free(struct pooldns_config *cfg);
+
+/* Sets one key. where (e.g. "pooldns.conf:12" or "--listen") prefixes any
+ * error message. 0 or -1 with a message in err. */
+int pooldns_config_set(struct pooldns_config *cfg, const char *key, const char *value,
+		       const char *where, char *err, size_t errsz);
+
+/* Reads a file into cfg (on top of what is there). 0 or -1 with a message. */
+int pooldns_config_load_file(struct pooldns_config *cfg, const char *path, char *err, size_t errsz);
+/* Same on a buffer; name is used in messages (tests, fuzzing). */
+int pooldns_config_load_buffer(struct pooldns_config *cfg, const char *buf, size_t len,
+			       const char *name, char *err, size_t errsz);
+
+/* Cross-key checks after everything is set (sqlite source needs
+ * sqlite-path, ...). 0 or -1 with a message. */
+int pooldns_config_check(const struct pooldns_config *cfg, char *err, size_t errsz);
+
+/* Names of every key, NULL-terminated (for --help and flag parsing). */
+extern const char *const pooldns_config_keys[];
+
+/* Builds rqlite options borrowing cfg's strings; reads the password file
+ * into pw (caller-owned buffer). 0 or -1 with a message. */
+int pooldns_config_rqlite_opts(const struct pooldns_config *cfg, struct pooldns_rqlite_opts *opts,
+			       char *pw, size_t pwsz, char *err, size_t errsz);
+
+/* Health-checker options borrowing cfg's strings. */
+void pooldns_config_health_opts(const struct pooldns_config *cfg, struct pooldns_health_opts *opts);
+
+/* Creates the configured source. NULL with a message. */
+struct pooldns_source *pooldns_config_make_source(const struct pooldns_config *cfg,
+						  char *err, size_t errsz);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * poller.h — the background loader: one thread that keeps the store's
+ * snapshot in step with the source.
+ *
+ * Start-up: a full load; if the source cannot be reached and a cache file
+ * is configured, the cache is loaded instead (a corrupt cache is reported
+ * and ignored). Then every poll interval it reads the data version and
+ * reloads only when the version moved (or when the last load failed). A
+ * failed load or a dataset the builder rejects keeps the last good
+ * snapshot. After every successful load from the source the dataset is
+ * written to the cache file atomically. With a health registry, every new
+ * snapshot's members are attached to their health states before it is
+ * published, and states no pool uses any more are retired after. Errors back off exponentially up to
+ * 30 s between attempts and are logged once per state change, not per poll.
+ *
+ * Thread-safety: start/stop from one controlling thread; the store is
+ * published only by the poller thread; status is read with atomics.
+ */
+#ifndef POOLDNS_POLLER_H
+#define POOLDNS_POLLER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "health.h"
+#include "source.h"
+#include "store.h"
+
+struct pooldns_poller;
+
+struct pooldns_poller_opts {
+	struct pooldns_source *source; /* borrowed; must outlive the poller */
+	struct pooldns_store *store;   /* borrowed */
+	long poll_interval_ms;
+	const char *cache_file;        /* NULL: no cache; copied */
+	struct pooldns_health *health; /* NULL: no health checks; borrowed */
+};
+
+/* Creates the poller and starts its thread (signals blocked in it).
+ * NULL with a message in err. */
+struct pooldns_poller *pooldns_poller_start(const struct pooldns_poller_opts *opts,
+					    char *err, size_t errsz);
+
+/* Waits up to timeout_ms for the first snapshot (from source or cache) to
+ * be published. Returns true if one is published. */
+bool pooldns_poller_wait_ready(struct pooldns_poller *p, long timeout_ms);
+
+/* Asks for an immediate version check (e.g. on SIGHUP). */
+void pooldns_poller_kick(struct pooldns_poller *p);
+
+/* Stops and joins the thread, frees the poller. NULL is accepted. */
+void pooldns_poller_stop(struct pooldns_poller *p);
+
+struct pooldns_poller_status {
+	int64_t version;        /* version of the published snapshot, -1 if none */
+	uint64_t loads_ok;
+	uint64_t loads_failed;
+	bool from_cache;        /* published snapshot came from the cache file */
+	bool source_ok;         /* last contact with the source succeeded */
+};
+void pooldns_poller_status(struct pooldns_poller *p, struct pooldns_poller_status *st);
+
+#endif

@@ -1,0 +1,124 @@
+/*
+ * table.c — the typed result table every data source produces (see table.h).
+ *
+ * Owns: the table's column names, its row-major cell array and the text of
+ * TEXT cells; the dataset helper that frees a dataset's two tables.
+ *
+ * Thread model: none. A table is built and read by one thread at a time;
+ * nothing here touches shared state.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "table.h"
+
+struct pooldns_table *pooldns_table_new(size_t ncols, const char *const *cols)
+{
+	struct pooldns_table *t = calloc(1, sizeof *t);
+	if (t == NULL)
+		return NULL;
+	if (ncols > 0) {
+		t->cols = calloc(ncols, sizeof *t->cols);
+		if (t->cols == NULL) {
+			free(t);
+			return NULL;
+		}
+	}
+	t->ncols = ncols;
+	for (size_t i = 0; i < ncols; i++) {
+		t->cols[i] = strdup(cols[i] != NULL ? cols[i] : "");
+		if (t->cols[i] == NULL) {
+			pooldns_table_free(t);
+			return NULL;
+		}
+	}
+	return t;
+}
+
+void pooldns_table_free(struct pooldns_table *t)
+{
+	if (t == NULL)
+		return;
+	if (t->cells != NULL) {
+		size_t n = t->nrows * t->ncols;
+		for (size_t i = 0; i < n; i++)
+			if (t->cells[i].type == POOLDNS_CELL_TEXT)
+				free(t->cells[i].s);
+		free(t->cells);
+	}
+	if (t->cols != NULL) {
+		for (size_t i = 0; i < t->ncols; i++)
+			free(t->cols[i]);
+		free(t->cols);
+	}
+	free(t);
+}
+
+/* Makes room for one more row; 0 or -1 (OOM or size overflow). */
+static int table_grow(struct pooldns_table *t)
+{
+	if (t->nrows < t->cap_rows)
+		return 0;
+	size_t cap = t->cap_rows ? t->cap_rows * 2 : 16;
+	if (cap < t->cap_rows)
+		return -1;
+	size_t per_row = t->ncols ? t->ncols : 1;
+	if (cap > SIZE_MAX / per_row / sizeof *t->cells)
+		return -1;
+	struct pooldns_cell *nc = realloc(t->cells, cap * per_row * sizeof *t->cells);
+	if (nc == NULL)
+		return -1;
+	t->cells = nc;
+	t->cap_rows = cap;
+	return 0;
+}
+
+int pooldns_table_add_row(struct pooldns_table *t, const struct pooldns_cell *cells)
+{
+	if (table_grow(t) != 0)
+		return -1;
+	struct pooldns_cell *row = t->cells + t->nrows * t->ncols;
+	for (size_t c = 0; c < t->ncols; c++) {
+		row[c] = cells[c];
+		if (cells[c].type == POOLDNS_CELL_TEXT) {
+			row[c].s = strdup(cells[c].s != NULL ? cells[c].s : "");
+			if (row[c].s == NULL) {
+				for (size_t k = 0; k < c; k++)
+					if (row[k].type == POOLDNS_CELL_TEXT)
+						free(row[k].s);
+				return -1;
+			}
+		} else {
+			row[c].s = NULL;
+		}
+	}
+	t->nrows++;
+	return 0;
+}
+
+int pooldns_table_col(const struct pooldns_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->ncols && i <= INT32_MAX; i++)
+		if (strcmp(t->cols[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+const struct pooldns_cell *pooldns_table_cell(const struct pooldns_table *t, size_t row, size_t col)
+{
+	return &t->cells[row * t->ncols + col];
+}
+
+void pooldns_dataset_clear(struct pooldns_dataset *ds)
+{
+	if (ds == NULL)
+		return;
+	pooldns_table_free(ds->pools);
+	pooldns_table_free(ds->members);
+	ds->pools = NULL;
+	ds->members = NULL;
+	ds->version = 0;
+}

@@ -1,0 +1,66 @@
+/*
+ * table.h — a small typed result table: what a data source returns for one
+ * SELECT (column names plus rows of NULL / integer / real / text cells).
+ *
+ * Both sources (rqlite JSON, SQLite) and the cache file produce tables; the
+ * builder reads them by column name, so the sources know nothing about
+ * pools and members and the builder knows nothing about transports.
+ *
+ * Ownership: a table owns its column names, cells and the text inside them.
+ * Thread-safety: none; a table is built and read by one thread at a time.
+ */
+#ifndef POOLDNS_TABLE_H
+#define POOLDNS_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum pooldns_cell_type {
+	POOLDNS_CELL_NULL = 0,
+	POOLDNS_CELL_INT,
+	POOLDNS_CELL_REAL,
+	POOLDNS_CELL_TEXT,
+};
+
+struct pooldns_cell {
+	enum pooldns_cell_type type;
+	int64_t i;      /* POOLDNS_CELL_INT */
+	double r;       /* POOLDNS_CELL_REAL */
+	char *s;        /* POOLDNS_CELL_TEXT: NUL-terminated, owned by the table */
+};
+
+struct pooldns_table {
+	size_t ncols;
+	size_t nrows;
+	size_t cap_rows;
+	char **cols;                /* ncols names */
+	struct pooldns_cell *cells; /* nrows * ncols, row-major */
+};
+
+/* New empty table with these column names (copied). NULL on OOM. */
+struct pooldns_table *pooldns_table_new(size_t ncols, const char *const *cols);
+void pooldns_table_free(struct pooldns_table *t);
+
+/* Appends one row of t->ncols cells; text is copied. 0 or -1 (OOM). */
+int pooldns_table_add_row(struct pooldns_table *t, const struct pooldns_cell *cells);
+
+/* Index of the column called name (exact match), or -1. */
+int pooldns_table_col(const struct pooldns_table *t, const char *name);
+
+/* Cell at row, col; both must be in range. */
+const struct pooldns_cell *pooldns_table_cell(const struct pooldns_table *t, size_t row, size_t col);
+
+/*
+ * What one full load returns: the data version (from pooldns_meta) and the
+ * pool and member tables, in the column order of POOLDNS_SQL_POOLS and
+ * POOLDNS_SQL_MEMBERS (source.h). Owns both tables.
+ */
+struct pooldns_dataset {
+	int64_t version;
+	struct pooldns_table *pools;
+	struct pooldns_table *members;
+};
+
+void pooldns_dataset_clear(struct pooldns_dataset *ds);
+
+#endif

@@ -1,0 +1,312 @@
+/*
+ * fuzz_wire.c — fuzz target for the DNS answer path: every input is parsed
+ * by pooldns_wire_parse_query() and answered by pooldns_answer_packet() over
+ * UDP and over TCP, against a small snapshot built once (pools with A/AAAA
+ * members, a hash pool, a 64-member IPv6 pool that forces TC, an empty
+ * non-terminal, and a configured zone).
+ *
+ * Besides the sanitizers, each response is checked here: dropped exactly
+ * when the parser says DROP, never longer than the size limit of its
+ * transport, id echoed, QR set and RA clear, the rcode consistent with the
+ * parse status, the question echoed byte for byte, and the whole message
+ * well formed (counts match the records, compression pointers only point
+ * backwards, RDLENGTHs stay inside, nothing after the last record). A
+ * failed check aborts, which the fuzzer reports as a crash.
+ *
+ * Thread model: single-threaded, as libFuzzer and fuzz/driver.c call it.
+ * The fixture (store, snapshot, config) is static, built on first use and
+ * kept for the life of the process.
+ */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "answer.h"
+#include "builder.h"
+#include "log.h"
+#include "store.h"
+#include "table.h"
+#include "wire.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct pooldns_answer_cfg cfg;
+static struct pooldns_store *store;
+static uint8_t out[POOLDNS_MSG_MAX];
+
+#define CHECK(cond)                                                                 \
+	do {                                                                        \
+		if (!(cond)) {                                                      \
+			fprintf(stderr, "fuzz_wire: check failed at line %d: %s\n", \
+				__LINE__, #cond);                                   \
+			abort();                                                    \
+		}                                                                   \
+	} while (0)
+
+static struct pooldns_cell ci(int64_t v)
+{
+	struct pooldns_cell c = { .type = POOLDNS_CELL_INT, .i = v };
+	return c;
+}
+
+static struct pooldns_cell ct(const char *s)
+{
+	struct pooldns_cell c = { .type = POOLDNS_CELL_TEXT, .s = (char *)s };
+	return c;
+}
+
+static struct pooldns_cell cnull(void)
+{
+	struct pooldns_cell c = { .type = POOLDNS_CELL_NULL };
+	return c;
+}
+
+static void add_pool(struct pooldns_dataset *ds, int64_t id, const char *name, int64_t ttl,
+		     const char *policy, int64_t max_answers)
+{
+	struct pooldns_cell row[16] = {
+		ci(id), ct(name), ci(ttl), ct(policy), ci(max_answers), ct("all"),
+		ct("none"), cnull(), ct("/"), cnull(), ci(200), cnull(),
+		ci(5000), ci(2000), ci(2), ci(3),
+	};
+	CHECK(pooldns_table_add_row(ds->pools, row) == 0);
+}
+
+static void add_member(struct pooldns_dataset *ds, int64_t id, int64_t pool, const char *host)
+{
+	struct pooldns_cell row[6] = { ci(id), ci(pool), ct(host), ci(1), ci(0), ci(1) };
+	CHECK(pooldns_table_add_row(ds->members, row) == 0);
+}
+
+static void set_name(uint8_t *dst, uint8_t *len, const char *text)
+{
+	int l = pooldns_dname_from_text(text, dst, POOLDNS_NAME_MAX);
+	CHECK(l > 0);
+	*len = (uint8_t)l;
+}
+
+static void fixture_init(void)
+{
+	static const char *const pool_cols[] = {
+		"id", "name", "ttl", "policy", "max_answers", "fallback", "check_type",
+		"check_port", "check_path", "check_host", "check_expect", "check_body",
+		"check_interval_ms", "check_timeout_ms", "check_rise", "check_fall",
+	};
+	static const char *const member_cols[] = {
+		"id", "dns_zone", "host", "weight", "priority", "enabled",
+	};
+	struct pooldns_dataset ds;
+	char err[256];
+
+	pooldns_log_set(NULL, NULL, POOLDNS_LOG_ERR);
+	pooldns_zone_cfg_defaults(&cfg.zone);
+	cfg.edns_payload = POOLDNS_EDNS_DEFAULT;
+	set_name(cfg.zone.ns[0], &cfg.zone.ns_len[0], "ns1.example.net.");
+	set_name(cfg.zone.ns[1], &cfg.zone.ns_len[1], "ns2.example.net.");
+	cfg.zone.nns = 2;
+	set_name(cfg.zone.zones[0], &cfg.zone.zone_len[0], "example.com.");
+	cfg.zone.nzones = 1;
+
+	memset(&ds, 0, sizeof ds);
+	ds.version = 7;
+	ds.pools = pooldns_table_new(16, pool_cols);
+	ds.members = pooldns_table_new(6, member_cols);
+	CHECK(ds.pools != NULL && ds.members != NULL);
+	add_pool(&ds, 1, "www.example.com.", 30, "round_robin", 8);
+	add_member(&ds, 1, 1, "192.0.2.1");
+	add_member(&ds, 2, 1, "192.0.2.2");
+	add_member(&ds, 3, 1, "2001:db8::1");
+	add_pool(&ds, 2, "big6.example.com.", 60, "all", 64);
+	for (int i = 0; i < 64; i++) {
+		char h[64];
+		snprintf(h, sizeof h, "2001:db8:6::%x", i + 1);
+		add_member(&ds, 100 + i, 2, h);
+	}
+	add_pool(&ds, 3, "hash.example.com.", 10, "hash", 2);
+	add_member(&ds, 200, 3, "198.51.100.1");
+	add_member(&ds, 201, 3, "198.51.100.2");
+	add_member(&ds, 202, 3, "198.51.100.3");
+	add_pool(&ds, 4, "a.b.ent.example.com.", 10, "weighted", 8);
+	add_member(&ds, 300, 4, "203.0.113.4");
+	add_pool(&ds, 5, "pool.test.", 5, "failover", 4);
+	add_member(&ds, 400, 5, "10.0.0.1");
+	add_member(&ds, 401, 5, "fd00::1");
+
+	struct pooldns_snapshot *snap = pooldns_snapshot_build(&ds, NULL, NULL, err, sizeof err);
+	pooldns_dataset_clear(&ds);
+	CHECK(snap != NULL);
+	store = pooldns_store_new();
+	CHECK(store != NULL);
+	pooldns_store_publish(store, snap);
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+/* Skips a possibly compressed name at *pos of msg[0..len); every pointer
+ * must point before the name it is part of. */
+static void skip_name(const uint8_t *msg, size_t len, size_t *pos)
+{
+	size_t p = *pos;
+	size_t limit = *pos; /* pointers must go strictly before this */
+	size_t total = 0;
+	bool jumped = false;
+
+	for (int hops = 0;; hops++) {
+		CHECK(hops < 256);
+		CHECK(p < len);
+		uint8_t l = msg[p];
+		if ((l & 0xc0) == 0xc0) {
+			CHECK(p + 1 < len);
+			size_t to = ((size_t)(l & 0x3f) << 8) | msg[p + 1];
+			CHECK(to < limit);
+			if (!jumped)
+				*pos = p + 2;
+			jumped = true;
+			limit = to;
+			p = to;
+			continue;
+		}
+		CHECK(l <= POOLDNS_LABEL_MAX);
+		total += (size_t)l + 1;
+		CHECK(total <= POOLDNS_NAME_MAX);
+		CHECK(p + 1 + l <= len);
+		p += (size_t)l + 1;
+		if (l == 0)
+			break;
+	}
+	if (!jumped)
+		*pos = p;
+}
+
+/* Checks the whole message is well formed; returns the number of OPT RRs. */
+static int check_message(const uint8_t *msg, size_t len)
+{
+	size_t pos = POOLDNS_HEADER_LEN;
+	unsigned qd = get16(msg + 4);
+	unsigned rr = (unsigned)get16(msg + 6) + get16(msg + 8) + get16(msg + 10);
+	int opts = 0;
+
+	CHECK(qd <= 1);
+	for (unsigned i = 0; i < qd; i++) {
+		skip_name(msg, len, &pos);
+		CHECK(len - pos >= 4);
+		pos += 4;
+	}
+	for (unsigned i = 0; i < rr; i++) {
+		skip_name(msg, len, &pos);
+		CHECK(len - pos >= 10);
+		uint16_t type = get16(msg + pos);
+		uint16_t rdlen = get16(msg + pos + 8);
+		pos += 10;
+		CHECK(len - pos >= rdlen);
+		if (type == POOLDNS_TYPE_A)
+			CHECK(rdlen == 4);
+		else if (type == POOLDNS_TYPE_AAAA)
+			CHECK(rdlen == 16);
+		else if (type == POOLDNS_TYPE_OPT)
+			opts++;
+		pos += rdlen;
+	}
+	CHECK(pos == len);
+	return opts;
+}
+
+static void answer_and_check(const uint8_t *data, size_t size, bool tcp,
+			     enum pooldns_parse_status st, const struct pooldns_query *q)
+{
+	static const struct pooldns_client client = { .family = AF_INET6,
+						       .addr = { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9 },
+						       .prefix = 128 };
+	struct pooldns_answer_info info;
+	size_t n = pooldns_answer_packet(&cfg, store, data, size, tcp, &client, out, sizeof out, &info);
+
+	if (st == POOLDNS_PARSE_DROP) {
+		CHECK(n == 0);
+		CHECK(info.dropped);
+		return;
+	}
+	CHECK(n >= POOLDNS_HEADER_LEN);
+	CHECK(!info.dropped);
+
+	size_t limit;
+	if (tcp)
+		limit = POOLDNS_MSG_MAX;
+	else if (q->edns)
+		limit = q->edns_udp_size < 512 ? 512 : (q->edns_udp_size > cfg.edns_payload ?
+							    cfg.edns_payload : q->edns_udp_size);
+	else
+		limit = 512;
+	CHECK(n <= limit);
+
+	uint16_t flags = get16(out + 2);
+	CHECK(get16(out) == q->id);
+	CHECK(flags & POOLDNS_FLAG_QR);
+	CHECK(!(flags & POOLDNS_FLAG_RA));
+	CHECK((flags & POOLDNS_FLAG_RD) == (q->flags & POOLDNS_FLAG_RD));
+	CHECK((flags & POOLDNS_FLAG_CD) == (q->flags & POOLDNS_FLAG_CD));
+	unsigned rcode = flags & 0x0f;
+	switch (st) {
+	case POOLDNS_PARSE_FORMERR:
+		CHECK(rcode == POOLDNS_RCODE_FORMERR);
+		break;
+	case POOLDNS_PARSE_NOTIMP:
+		CHECK(rcode == POOLDNS_RCODE_NOTIMP);
+		break;
+	case POOLDNS_PARSE_BADVERS:
+		CHECK(rcode == 0 && q->edns);
+		break;
+	default:
+		CHECK(rcode == POOLDNS_RCODE_NOERROR || rcode == POOLDNS_RCODE_NXDOMAIN ||
+		      rcode == POOLDNS_RCODE_REFUSED);
+		CHECK(q->question_ok);
+		if (flags & POOLDNS_FLAG_TC) {
+			/* Only UDP truncates here (TCP answers all fit in
+			 * 65535), and TC means empty answer and authority. */
+			CHECK(!tcp);
+			CHECK(info.truncated);
+			CHECK(get16(out + 6) == 0 && get16(out + 8) == 0);
+		}
+		break;
+	}
+	CHECK(rcode == (info.rcode & 0x0f));
+	if (q->question_ok && get16(out + 4) == 1) {
+		/* The question echoed exactly as received. */
+		CHECK(n >= POOLDNS_HEADER_LEN + q->qname_len + 4u);
+		CHECK(memcmp(out + POOLDNS_HEADER_LEN, q->qname, q->qname_len) == 0);
+		CHECK(get16(out + POOLDNS_HEADER_LEN + q->qname_len) == q->qtype);
+		CHECK(get16(out + POOLDNS_HEADER_LEN + q->qname_len + 2) == q->qclass);
+	}
+	int opts = check_message(out, n);
+	CHECK(opts == (q->edns ? 1 : 0));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct pooldns_query q;
+
+	if (store == NULL)
+		fixture_init();
+	enum pooldns_parse_status st = pooldns_wire_parse_query(data, size, &q);
+	if (st != POOLDNS_PARSE_DROP) {
+		CHECK(q.header_ok);
+		if (q.question_ok) {
+			CHECK(q.qname_len >= 1 && q.qname_len <= POOLDNS_NAME_MAX);
+			CHECK(q.qname[q.qname_len - 1] == 0);
+		}
+	}
+	if (st == POOLDNS_PARSE_OK || st == POOLDNS_PARSE_BADVERS)
+		CHECK(q.question_ok);
+	if (q.ecs)
+		CHECK(q.ecs_client.prefix <= (q.ecs_client.family == AF_INET ? 32 : 128));
+	answer_and_check(data, size, false, st, &q);
+	answer_and_check(data, size, true, st, &q);
+	return 0;
+}

@@ -1,0 +1,454 @@
+/*
+ * check_source_rqlite.c — unit tests for core/source_rqlite.c against fake
+ * rqlite nodes (fakehttp.c): the request it sends (method, path, level,
+ * body, auth), version() and load() on real response shapes, HTTP 500,
+ * 401, 503, a 301 redirect to a second node, failover past a refused
+ * connection and back-to-last-good ordering, timeouts, bad JSON, dropped
+ * connections, keep-alive reuse, option validation and level names.
+ *
+ * Thread model: each test runs in its own forked process (Check's default);
+ * fake servers run in their own threads and are stopped by the test.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "fakehttp.h"
+#include "source.h"
+
+static const char version_27[] =
+	"{\"results\":[{\"columns\":[\"value\"],\"types\":[\"integer\"],\"values\":[[27]]}]}";
+
+static const char load_body[] =
+	"{\"results\":["
+	"{\"columns\":[\"value\"],\"types\":[\"integer\"],\"values\":[[31]]},"
+	"{\"columns\":[\"id\",\"name\",\"ttl\"],\"types\":[\"integer\",\"text\",\"integer\"],"
+	"\"values\":[[1,\"google.com.\",30],[2,\"www.example.com.\",60]]},"
+	"{\"columns\":[\"id\",\"dns_zone\",\"host\"],\"types\":[\"integer\",\"integer\",\"text\"],"
+	"\"values\":[[1,1,\"142.250.180.14\"],[2,1,\"2a00:1450:4001:80b::200e\"]]}"
+	"]}";
+
+static void reply(struct fakehttp *f, int status, const char *headers, const char *body, long delay)
+{
+	struct fakehttp_reply r = {
+		.status = status, .headers = headers, .body = body, .delay_ms = delay,
+	};
+	fakehttp_set_reply(f, &r);
+}
+
+static struct pooldns_source *make(const char *const *urls, size_t n, const char *user,
+				   const char *pw, enum pooldns_rqlite_level level, long timeout_ms)
+{
+	struct pooldns_rqlite_opts o = {
+		.nurls = n, .user = user, .password = pw, .level = level,
+		.connect_timeout_ms = 500, .timeout_ms = timeout_ms,
+	};
+	for (size_t i = 0; i < n; i++)
+		o.urls[i] = urls[i];
+	char err[256] = "";
+	struct pooldns_source *s = pooldns_source_rqlite_new(&o, err, sizeof err);
+	ck_assert_msg(s != NULL, "rqlite_new: %s", err);
+	return s;
+}
+
+/* A loopback URL on which nothing listens (bound, then closed). */
+static void dead_url(char *buf, size_t sz)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t sl = sizeof sa;
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	close(fd);
+	snprintf(buf, sz, "http://127.0.0.1:%d", ntohs(sa.sin_port));
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+START_TEST(test_version_request)
+{
+	struct fakehttp *f = fakehttp_start();
+	ck_assert_ptr_nonnull(f);
+	reply(f, 200, NULL, version_27, 0);
+	const char *urls[] = { fakehttp_url(f) };
+	struct pooldns_source *s = make(urls, 1, NULL, NULL, POOLDNS_RQLITE_STRONG, 2000);
+	ck_assert_str_eq(s->ops->name, "rqlite");
+	int64_t v = 0;
+	char err[256] = "";
+	ck_assert_msg(s->ops->version(s, &v, err, sizeof err) == 0, "version: %s", err);
+	ck_assert_int_eq(v, 27);
+
+	char line[256], hdrs[2048], body[2048];
+	fakehttp_last(f, line, sizeof line, hdrs, sizeof hdrs, body, sizeof body);
+	ck_assert_str_eq(line, "POST /db/query?level=strong HTTP/1.1");
+	ck_assert_msg(strstr(hdrs, "Content-Type: application/json") != NULL, "headers: %s", hdrs);
+	ck_assert_msg(strstr(hdrs, "Authorization:") == NULL, "unexpected auth: %s", hdrs);
+	json_error_t jerr;
+	json_t *j = json_loads(body, 0, &jerr);
+	ck_assert_msg(j != NULL, "request body is not JSON: %s", body);
+	ck_assert(json_is_array(j));
+	ck_assert_uint_eq(json_array_size(j), 1);
+	ck_assert_str_eq(json_string_value(json_array_get(j, 0)), POOLDNS_SQL_VERSION);
+	json_decref(j);
+
+	/* keep-alive: a second poll reuses the connection */
+	reply(f, 200, NULL, "{\"results\":[{\"columns\":[\"value\"],\"values\":[[28]]}]}", 0);
+	ck_assert_int_eq(s->ops->version(s, &v, err, sizeof err), 0);
+	ck_assert_int_eq(v, 28);
+	ck_assert_uint_eq(fakehttp_requests(f), 2);
+	ck_assert_uint_eq(fakehttp_connections(f), 1);
+	pooldns_source_destroy(s);
+	fakehttp_stop(f);
+}
+END_TEST
+
+START_TEST(test_load)
+{
+	struct fakehttp *f = fakehttp_start();
+	ck_assert_ptr_nonnull(f);
+	reply(f, 200, NULL, load_body, 0);
+	const char *urls[] = { fakehttp_url(f) };
+	struct pooldns_source *s = make(urls, 1, "user", "pass", POOLDNS_RQLITE_WEAK, 2000);
+	struct pooldns_dataset ds = { 0 };
+	char err[256] = "";
+	ck_assert_msg(s->ops->load(s, &ds, err, sizeof err) == 0, "load: %s", err);
+	ck_assert_int_eq(ds.version, 31);
+	ck_assert_uint_eq(ds.pools->nrows, 2);
+	ck_assert_str_eq(pooldns_table_cell(ds.pools, 0, 1)->s, "google.com.");
+	ck_assert_uint_eq(ds.members->nrows, 2);
+	ck_assert_str_eq(pooldns_table_cell(ds.members, 1, 2)->s, "2a00:1450:4001:80b::200e");
+	pooldns_dataset_clear(&ds);
+
+	char line[256], hdrs[2048], body[4096];
+	fakehttp_last(f, line, sizeof line, hdrs, sizeof hdrs, body, sizeof body);
+	ck_assert_str_eq(line, "POST /db/query?level=weak HTTP/1.1");
+	/* base64("user:pass") */
+	ck_assert_msg(strstr(hdrs, "Authorization: Basic dXNlcjpwYXNz") != NULL, "headers: %s", hdrs);
+	json_error_t jerr;
+	json_t *j = json_loads(body, 0, &jerr);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_uint_eq(json_array_size(j), 3);
+	ck_assert_str_eq(json_string_value(json_array_get(j, 0)), POOLDNS_SQL_VERSION);
+	ck_assert_str_eq(json_string_value(json_array_get(j, 1)), POOLDNS_SQL_POOLS);
+	ck_assert_str_eq(json_string_value(json_array_get(j, 2)), POOLDNS_SQL_MEMBERS);
+	json_decref(j);
+
+	/* an SQL error in one statement fails the load, leaving nothing */
+	reply(f, 200, NULL,
+	      "{\"results\":[{\"columns\":[\"value\"],\"values\":[[1]]},{\"columns\":[\"id\"]},"
+	      "{\"error\":\"no such table: dns_zone_member\"}]}", 0);
+	ds.pools = (void *)1;
+	ck_assert_int_eq(s->ops->load(s, &ds, err, sizeof err), -1);
+	ck_assert_ptr_null(ds.pools);
+	ck_assert_ptr_null(ds.members);
+	ck_assert_msg(strstr(err, "no such table: dns_zone_member (schema not loaded?)") != NULL,
+		      "err: %s", err);
+	pooldns_source_destroy(s);
+	fakehttp_stop(f);
+}
+END_TEST
+
+START_TEST(test_version_errors)
+{
+	struct fakehttp *f = fakehttp_start();
+	ck_assert_ptr_nonnull(f);
+	const char *urls[] = { fakehttp_url(f) };
+	struct pooldns_source *s = make(urls, 1, NULL, NULL, POOLDNS_RQLITE_NONE, 2000);
+	int64_t v = -5;
+	char err[512], want[512];
+
+	reply(f, 200, NULL, "{\"results\":[{\"error\":\"no such table: pooldns_meta\"}]}", 0);
+	ck_assert_int_eq(s->ops->version(s, &v, err, sizeof err), -1);
+	snprintf(want, sizeof want, "rqlite %s: no such table: pooldns_meta (schema not loaded?)",
+		 fakehttp_url(f));
+	ck_assert_str_eq(err, want);
+
+	reply(f, 200, NULL, "{\"results\":[{\"columns\":[\"value\"],\"types\":[\"integer\"]}]}", 0);
+	ck_assert_int_eq(s->ops->version(s, &v, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "no data_version row") != NULL, "err: %s", err);
+
+	reply(f, 200, NULL, "{\"results\":[{\"columns\":[\"value\"],\"values\":[[\"27\"]]}]}", 0);
+	ck_assert_int_eq(s->ops->version(s, &v, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "not a single integer") != NULL, "err: %s", err);
+
+	reply(f, 200, NULL, "{\"results\":[{\"columns\":[\"value\"],\"values\":[[1.5]]}]}", 0);
+	ck_assert_int_eq(s->ops->version(s, &v, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "not a single integer") != NULL, "err: %s", err);
+
+	reply(f, 200, NULL, "{\"results\":[{\"columns\":[\"value\"],\"values\":[[1,", 0);
+	ck_assert_int_eq(s->ops->version(s, &v, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "invalid JSON") != NULL, "err: %s", err);
+
+	reply(f, 500, NULL, "boom", 0);
+	ck_assert_int_eq(s->ops->version(s, &v, err, sizeof err), -1);
+	snprintf(want, sizeof want, "rqlite %s: HTTP 500: boom", fakehttp_url(f));
+	ck_assert_str_eq(err, want);
+
+	reply(f, 401, NULL, "", 0);
+	ck_assert_int_eq(s->ops->version(s, &v, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "HTTP 401 (authentication failed") != NULL, "err: %s", err);
+
+	reply(f, 503, NULL, "leader not found\n", 0);
+	ck_assert_int_eq(s->ops->version(s, &v, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "HTTP 503 (no leader?): leader not found") != NULL, "err: %s", err);
+
+	/* connection dropped without an answer */
+	reply(f, 0, NULL, NULL, 0);
+	ck_assert_int_eq(s->ops->version(s, &v, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, fakehttp_url(f)) != NULL, "err: %s", err);
+
+	ck_assert_int_eq(v, -5); /* never touched on failure */
+
+	/* and it recovers */
+	reply(f, 200, NULL, version_27, 0);
+	ck_assert_int_eq(s->ops->version(s, &v, err, sizeof err), 0);
+	ck_assert_int_eq(v, 27);
+	pooldns_source_destroy(s);
+	fakehttp_stop(f);
+}
+END_TEST
+
+START_TEST(test_redirect)
+{
+	struct fakehttp *a = fakehttp_start(), *b = fakehttp_start();
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	char loc[256];
+	snprintf(loc, sizeof loc, "Location: %s/db/query?level=weak\r\n", fakehttp_url(b));
+	reply(a, 301, loc, "<a href=\"x\">Moved Permanently</a>", 0);
+	reply(b, 200, NULL, load_body, 0);
+	const char *urls[] = { fakehttp_url(a) };
+	struct pooldns_source *s = make(urls, 1, "u", "p", POOLDNS_RQLITE_WEAK, 2000);
+	struct pooldns_dataset ds = { 0 };
+	char err[256] = "";
+	ck_assert_msg(s->ops->load(s, &ds, err, sizeof err) == 0, "load: %s", err);
+	ck_assert_int_eq(ds.version, 31);
+	pooldns_dataset_clear(&ds);
+	ck_assert_uint_eq(fakehttp_requests(a), 1);
+	ck_assert_uint_eq(fakehttp_requests(b), 1);
+	char line[256], hdrs[2048], body[4096];
+	fakehttp_last(b, line, sizeof line, hdrs, sizeof hdrs, body, sizeof body);
+	/* still a POST with the statements after the redirect */
+	ck_assert_str_eq(line, "POST /db/query?level=weak HTTP/1.1");
+	ck_assert_msg(strstr(body, "dns_zone_member") != NULL, "body: %s", body);
+	ck_assert_msg(strstr(hdrs, "Authorization: Basic dTpw") != NULL, "headers: %s", hdrs);
+
+	/* a redirect loop ends with an error, not a hang */
+	reply(b, 301, loc, "", 0);
+	ck_assert_int_eq(s->ops->load(s, &ds, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "redirect") != NULL || strstr(err, "Redirect") != NULL, "err: %s", err);
+	pooldns_source_destroy(s);
+	fakehttp_stop(a);
+	fakehttp_stop(b);
+}
+END_TEST
+
+START_TEST(test_failover)
+{
+	char dead[64];
+	dead_url(dead, sizeof dead);
+	struct fakehttp *f = fakehttp_start();
+	ck_assert_ptr_nonnull(f);
+	reply(f, 200, NULL, load_body, 0);
+	const char *urls[] = { dead, fakehttp_url(f) };
+	struct pooldns_source *s = make(urls, 2, NULL, NULL, POOLDNS_RQLITE_WEAK, 2000);
+	struct pooldns_dataset ds = { 0 };
+	char err[256] = "";
+	ck_assert_msg(s->ops->load(s, &ds, err, sizeof err) == 0, "load: %s", err);
+	ck_assert_int_eq(ds.version, 31);
+	pooldns_dataset_clear(&ds);
+	char desc[256];
+	snprintf(desc, sizeof desc, "rqlite %s,%s", dead, fakehttp_url(f));
+	ck_assert_str_eq(s->ops->describe(s), desc);
+	/* the next request goes straight to the node that worked */
+	ck_assert_int_eq(s->ops->load(s, &ds, err, sizeof err), 0);
+	pooldns_dataset_clear(&ds);
+	ck_assert_uint_eq(fakehttp_requests(f), 2);
+	pooldns_source_destroy(s);
+	fakehttp_stop(f);
+}
+END_TEST
+
+START_TEST(test_sticky_order)
+{
+	/* node A fails with 500, B answers; the next request starts at B */
+	struct fakehttp *a = fakehttp_start(), *b = fakehttp_start();
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	reply(a, 500, NULL, "", 0);
+	reply(b, 200, NULL, version_27, 0);
+	const char *urls[] = { fakehttp_url(a), fakehttp_url(b) };
+	struct pooldns_source *s = make(urls, 2, NULL, NULL, POOLDNS_RQLITE_WEAK, 2000);
+	int64_t v = 0;
+	char err[256] = "";
+	ck_assert_msg(s->ops->version(s, &v, err, sizeof err) == 0, "version: %s", err);
+	ck_assert_uint_eq(fakehttp_requests(a), 1);
+	ck_assert_uint_eq(fakehttp_requests(b), 1);
+	reply(a, 200, NULL, version_27, 0);
+	ck_assert_int_eq(s->ops->version(s, &v, err, sizeof err), 0);
+	ck_assert_uint_eq(fakehttp_requests(a), 1);
+	ck_assert_uint_eq(fakehttp_requests(b), 2);
+	/* B fails now: wraps around to A */
+	reply(b, 503, NULL, "", 0);
+	ck_assert_int_eq(s->ops->version(s, &v, err, sizeof err), 0);
+	ck_assert_uint_eq(fakehttp_requests(a), 2);
+	ck_assert_uint_eq(fakehttp_requests(b), 3);
+	pooldns_source_destroy(s);
+	fakehttp_stop(a);
+	fakehttp_stop(b);
+}
+END_TEST
+
+START_TEST(test_all_fail)
+{
+	char dead[64];
+	dead_url(dead, sizeof dead);
+	struct fakehttp *f = fakehttp_start();
+	ck_assert_ptr_nonnull(f);
+	reply(f, 500, NULL, "internal", 0);
+	const char *urls[] = { dead, fakehttp_url(f) };
+	struct pooldns_source *s = make(urls, 2, NULL, NULL, POOLDNS_RQLITE_WEAK, 2000);
+	int64_t v = 0;
+	char err[1024] = "";
+	ck_assert_int_eq(s->ops->version(s, &v, err, sizeof err), -1);
+	char want[256];
+	snprintf(want, sizeof want, "rqlite %s: ", dead);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "err: %s", err);
+	snprintf(want, sizeof want, "; %s: HTTP 500: internal", fakehttp_url(f));
+	ck_assert_msg(strstr(err, want) != NULL, "err: %s", err);
+
+	/* a small buffer truncates but stays terminated */
+	char small[24];
+	memset(small, 'x', sizeof small);
+	ck_assert_int_eq(s->ops->version(s, &v, small, sizeof small), -1);
+	ck_assert_uint_eq(strlen(small), sizeof small - 1);
+	pooldns_source_destroy(s);
+	fakehttp_stop(f);
+}
+END_TEST
+
+START_TEST(test_timeout)
+{
+	struct fakehttp *f = fakehttp_start();
+	ck_assert_ptr_nonnull(f);
+	reply(f, 200, NULL, version_27, 3000);
+	const char *urls[] = { fakehttp_url(f) };
+	struct pooldns_source *s = make(urls, 1, NULL, NULL, POOLDNS_RQLITE_WEAK, 300);
+	int64_t v = 0;
+	char err[256] = "";
+	long t0 = now_ms();
+	ck_assert_int_eq(s->ops->version(s, &v, err, sizeof err), -1);
+	long took = now_ms() - t0;
+	ck_assert_msg(took >= 250 && took < 2000, "took %ld ms", took);
+	ck_assert_msg(strstr(err, "timed out") != NULL, "err: %s", err);
+	pooldns_source_destroy(s);
+	fakehttp_stop(f);
+}
+END_TEST
+
+static struct pooldns_source *try_new(const char *const *urls, size_t n, char *err, size_t errsz)
+{
+	struct pooldns_rqlite_opts o = { .nurls = n, .level = POOLDNS_RQLITE_WEAK };
+	for (size_t i = 0; i < n && i < POOLDNS_RQLITE_MAX_URLS; i++)
+		o.urls[i] = urls[i];
+	return pooldns_source_rqlite_new(&o, err, errsz);
+}
+
+START_TEST(test_options)
+{
+	char err[256];
+	const char *bad[] = {
+		"ftp://127.0.0.1:4001", "127.0.0.1:4001", "", "http://", "https:///x",
+		"http://a b:1", "http://h:1/?q=1", "file:///etc/passwd",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		err[0] = '\0';
+		ck_assert_ptr_null(try_new(&bad[i], 1, err, sizeof err));
+		ck_assert_msg(strstr(err, "rqlite url") != NULL, "'%s': %s", bad[i], err);
+	}
+	ck_assert_ptr_null(try_new(NULL, 0, err, sizeof err));
+	ck_assert_str_eq(err, "rqlite: no url given");
+	ck_assert_ptr_null(pooldns_source_rqlite_new(NULL, err, sizeof err));
+
+	struct pooldns_rqlite_opts o = { .nurls = 17 };
+	ck_assert_ptr_null(pooldns_source_rqlite_new(&o, err, sizeof err));
+	o = (struct pooldns_rqlite_opts){ .nurls = 1, .urls = { "http://h:1" }, .level = 9 };
+	ck_assert_ptr_null(pooldns_source_rqlite_new(&o, err, sizeof err));
+	ck_assert_msg(strstr(err, "consistency") != NULL, "%s", err);
+	o = (struct pooldns_rqlite_opts){ .nurls = 1, .urls = { "http://h:1" }, .timeout_ms = -1 };
+	ck_assert_ptr_null(pooldns_source_rqlite_new(&o, err, sizeof err));
+
+	/* good ones; trailing slashes are dropped; describe lists the nodes */
+	const char *good[] = { "http://10.0.0.1:4001/", "HTTPS://[::1]:4001" };
+	struct pooldns_source *s = try_new(good, 2, err, sizeof err);
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_str_eq(s->ops->describe(s), "rqlite http://10.0.0.1:4001,HTTPS://[::1]:4001");
+	pooldns_source_destroy(s);
+	pooldns_source_destroy(NULL);
+}
+END_TEST
+
+START_TEST(test_levels)
+{
+	enum pooldns_rqlite_level l = POOLDNS_RQLITE_WEAK;
+	ck_assert_int_eq(pooldns_rqlite_level_parse("none", &l), 0);
+	ck_assert_int_eq(l, POOLDNS_RQLITE_NONE);
+	ck_assert_int_eq(pooldns_rqlite_level_parse("strong", &l), 0);
+	ck_assert_int_eq(l, POOLDNS_RQLITE_STRONG);
+	ck_assert_int_eq(pooldns_rqlite_level_parse("weak", &l), 0);
+	ck_assert_int_eq(l, POOLDNS_RQLITE_WEAK);
+	ck_assert_int_eq(pooldns_rqlite_level_parse("Weak", &l), -1);
+	ck_assert_int_eq(pooldns_rqlite_level_parse("", &l), -1);
+	ck_assert_int_eq(pooldns_rqlite_level_parse(NULL, &l), -1);
+	ck_assert_int_eq(l, POOLDNS_RQLITE_WEAK);
+	ck_assert_str_eq(pooldns_rqlite_level_name(POOLDNS_RQLITE_NONE), "none");
+	ck_assert_str_eq(pooldns_rqlite_level_name(POOLDNS_RQLITE_WEAK), "weak");
+	ck_assert_str_eq(pooldns_rqlite_level_name(POOLDNS_RQLITE_STRONG), "strong");
+	ck_assert_str_eq(pooldns_rqlite_level_name((enum pooldns_rqlite_level)7), "unknown");
+}
+END_TEST
+
+static Suite *source_rqlite_suite(void)
+{
+	Suite *s = suite_create("source_rqlite");
+	TCase *tc = tcase_create("core");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_version_request);
+	tcase_add_test(tc, test_load);
+	tcase_add_test(tc, test_version_errors);
+	tcase_add_test(tc, test_redirect);
+	tcase_add_test(tc, test_failover);
+	tcase_add_test(tc, test_sticky_order);
+	tcase_add_test(tc, test_all_fail);
+	tcase_add_test(tc, test_timeout);
+	tcase_add_test(tc, test_options);
+	tcase_add_test(tc, test_levels);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(source_rqlite_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
