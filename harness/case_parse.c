@@ -1,0 +1,726 @@
+/*
+ * case_parse.c — parser of pooldns-harness `.case` files (format: see
+ * harness/README.md): logical lines, words, target prefixes, blocks and
+ * every directive but `expect` (case_expect.c, sharing case_internal.h).
+ * Turns text into the step list of case.h, checking
+ * everything that can be checked without a server: directive names,
+ * options, numbers and their ranges, domain names, RR text (through ldns),
+ * hex of raw packets, block structure (`end`), and that every `expect`
+ * follows a query.
+ *
+ * Robustness: this parser is fed arbitrary bytes by fuzz/fuzz_case.c. It
+ * bounds every length and count (case.h limits), never reads past the
+ * buffer, and reports the first problem as "NAME:LINE: message".
+ *
+ * Owns: the struct pooldns_case it fills (see case.h). Thread model: pure,
+ * no globals; call from any thread.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+
+#include "case.h"
+#include "case_internal.h"
+
+#define MAX_TOKENS (POOLDNS_CASE_MAX_LINE / 2 + 2)
+#define MAX_FILE_BYTES (16u * 1024u * 1024u)
+
+int pooldns_case_perr(struct pooldns_case_pctx *p, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (p->err != NULL && p->errsz > 0)
+		snprintf(p->err, p->errsz, "%s:%u: %s", p->name, p->lineno, msg);
+	return -1;
+}
+
+/* ---- small value parsers ---- */
+
+int pooldns_case_u32(const char *s, uint32_t max, uint32_t *out)
+{
+	if (s == NULL || *s == '\0' || strlen(s) > 10)
+		return -1;
+	uint64_t v = 0;
+	for (const char *c = s; *c; c++) {
+		if (*c < '0' || *c > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(*c - '0');
+	}
+	if (v > max)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* "N", "MIN..MAX" or "MIN.." */
+int pooldns_case_range(const char *s, struct pooldns_range *r)
+{
+	const char *dots = strstr(s, "..");
+	if (dots == NULL) {
+		if (pooldns_case_u32(s, UINT32_MAX, &r->min) != 0)
+			return -1;
+		r->max = r->min;
+		return 0;
+	}
+	char lo[16];
+	size_t n = (size_t)(dots - s);
+	if (n == 0 || n >= sizeof lo)
+		return -1;
+	memcpy(lo, s, n);
+	lo[n] = '\0';
+	if (pooldns_case_u32(lo, UINT32_MAX, &r->min) != 0)
+		return -1;
+	if (dots[2] == '\0') {
+		r->max = UINT32_MAX;
+		return 0;
+	}
+	if (pooldns_case_u32(dots + 2, UINT32_MAX, &r->max) != 0 || r->max < r->min)
+		return -1;
+	return 0;
+}
+
+/* A domain name; NULL if ldns rejects it. Absolute whether or not it ends in '.'. */
+ldns_rdf *pooldns_case_name(const char *s)
+{
+	if (s[0] == '\0' || strlen(s) > 1024)
+		return NULL;
+	ldns_rdf *d = NULL;
+	if (ldns_str2rdf_dname(&d, s) != LDNS_STATUS_OK)
+		return NULL;
+	if (!ldns_dname_str_absolute(s) && strcmp(s, ".") != 0) {
+		/* ldns keeps "a.b" relative: make it absolute. */
+		ldns_rdf *root = ldns_dname_new_frm_str(".");
+		if (root == NULL || ldns_dname_cat(d, root) != LDNS_STATUS_OK) {
+			ldns_rdf_deep_free(root);
+			ldns_rdf_deep_free(d);
+			return NULL;
+		}
+		ldns_rdf_deep_free(root);
+	}
+	return d;
+}
+
+/* ---- line reading ---- */
+
+/* Reads the next logical line into p->line (continuations joined, comment
+ * removed, trailing blanks trimmed). 1: a line; 0: end of input; -1: error. */
+static int next_line(struct pooldns_case_pctx *p)
+{
+	if (p->pos >= p->len)
+		return 0;
+	size_t out = 0;
+	p->lineno = p->next_line;
+	for (;;) {
+		if (p->pos >= p->len)
+			break;
+		const char *s = p->buf + p->pos;
+		size_t rest = p->len - p->pos;
+		const char *nl = memchr(s, '\n', rest);
+		size_t l = nl ? (size_t)(nl - s) : rest;
+		p->pos += l + (nl ? 1 : 0);
+		p->next_line++;
+		if (memchr(s, '\0', l) != NULL) {
+			p->lineno = p->next_line - 1;
+			return pooldns_case_perr(p, "NUL byte in input");
+		}
+		if (l > 0 && s[l - 1] == '\r')
+			l--;
+		bool cont = l > 0 && s[l - 1] == '\\';
+		if (cont)
+			l--;
+		if (out + l + 1 > POOLDNS_CASE_MAX_LINE)
+			return pooldns_case_perr(p, "line longer than %d bytes", POOLDNS_CASE_MAX_LINE);
+		memcpy(p->line + out, s, l);
+		out += l;
+		if (!cont)
+			break;
+		p->line[out++] = ' ';
+	}
+	p->line[out] = '\0';
+	/* '#' at the start or after a blank, outside quotes, starts a comment. */
+	char q = 0;
+	for (size_t i = 0; i < out; i++) {
+		char ch = p->line[i];
+		if (q != 0) {
+			if (ch == q)
+				q = 0;
+			continue;
+		}
+		if (ch == '\'' || ch == '"') {
+			q = ch;
+			continue;
+		}
+		if (ch == '#' && (i == 0 || p->line[i - 1] == ' ' || p->line[i - 1] == '\t')) {
+			out = i;
+			break;
+		}
+	}
+	while (out > 0 && (p->line[out - 1] == ' ' || p->line[out - 1] == '\t'))
+		out--;
+	p->line[out] = '\0';
+	return 1;
+}
+
+static int tokenize(struct pooldns_case_pctx *p)
+{
+	size_t n = strlen(p->line);
+	memcpy(p->work, p->line, n + 1);
+	p->ntok = 0;
+	size_t i = 0;
+	for (;;) {
+		while (i < n && (p->work[i] == ' ' || p->work[i] == '\t'))
+			i++;
+		if (i >= n)
+			break;
+		if (p->ntok >= MAX_TOKENS)
+			return pooldns_case_perr(p, "too many words on one line");
+		p->tok[p->ntok] = p->work + i;
+		p->tokoff[p->ntok] = i;
+		p->ntok++;
+		while (i < n && p->work[i] != ' ' && p->work[i] != '\t')
+			i++;
+		if (i < n)
+			p->work[i++] = '\0';
+	}
+	return 0;
+}
+
+/* Text of the line from token t to its end (original spacing). */
+const char *pooldns_case_rest_from(struct pooldns_case_pctx *p, size_t t)
+{
+	return p->line + p->tokoff[t];
+}
+
+/* ---- steps ---- */
+
+struct pooldns_step *pooldns_case_new_step(struct pooldns_case_pctx *p, enum pooldns_step_kind kind,
+					   unsigned targets)
+{
+	if (p->c->nsteps >= POOLDNS_CASE_MAX_STEPS) {
+		pooldns_case_perr(p, "more than %d steps", POOLDNS_CASE_MAX_STEPS);
+		return NULL;
+	}
+	if (p->c->nsteps == p->cap) {
+		size_t ncap = p->cap ? p->cap * 2 : 32;
+		struct pooldns_step *ns = realloc(p->c->steps, ncap * sizeof *ns);
+		if (ns == NULL) {
+			pooldns_case_perr(p, "out of memory");
+			return NULL;
+		}
+		p->c->steps = ns;
+		p->cap = ncap;
+	}
+	struct pooldns_step *s = &p->c->steps[p->c->nsteps++];
+	memset(s, 0, sizeof *s);
+	s->kind = kind;
+	s->line = p->lineno;
+	s->targets = targets;
+	return s;
+}
+
+int pooldns_case_opt_u32(struct pooldns_case_pctx *p, size_t *i, uint32_t min, uint32_t max,
+			 uint32_t *out)
+{
+	const char *opt = p->tok[*i];
+	if (*i + 1 >= p->ntok)
+		return pooldns_case_perr(p, "%s: missing value", opt);
+	uint32_t v;
+	if (pooldns_case_u32(p->tok[*i + 1], max, &v) != 0 || v < min)
+		return pooldns_case_perr(p, "%s: '%.40s' is not a number in %u..%u", opt, p->tok[*i + 1], min, max);
+	*out = v;
+	*i += 1;
+	return 0;
+}
+
+static int parse_ecs(struct pooldns_case_pctx *p, const char *s, struct pooldns_query_spec *q)
+{
+	char addr[64];
+	const char *slash = strchr(s, '/');
+	if (slash == NULL || (size_t)(slash - s) >= sizeof addr)
+		return pooldns_case_perr(p, "ecs: expected ADDRESS/PREFIX, got '%.60s'", s);
+	memcpy(addr, s, (size_t)(slash - s));
+	addr[slash - s] = '\0';
+	uint32_t prefix;
+	if (inet_pton(AF_INET, addr, q->ecs_addr) == 1) {
+		q->ecs_family = 1;
+		if (pooldns_case_u32(slash + 1, 32, &prefix) != 0)
+			return pooldns_case_perr(p, "ecs: IPv4 prefix must be 0..32");
+	} else if (inet_pton(AF_INET6, addr, q->ecs_addr) == 1) {
+		q->ecs_family = 2;
+		if (pooldns_case_u32(slash + 1, 128, &prefix) != 0)
+			return pooldns_case_perr(p, "ecs: IPv6 prefix must be 0..128");
+	} else {
+		return pooldns_case_perr(p, "ecs: '%.60s' is not an IP address", addr);
+	}
+	q->ecs_prefix = (uint8_t)prefix;
+	q->ecs = true;
+	q->edns = true;
+	return 0;
+}
+
+/* Options common to query and raw; 1 if tok[*i] was one, 0 if not, -1 error. */
+static int common_opt(struct pooldns_case_pctx *p, size_t *i, struct pooldns_query_spec *q)
+{
+	const char *t = p->tok[*i];
+	if (strcmp(t, "udp") == 0) {
+		q->tcp = false;
+	} else if (strcmp(t, "tcp") == 0) {
+		q->tcp = true;
+	} else if (strcmp(t, "repeat") == 0) {
+		if (pooldns_case_opt_u32(p, i, 1, POOLDNS_CASE_MAX_REPEAT, &q->repeat) != 0)
+			return -1;
+	} else if (strcmp(t, "timeout-ms") == 0) {
+		if (pooldns_case_opt_u32(p, i, 1, POOLDNS_CASE_MAX_WAIT_MS, &q->timeout_ms) != 0)
+			return -1;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+static int dir_query(struct pooldns_case_pctx *p, unsigned targets)
+{
+	if (p->ntok < 2)
+		return pooldns_case_perr(p, "query: missing name");
+	struct pooldns_step *s = pooldns_case_new_step(p, POOLDNS_STEP_QUERY, targets);
+	if (s == NULL)
+		return -1;
+	struct pooldns_query_spec *q = &s->q;
+	q->qtype = LDNS_RR_TYPE_A;
+	q->qclass = LDNS_RR_CLASS_IN;
+	q->payload = 1232;
+	q->repeat = 1;
+	q->qname = pooldns_case_name(p->tok[1]);
+	if (q->qname == NULL)
+		return pooldns_case_perr(p, "query: '%.80s' is not a domain name", p->tok[1]);
+	bool type_set = false, class_set = false;
+	for (size_t i = 2; i < p->ntok; i++) {
+		const char *t = p->tok[i];
+		int r = common_opt(p, &i, q);
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			continue;
+		uint32_t v;
+		if (strcmp(t, "edns") == 0) {
+			q->edns = true;
+		} else if (strcmp(t, "noedns") == 0) {
+			if (q->ecs || q->do_bit)
+				return pooldns_case_perr(p, "query: noedns conflicts with ecs/do");
+			q->edns = false;
+		} else if (strcmp(t, "payload") == 0) {
+			if (pooldns_case_opt_u32(p, &i, 1, 65535, &v) != 0)
+				return -1;
+			q->payload = (uint16_t)v;
+			q->edns = true;
+		} else if (strcmp(t, "edns-version") == 0) {
+			if (pooldns_case_opt_u32(p, &i, 0, 255, &v) != 0)
+				return -1;
+			q->edns_version = (uint8_t)v;
+			q->edns = true;
+		} else if (strcmp(t, "do") == 0) {
+			q->do_bit = true;
+			q->edns = true;
+		} else if (strcmp(t, "rd") == 0) {
+			q->rd = true;
+		} else if (strcmp(t, "cd") == 0) {
+			q->cd = true;
+		} else if (strcmp(t, "ad") == 0) {
+			q->ad = true;
+		} else if (strcmp(t, "ecs") == 0) {
+			if (i + 1 >= p->ntok)
+				return pooldns_case_perr(p, "ecs: missing ADDRESS/PREFIX");
+			if (parse_ecs(p, p->tok[++i], q) != 0)
+				return -1;
+		} else if (!type_set && ldns_get_rr_type_by_name(t) != 0) {
+			q->qtype = ldns_get_rr_type_by_name(t);
+			type_set = true;
+		} else if (!class_set && ldns_get_rr_class_by_name(t) != 0) {
+			q->qclass = ldns_get_rr_class_by_name(t);
+			class_set = true;
+		} else {
+			return pooldns_case_perr(p, "query: unknown type, class or option '%.60s'", t);
+		}
+	}
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int dir_raw(struct pooldns_case_pctx *p, unsigned targets)
+{
+	struct pooldns_step *s = pooldns_case_new_step(p, POOLDNS_STEP_RAW, targets);
+	if (s == NULL)
+		return -1;
+	struct pooldns_query_spec *q = &s->q;
+	q->repeat = 1;
+	size_t i = 1;
+	for (; i < p->ntok; i++) {
+		int r = common_opt(p, &i, q);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+	}
+	size_t digits = 0;
+	for (size_t t = i; t < p->ntok; t++)
+		for (const char *c = p->tok[t]; *c; c++) {
+			if (hexval(*c) < 0)
+				return pooldns_case_perr(p, "raw: '%.40s' is neither an option nor hex bytes", p->tok[t]);
+			digits++;
+		}
+	if (digits == 0)
+		return pooldns_case_perr(p, "raw: no packet bytes");
+	if (digits % 2 != 0)
+		return pooldns_case_perr(p, "raw: odd number of hex digits (%zu)", digits);
+	if (digits / 2 > 65535)
+		return pooldns_case_perr(p, "raw: packet longer than 65535 bytes");
+	q->raw = malloc(digits / 2);
+	if (q->raw == NULL)
+		return pooldns_case_perr(p, "out of memory");
+	int hi = -1;
+	for (size_t t = i; t < p->ntok; t++)
+		for (const char *c = p->tok[t]; *c; c++) {
+			int v = hexval(*c);
+			if (hi < 0) {
+				hi = v;
+			} else {
+				q->raw[q->raw_len++] = (uint8_t)(hi << 4 | v);
+				hi = -1;
+			}
+		}
+	return 0;
+}
+
+/* expect SECTION MODE [RR] — inline record or a block until `end`. */
+
+static int dir_sync(struct pooldns_case_pctx *p, unsigned targets)
+{
+	if (p->ntok < 2)
+		return pooldns_case_perr(p, "sync: missing the SOA name to poll");
+	struct pooldns_step *s = pooldns_case_new_step(p, POOLDNS_STEP_SYNC, targets);
+	if (s == NULL)
+		return -1;
+	s->name = pooldns_case_name(p->tok[1]);
+	if (s->name == NULL)
+		return pooldns_case_perr(p, "sync: '%.80s' is not a domain name", p->tok[1]);
+	for (size_t i = 2; i < p->ntok; i++) {
+		if (strcmp(p->tok[i], "timeout-ms") == 0) {
+			if (pooldns_case_opt_u32(p, &i, 1, POOLDNS_CASE_MAX_WAIT_MS, &s->timeout_ms) != 0)
+				return -1;
+		} else {
+			return pooldns_case_perr(p, "sync: unknown option '%.60s'", p->tok[i]);
+		}
+	}
+	return 0;
+}
+
+static int dir_wait(struct pooldns_case_pctx *p, unsigned targets)
+{
+	if (p->in_wait)
+		return pooldns_case_perr(p, "wait-until: cannot be nested");
+	struct pooldns_step *s = pooldns_case_new_step(p, POOLDNS_STEP_WAIT, targets);
+	if (s == NULL)
+		return -1;
+	s->timeout_ms = 5000;
+	s->interval_ms = 100;
+	for (size_t i = 1; i < p->ntok; i++) {
+		if (strcmp(p->tok[i], "timeout-ms") == 0) {
+			if (pooldns_case_opt_u32(p, &i, 1, POOLDNS_CASE_MAX_WAIT_MS, &s->timeout_ms) != 0)
+				return -1;
+		} else if (strcmp(p->tok[i], "interval-ms") == 0) {
+			if (pooldns_case_opt_u32(p, &i, 1, 60000, &s->interval_ms) != 0)
+				return -1;
+		} else {
+			return pooldns_case_perr(p, "wait-until: unknown option '%.60s'", p->tok[i]);
+		}
+	}
+	p->in_wait = true;
+	p->wait_step = p->c->nsteps - 1;
+	return 0;
+}
+
+static int dir_sql(struct pooldns_case_pctx *p, unsigned targets, enum pooldns_step_kind kind,
+		   size_t first)
+{
+	if (p->in_wait)
+		return pooldns_case_perr(p, "%s: not allowed inside wait-until", kind == POOLDNS_STEP_SQL ? "sql" : "cleanup");
+	if (first >= p->ntok)
+		return pooldns_case_perr(p, "%s: missing statement", kind == POOLDNS_STEP_SQL ? "sql" : "cleanup sql");
+	struct pooldns_step *s = pooldns_case_new_step(p, kind, targets);
+	if (s == NULL)
+		return -1;
+	s->text = strdup(pooldns_case_rest_from(p, first));
+	if (s->text == NULL)
+		return pooldns_case_perr(p, "out of memory");
+	return 0;
+}
+
+static int directive(struct pooldns_case_pctx *p)
+{
+	size_t t0 = 0;
+	unsigned targets = 0;
+	if (p->tok[0][0] == '@') {
+		char *list = p->tok[0] + 1;
+		if (*list == '\0')
+			return pooldns_case_perr(p, "'@' needs a target name (standalone, unbound)");
+		for (char *save = NULL, *t = strtok_r(list, ",", &save); t != NULL;
+		     t = strtok_r(NULL, ",", &save)) {
+			unsigned m = pooldns_case_target_parse(t);
+			if (m == 0)
+				return pooldns_case_perr(p, "unknown target '%.40s' (standalone, unbound)", t);
+			targets |= m;
+		}
+		if (targets == 0)
+			return pooldns_case_perr(p, "'@' needs a target name (standalone, unbound)");
+		t0 = 1;
+		if (p->ntok < 2)
+			return pooldns_case_perr(p, "target prefix without a directive");
+	}
+	/* Shift so that tok[0] is the directive. */
+	p->tok += t0;
+	p->tokoff += t0;
+	p->ntok -= t0;
+	const char *d = p->tok[0];
+	int rc;
+	bool expectable = false;
+	if (strcmp(d, "query") == 0) {
+		rc = dir_query(p, targets);
+		expectable = true;
+	} else if (strcmp(d, "raw") == 0) {
+		rc = dir_raw(p, targets);
+		expectable = true;
+	} else if (strcmp(d, "expect") == 0) {
+		rc = pooldns_case_dir_expect(p, targets);
+		expectable = true;
+	} else if (strcmp(d, "sql") == 0) {
+		rc = dir_sql(p, targets, POOLDNS_STEP_SQL, 1);
+	} else if (strcmp(d, "cleanup") == 0) {
+		if (p->ntok < 2 || strcmp(p->tok[1], "sql") != 0)
+			rc = pooldns_case_perr(p, "cleanup: expected 'cleanup sql STATEMENT'");
+		else
+			rc = dir_sql(p, targets, POOLDNS_STEP_CLEANUP, 2);
+	} else if (strcmp(d, "sync") == 0) {
+		rc = p->in_wait ? pooldns_case_perr(p, "sync: not allowed inside wait-until") : dir_sync(p, targets);
+	} else if (strcmp(d, "sleep") == 0) {
+		struct pooldns_step *s = NULL;
+		uint32_t ms;
+		if (p->ntok != 2 || pooldns_case_u32(p->tok[1], POOLDNS_CASE_MAX_WAIT_MS, &ms) != 0)
+			rc = pooldns_case_perr(p, "sleep: expected milliseconds 0..%d", POOLDNS_CASE_MAX_WAIT_MS);
+		else if (p->in_wait)
+			rc = pooldns_case_perr(p, "sleep: not allowed inside wait-until (use interval-ms)");
+		else if ((s = pooldns_case_new_step(p, POOLDNS_STEP_SLEEP, targets)) == NULL)
+			rc = -1;
+		else {
+			s->interval_ms = ms;
+			rc = 0;
+		}
+	} else if (strcmp(d, "wait-until") == 0) {
+		rc = dir_wait(p, targets);
+	} else if (strcmp(d, "end") == 0) {
+		if (t0 != 0)
+			rc = pooldns_case_perr(p, "end: takes no target prefix (the opening line has it)");
+		else if (p->ntok != 1)
+			rc = pooldns_case_perr(p, "end: takes nothing more");
+		else if (!p->in_wait)
+			rc = pooldns_case_perr(p, "end: no open block");
+		else {
+			size_t ws = p->wait_step;
+			if (ws + 1 == p->c->nsteps)
+				rc = pooldns_case_perr(p, "wait-until: empty block");
+			else {
+				p->c->steps[ws].body_end = p->c->nsteps;
+				p->in_wait = false;
+				rc = 0;
+			}
+		}
+	} else if (strcmp(d, "backend") == 0) {
+		rc = pooldns_case_perr(p, "backend: fake backends are reserved for a later version of this harness");
+	} else {
+		rc = pooldns_case_perr(p, "unknown directive '%.40s'", d);
+	}
+	p->tok -= t0;
+	p->tokoff -= t0;
+	p->ntok += t0;
+	p->can_expect = rc == 0 && expectable;
+	return rc;
+}
+
+static void free_expect(struct pooldns_expect *e)
+{
+	for (size_t i = 0; i < e->nrrs; i++)
+		ldns_rr_free(e->rrs[i].rr);
+	free(e->rrs);
+	free(e->types);
+	if (e->soa_owner != NULL)
+		ldns_rdf_deep_free(e->soa_owner);
+}
+
+void pooldns_case_free(struct pooldns_case *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->nsteps; i++) {
+		struct pooldns_step *s = &c->steps[i];
+		free(s->text);
+		if (s->name != NULL)
+			ldns_rdf_deep_free(s->name);
+		if (s->q.qname != NULL)
+			ldns_rdf_deep_free(s->q.qname);
+		free(s->q.raw);
+		free_expect(&s->e);
+	}
+	free(c->steps);
+	free(c->name);
+	memset(c, 0, sizeof *c);
+}
+
+static int parse_all(struct pooldns_case_pctx *p)
+{
+	int r;
+	while ((r = next_line(p)) > 0) {
+		if (p->line[0] == '\0')
+			continue;
+		if (p->in_rr_block) {
+			const char *s = p->line;
+			while (*s == ' ' || *s == '\t')
+				s++;
+			if (strcmp(s, "end") == 0) {
+				struct pooldns_expect *e = &p->c->steps[p->rr_step].e;
+				if (e->nrrs == 0)
+					return pooldns_case_perr(p, "empty record block (opened on line %u)", p->rr_block_line);
+				p->in_rr_block = false;
+				continue;
+			}
+			if (pooldns_case_add_rr(p, &p->c->steps[p->rr_step].e, s) != 0)
+				return -1;
+			continue;
+		}
+		if (tokenize(p) != 0)
+			return -1;
+		if (p->ntok == 0)
+			continue;
+		if (directive(p) != 0)
+			return -1;
+	}
+	if (r < 0)
+		return -1;
+	if (p->in_rr_block) {
+		p->lineno = p->rr_block_line;
+		return pooldns_case_perr(p, "record block not closed with 'end'");
+	}
+	if (p->in_wait) {
+		p->lineno = p->c->steps[p->wait_step].line;
+		return pooldns_case_perr(p, "wait-until not closed with 'end'");
+	}
+	bool any = false;
+	for (size_t i = 0; i < p->c->nsteps; i++)
+		if (p->c->steps[i].kind == POOLDNS_STEP_QUERY || p->c->steps[i].kind == POOLDNS_STEP_RAW)
+			any = true;
+	if (!any) {
+		p->lineno = p->next_line > 1 ? p->next_line - 1 : 1;
+		return pooldns_case_perr(p, "no query or raw step: a case must check something");
+	}
+	return 0;
+}
+
+int pooldns_case_parse(const char *buf, size_t len, const char *name,
+		       struct pooldns_case *out, char *err, size_t errsz)
+{
+	struct pooldns_case_pctx p;
+	memset(&p, 0, sizeof p);
+	memset(out, 0, sizeof *out);
+	p.name = name != NULL ? name : "(case)";
+	p.buf = buf;
+	p.len = len;
+	p.next_line = 1;
+	p.lineno = 1;
+	p.c = out;
+	p.err = err;
+	p.errsz = errsz;
+	p.line = malloc(POOLDNS_CASE_MAX_LINE + 1);
+	p.work = malloc(POOLDNS_CASE_MAX_LINE + 1);
+	p.tok = malloc(MAX_TOKENS * sizeof *p.tok);
+	p.tokoff = malloc(MAX_TOKENS * sizeof *p.tokoff);
+	int rc;
+	if (p.line == NULL || p.work == NULL || p.tok == NULL || p.tokoff == NULL)
+		rc = pooldns_case_perr(&p, "out of memory");
+	else
+		rc = parse_all(&p);
+	if (rc == 0) {
+		out->name = strdup(p.name);
+		if (out->name == NULL)
+			rc = pooldns_case_perr(&p, "out of memory");
+	}
+	free(p.line);
+	free(p.work);
+	free(p.tok);
+	free(p.tokoff);
+	if (rc != 0)
+		pooldns_case_free(out);
+	return rc;
+}
+
+int pooldns_case_load(const char *path, struct pooldns_case *out, char *err, size_t errsz)
+{
+	const char *base = strrchr(path, '/');
+	base = base != NULL ? base + 1 : path;
+	memset(out, 0, sizeof *out);
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		snprintf(err, errsz, "%s: %s", base, strerror(errno));
+		return -1;
+	}
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int rc = 0;
+	for (;;) {
+		if (len == cap) {
+			if (cap >= MAX_FILE_BYTES) {
+				snprintf(err, errsz, "%s: file larger than %u bytes", base, MAX_FILE_BYTES);
+				rc = -1;
+				break;
+			}
+			size_t ncap = cap ? cap * 2 : 8192;
+			char *nb = realloc(buf, ncap);
+			if (nb == NULL) {
+				snprintf(err, errsz, "%s: out of memory", base);
+				rc = -1;
+				break;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		size_t n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (rc == 0 && ferror(f)) {
+		snprintf(err, errsz, "%s: read error", base);
+		rc = -1;
+	}
+	fclose(f);
+	if (rc == 0)
+		rc = pooldns_case_parse(buf, len, base, out, err, errsz);
+	free(buf);
+	return rc;
+}
