@@ -1,0 +1,63 @@
+#!/bin/sh
+# test.sh — the project's test command (README's second command, and what
+# CI runs): installs what is missing, builds with warnings as errors, runs
+# `make check` (unit tests, fuzz corpora, integration with rqlited, the
+# harness cases and stock dig), then the same suite under ASan+UBSan, then
+# `make distcheck`.
+#
+#   scripts/test.sh            everything
+#   scripts/test.sh --quick    only the warnings-as-errors build and make check
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+quick=0
+for arg in "$@"; do
+	case "$arg" in
+	--quick) quick=1 ;;
+	-h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+	*) echo "test.sh: unknown option $arg" >&2; exit 2 ;;
+	esac
+done
+jobs=$(nproc 2>/dev/null || echo 2)
+
+step() { printf '\n==== %s\n' "$*"; }
+
+step "bootstrap"
+scripts/bootstrap.sh
+
+step "autoreconf"
+autoreconf -fi
+
+# Each configuration builds out of tree in build/<name>, so they never mix.
+run_suite() {
+	name=$1
+	shift
+	step "build + make check: $name ($*)"
+	rm -rf "build/$name"
+	mkdir -p "build/$name"
+	(
+		cd "build/$name"
+		"$top/configure" --enable-werror "$@" >configure.out 2>&1 ||
+			{ tail -n 30 configure.out; exit 1; }
+		make -j"$jobs" >make.out 2>&1 || { tail -n 60 make.out; exit 1; }
+		if ! make -j"$jobs" check; then
+			for f in $(find . -name '*.log' -newer make.out); do
+				if grep -qE '^(FAIL|ERROR)' "$f" 2>/dev/null; then
+					echo "---- $f"
+					tail -n 80 "$f"
+				fi
+			done
+			exit 1
+		fi
+	)
+}
+
+run_suite default
+if [ "$quick" -eq 0 ]; then
+	run_suite sanitizers --enable-sanitizers
+	step "make distcheck"
+	(cd build/default && make -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >distcheck.out 2>&1) ||
+		{ tail -n 60 build/default/distcheck.out; exit 1; }
+	echo "distcheck passed"
+fi
+step "all tests passed"

@@ -1,0 +1,169 @@
+# lib.sh — shared shell functions for the integration tests: start and stop
+# rqlited and pooldns on free loopback ports, load JSON payloads, wait for
+# readiness with bounded retries. Sourced, not run. POSIX sh.
+#
+# Everything a test starts is recorded and stopped by `cleanup`, which the
+# sourcing script installs as its EXIT trap, so no server outlives a test.
+#
+# Environment (set by `make check` through AM_TESTS_ENVIRONMENT):
+#   POOLDNS_SRCDIR     top source directory (schema.json, tests/cases)
+#   POOLDNS_BUILDDIR   top build directory (standalone/pooldns, harness/...)
+#   POOLDNS_RQLITED    rqlited binary
+#   DIG                dig binary
+
+: "${POOLDNS_SRCDIR:?POOLDNS_SRCDIR is not set (run through make check)}"
+: "${POOLDNS_BUILDDIR:?POOLDNS_BUILDDIR is not set (run through make check)}"
+DIG=${DIG:-dig}
+
+T_NAME=$(basename "$0" .sh)
+T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pooldns-$T_NAME.XXXXXX")
+T_PIDS=""
+T_FAILED=0
+
+log() { printf '%s: %s\n' "$T_NAME" "$*"; }
+fail() { printf '%s: FAIL: %s\n' "$T_NAME" "$*"; T_FAILED=1; }
+die() { printf '%s: FAIL: %s\n' "$T_NAME" "$*"; exit 1; }
+
+cleanup() {
+	rc=$?
+	for pid in $T_PIDS; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in $T_PIDS; do
+		# bounded: 5 s, then SIGKILL
+		i=0
+		while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -9 "$pid" 2>/dev/null
+	done
+	if [ $rc -ne 0 ] || [ "$T_FAILED" -ne 0 ]; then
+		for f in "$T_DIR"/*.log; do
+			[ -f "$f" ] || continue
+			echo "---- tail of $f"
+			tail -n 40 "$f"
+		done
+	fi
+	rm -rf "$T_DIR"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# freeport N: N free loopback ports (TCP and UDP), one per line.
+freeport() { "$POOLDNS_BUILDDIR/tests/tools/freeport" "$@"; }
+
+forget_pid() {
+	new=""
+	for p in $T_PIDS; do [ "$p" = "$1" ] || new="$new $p"; done
+	T_PIDS=$new
+}
+
+# stop_pid PID: SIGTERM, wait up to 10 s; returns the exit status.
+stop_pid() {
+	kill "$1" 2>/dev/null
+	wait "$1"
+	st=$?
+	forget_pid "$1"
+	return $st
+}
+
+# start_rqlited NAME HTTP_PORT RAFT_PORT [args...]: a node with -fk whose
+# data lives in $T_DIR/NAME; sets RQLITED_PID. Waits until it is ready.
+start_rqlited() {
+	name=$1 http=$2 raft=$3
+	shift 3
+	[ -x "${POOLDNS_RQLITED:-}" ] || die "rqlited not found (POOLDNS_RQLITED='${POOLDNS_RQLITED:-}'); run scripts/bootstrap.sh"
+	"$POOLDNS_RQLITED" -fk -node-id "$name" -http-addr "127.0.0.1:$http" \
+		-raft-addr "127.0.0.1:$raft" "$@" "$T_DIR/$name" >"$T_DIR/$name.log" 2>&1 &
+	RQLITED_PID=$!
+	T_PIDS="$T_PIDS $RQLITED_PID"
+	wait_rqlite_ready "$http" || die "rqlited $name on port $http did not become ready"
+}
+
+# wait_rqlite_ready HTTP_PORT: until /readyz answers 200 (at most 15 s).
+wait_rqlite_ready() {
+	i=0
+	while [ $i -lt 150 ]; do
+		if curl -sf -o /dev/null "http://127.0.0.1:$1/readyz"; then
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# rqlite_exec HTTP_PORT FILE|-d JSON: POST an /db/execute payload; fails on
+# any statement error.
+rqlite_exec() {
+	port=$1
+	shift
+	if [ "$1" = "-d" ]; then
+		out=$(curl -sS -XPOST "http://127.0.0.1:$port/db/execute" \
+			-H 'Content-Type: application/json' -d "$2") || return 1
+	else
+		out=$(curl -sS -XPOST "http://127.0.0.1:$port/db/execute" \
+			-H 'Content-Type: application/json' -d @"$1") || return 1
+	fi
+	case "$out" in
+	*'"error"'*) echo "rqlite: $out" >&2; return 1 ;;
+	esac
+	return 0
+}
+
+# sqlite_load DB FILE: run an rqlite /db/execute payload (a JSON array of
+# SQL strings) against a SQLite file, with the sqlite3 shell alone.
+sqlite_load() {
+	sqlite3 -bail ":memory:" "SELECT value || ';' FROM json_each(readfile('$2'))" |
+		sqlite3 -bail "$1"
+}
+
+# start_pooldns NAME PORT [flags...]: the standalone server on 127.0.0.1:PORT;
+# sets POOLDNS_PID. Waits until it answers (any rcode) over UDP.
+start_pooldns() {
+	name=$1 port=$2
+	shift 2
+	"$POOLDNS_BUILDDIR/standalone/pooldns" --listen="127.0.0.1:$port" "$@" \
+		>"$T_DIR/$name.log" 2>&1 &
+	POOLDNS_PID=$!
+	T_PIDS="$T_PIDS $POOLDNS_PID"
+	i=0
+	while [ $i -lt 100 ]; do
+		if "$DIG" @127.0.0.1 -p "$port" +time=1 +tries=1 pooldns-ready.invalid >/dev/null 2>&1; then
+			return 0
+		fi
+		kill -0 "$POOLDNS_PID" 2>/dev/null || die "pooldns $name exited at start-up"
+		sleep 0.1
+		i=$((i + 1))
+	done
+	die "pooldns $name did not answer on port $port"
+}
+
+# dig_short PORT NAME [TYPE]: the answer's records, sorted, one per line.
+dig_short() {
+	"$DIG" @127.0.0.1 -p "$1" +short +time=1 +tries=2 "$2" "${3:-A}" | sort
+}
+
+# dig_status PORT NAME [TYPE]: the rcode word (NOERROR, REFUSED, ...).
+dig_status() {
+	"$DIG" @127.0.0.1 -p "$1" +time=1 +tries=2 "$2" "${3:-A}" |
+		sed -n 's/.*status: \([A-Z]*\),.*/\1/p'
+}
+
+# wait_for SECONDS CMD...: retries CMD every 0.1 s until it succeeds.
+wait_for() {
+	limit=$(( $1 * 10 ))
+	shift
+	i=0
+	while [ $i -lt $limit ]; do
+		"$@" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# now_ms: milliseconds since the epoch (GNU date).
+now_ms() { date +%s%3N; }
