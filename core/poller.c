@@ -27,8 +27,11 @@
 #include "log.h"
 #include "poller.h"
 
-/* Longest wait between attempts while the source keeps failing. */
-#define POLLER_BACKOFF_MAX_MS 30000L
+/* Longest wait between attempts while the source keeps failing (or the
+ * poll interval, if that is longer): a pause long enough to spare a
+ * struggling cluster, short enough that answers catch up soon after it
+ * recovers. */
+#define POLLER_BACKOFF_MAX_MS 5000L
 
 struct pooldns_poller {
 	struct pooldns_source *source;
@@ -189,10 +192,11 @@ static void poller_poll(struct pooldns_poller *p)
 
 static long poller_next_wait_ms(const struct pooldns_poller *p)
 {
+	long cap = p->interval_ms > POLLER_BACKOFF_MAX_MS ? p->interval_ms : POLLER_BACKOFF_MAX_MS;
 	long wait = p->interval_ms;
-	for (unsigned i = 1; i < p->failures && wait < POLLER_BACKOFF_MAX_MS; i++)
+	for (unsigned i = 1; i < p->failures && wait < cap; i++)
 		wait *= 2;
-	return wait < POLLER_BACKOFF_MAX_MS ? wait : POLLER_BACKOFF_MAX_MS;
+	return wait < cap ? wait : cap;
 }
 
 static void deadline_after(struct timespec *ts, long ms)

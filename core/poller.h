@@ -10,8 +10,10 @@
  * snapshot. After every successful load from the source the dataset is
  * written to the cache file atomically. With a health registry, every new
  * snapshot's members are attached to their health states before it is
- * published, and states no pool uses any more are retired after. Errors back off exponentially up to
- * 30 s between attempts and are logged once per state change, not per poll.
+ * published, and states no pool uses any more are retired after.
+ * Errors back off exponentially up to 5 s (or the poll interval, if
+ * longer) between attempts and are logged once per state change, not per
+ * poll.
  *
  * Thread-safety: start/stop from one controlling thread; the store is
  * published only by the poller thread; status is read with atomics.
