@@ -1,9 +1,11 @@
 #!/bin/sh
 # test.sh — the project's test command (README's second command, and what
-# CI runs): installs what is missing, builds with warnings as errors, runs
-# `make check` (unit tests, fuzz corpora, integration with rqlited, the
-# harness cases and stock dig), then the same suite under ASan+UBSan, then
-# `make distcheck`.
+# CI runs): installs what is missing, builds an Unbound with dynlib support
+# from Debian's source package (once; reused afterwards), builds pooldns and
+# the Unbound module with warnings as errors, runs `make check` (unit tests,
+# fuzz corpora, integration with rqlited and a 3-node cluster, the harness
+# cases against the standalone server and the module, stock dig), then the
+# same suite under ASan+UBSan, then `make distcheck`.
 #
 #   scripts/test.sh            everything
 #   scripts/test.sh --quick    only the warnings-as-errors build and make check
@@ -24,6 +26,10 @@ step() { printf '\n==== %s\n' "$*"; }
 
 step "bootstrap"
 scripts/bootstrap.sh
+
+step "Unbound with dynlib (scripts/build-unbound.sh)"
+unbound_src=$(scripts/build-unbound.sh | tail -n 1)
+[ -f "$unbound_src/config.h" ] || { echo "test.sh: no Unbound tree at '$unbound_src'" >&2; exit 1; }
 
 step "autoreconf"
 autoreconf -fi
@@ -52,11 +58,12 @@ run_suite() {
 	)
 }
 
-run_suite default
+run_suite default --with-unbound-src="$unbound_src"
 if [ "$quick" -eq 0 ]; then
-	run_suite sanitizers --enable-sanitizers
+	run_suite sanitizers --enable-sanitizers --with-unbound-src="$unbound_src"
 	step "make distcheck"
-	(cd build/default && make -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >distcheck.out 2>&1) ||
+	(cd build/default && make -j"$jobs" distcheck \
+		DISTCHECK_CONFIGURE_FLAGS="--enable-werror --with-unbound-src=$unbound_src" >distcheck.out 2>&1) ||
 		{ tail -n 60 build/default/distcheck.out; exit 1; }
 	echo "distcheck passed"
 fi

@@ -1,0 +1,164 @@
+#!/bin/sh
+# build-unbound.sh — build an Unbound that can load the pooldns module.
+#
+# Debian's packaged unbound is built without dynlib support, so this script
+# takes Debian's own `unbound` source package (apt-get source), configures it
+# --with-dynlibmodule --with-libevent, builds it and installs it (unbound,
+# unbound-control, unbound-checkconf, ...) into a project-local prefix:
+#
+#   .deps/unbound/src      the configured, built source tree
+#                          (what ./configure --with-unbound-src= wants)
+#   .deps/unbound/prefix   the installed Unbound (sbin/unbound, sbin/unbound-control)
+#
+# When deb-src entries are missing, they are derived from the machine's own
+# Debian apt sources (same URIs, suites and components; deb822
+# debian.sources or the one-line sources.list) into a separate file,
+# /etc/apt/sources.list.d/pooldns-deb-src.{sources,list}; no mirror is
+# hard-coded. Idempotent: a second run reuses the build and only prints the
+# path. The last line on stdout is the source directory; progress goes to
+# stderr. Needs root (or sudo) for apt the first time.
+#
+#   scripts/build-unbound.sh           build once, print the source dir
+#   scripts/build-unbound.sh --force   rebuild from a fresh source unpack
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+base="$top/.deps/unbound"
+src="$base/src"
+prefix="$base/prefix"
+stamp="$base/.built"
+force=0
+for arg in "$@"; do
+	case "$arg" in
+	--force) force=1 ;;
+	-h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+	*) echo "build-unbound: unknown option $arg" >&2; exit 2 ;;
+	esac
+done
+
+say() { echo "build-unbound: $*" >&2; }
+
+# Reuse: a stamp written after a successful install, and the pieces it vouches for.
+if [ "$force" -eq 0 ] && [ -f "$stamp" ] && [ -x "$prefix/sbin/unbound" ] &&
+	[ -x "$prefix/sbin/unbound-control" ] && [ -f "$src/config.h" ] &&
+	grep -q '^#define WITH_DYNLIBMODULE' "$src/config.h"; then
+	say "reusing $(cat "$stamp") in $prefix"
+	echo "$src"
+	exit 0
+fi
+
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
+apt_get() { DEBIAN_FRONTEND=noninteractive $SUDO apt-get "$@"; }
+
+# 1. Build dependencies (a minimal set: Debian's full build-dep also pulls
+#    python, swig, systemd and protobuf, none of which this build uses).
+pkgs="build-essential dpkg-dev pkg-config libssl-dev libexpat1-dev libevent-dev flex bison"
+missing=
+for p in $pkgs; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+		missing="$missing $p"
+	fi
+done
+
+# 2. deb-src entries, derived from the machine's own Debian sources.
+have_deb_src() {
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+		/etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		if grep -Eq '^[[:space:]]*deb-src[[:space:]]' "$f" ||
+			grep -Eiq '^[[:space:]]*Types:.*deb-src' "$f"; then
+			return 0
+		fi
+	done
+	return 1
+}
+
+updated=0
+if ! have_deb_src; then
+	deb822=/etc/apt/sources.list.d/debian.sources
+	if [ -f "$deb822" ] && grep -Eiq '^Types:.*\bdeb\b' "$deb822"; then
+		out=/etc/apt/sources.list.d/pooldns-deb-src.sources
+		say "deriving deb-src entries from $deb822 into $out"
+		# Every stanza whose Types include "deb" is copied with Types: deb-src.
+		awk '
+			BEGIN { RS = ""; ORS = "\n\n" }
+			{
+				n = split($0, line, "\n"); keep = 0; body = ""
+				for (i = 1; i <= n; i++) {
+					if (line[i] ~ /^[Tt]ypes:/) {
+						if (line[i] ~ /(^|[ \t:])deb([ \t]|$)/) keep = 1
+						line[i] = "Types: deb-src"
+					}
+					if (line[i] ~ /^#/) continue
+					body = body line[i] "\n"
+				}
+				if (keep) printf "%s\n", body
+			}' "$deb822" | $SUDO tee "$out.tmp" >/dev/null
+		$SUDO mv "$out.tmp" "$out"
+	elif [ -f /etc/apt/sources.list ] && grep -Eq '^[[:space:]]*deb[[:space:]]' /etc/apt/sources.list; then
+		out=/etc/apt/sources.list.d/pooldns-deb-src.list
+		say "deriving deb-src entries from /etc/apt/sources.list into $out"
+		sed -n 's/^[[:space:]]*deb[[:space:]]/deb-src /p' /etc/apt/sources.list |
+			$SUDO tee "$out.tmp" >/dev/null
+		$SUDO mv "$out.tmp" "$out"
+	else
+		say "no deb-src entries and no Debian apt source to derive them from"
+		exit 1
+	fi
+	apt_get update -qq
+	updated=1
+fi
+
+if [ -n "$missing" ]; then
+	say "installing:$missing"
+	[ "$updated" -eq 1 ] || apt_get update -qq
+	# shellcheck disable=SC2086
+	apt_get install -y -qq --no-install-recommends $missing >&2
+fi
+
+# 3. The source package, unpacked (with Debian's patches) into .deps/unbound/src.
+mkdir -p "$base"
+if [ "$force" -eq 1 ] || [ ! -f "$src/configure" ]; then
+	rm -rf "$src" "$base/download"
+	mkdir -p "$base/download"
+	say "apt-get source unbound"
+	(cd "$base/download" && apt-get source -qq unbound >&2) || {
+		say "apt-get source unbound failed (are deb-src entries enabled and apt-get update done?)"
+		exit 1
+	}
+	dir=$(find "$base/download" -mindepth 1 -maxdepth 1 -type d -name 'unbound-*' | head -n 1)
+	if [ -z "$dir" ] || [ ! -f "$dir/configure" ]; then
+		say "no unpacked unbound-* source directory in $base/download"
+		exit 1
+	fi
+	mv "$dir" "$src"
+	rm -rf "$base/download"
+fi
+
+# 4. Configure, build, install. Unbound links the daemon -export-dynamic
+#    when dynlib is on, which the module relies on for Unbound's functions.
+cd "$src"
+if [ "$force" -eq 1 ] || [ ! -f config.h ] || ! grep -q '^#define WITH_DYNLIBMODULE' config.h; then
+	say "configuring in $src"
+	./configure --prefix="$prefix" --with-dynlibmodule --with-libevent \
+		--disable-rpath --disable-flto >"$base/configure.log" 2>&1 || {
+		tail -n 30 "$base/configure.log" >&2
+		exit 1
+	}
+fi
+jobs=$(nproc 2>/dev/null || echo 2)
+[ "$jobs" -le 2 ] || jobs=2
+say "make -j$jobs (log: $base/make.log)"
+make -j"$jobs" >"$base/make.log" 2>&1 || { tail -n 40 "$base/make.log" >&2; exit 1; }
+make install >"$base/install.log" 2>&1 || { tail -n 40 "$base/install.log" >&2; exit 1; }
+
+version=$("$prefix/sbin/unbound" -V 2>/dev/null | sed -n 's/^Version //p')
+"$prefix/sbin/unbound" -V 2>/dev/null | grep -q dynlib || {
+	say "$prefix/sbin/unbound does not list dynlib among its modules"
+	exit 1
+}
+[ -x "$prefix/sbin/unbound-control" ] || { say "unbound-control was not installed"; exit 1; }
+echo "unbound $version (dynlib)" >"$stamp"
+say "installed unbound $version with dynlib into $prefix"
+echo "$src"
