@@ -44,6 +44,7 @@ enum pooldns_step_kind {
 	POOLDNS_STEP_RAW,        /* raw [options] HEX... */
 	POOLDNS_STEP_EXPECT,     /* expect ...: checks the preceding query */
 	POOLDNS_STEP_WAIT,       /* wait-until [options] ... end */
+	POOLDNS_STEP_BACKEND,    /* backend NAME ...: fake health-check backends */
 };
 
 enum pooldns_section {
@@ -164,6 +165,49 @@ struct pooldns_query_spec {
 	uint32_t timeout_ms;         /* 0: the command line default */
 };
 
+/* Fake health-check backends run by the harness (backend.h). */
+#define POOLDNS_CASE_MAX_BACKENDS 32     /* declared in one case */
+#define POOLDNS_CASE_MAX_BACKEND_NAME 32 /* characters of a backend name */
+#define POOLDNS_CASE_MAX_BODY 4096       /* bytes of a response body */
+
+enum pooldns_backend_kind {
+	POOLDNS_BACKEND_HTTP = 1,
+	POOLDNS_BACKEND_HTTPS,
+	POOLDNS_BACKEND_TCP,
+};
+
+enum pooldns_backend_op {
+	POOLDNS_BACKEND_START = 1,     /* backend NAME KIND ADDR PORT [options] */
+	POOLDNS_BACKEND_SET,           /* backend NAME set options */
+	POOLDNS_BACKEND_DOWN,          /* backend NAME down: close the listener */
+	POOLDNS_BACKEND_UP,            /* backend NAME up: listen again */
+	POOLDNS_BACKEND_RESET,         /* backend NAME reset: forget requests seen */
+	POOLDNS_BACKEND_EXPECT_COUNT,  /* backend NAME expect requests RANGE [...] */
+	POOLDNS_BACKEND_EXPECT_LAST,   /* backend NAME expect request [...] */
+};
+
+struct pooldns_backend_spec {
+	enum pooldns_backend_op op;
+	char name[POOLDNS_CASE_MAX_BACKEND_NAME + 1];
+	enum pooldns_backend_kind kind; /* of the backend named (every op) */
+	/* START */
+	int family;                     /* AF_INET or AF_INET6 (loopback only) */
+	uint8_t addr[16];
+	char addr_text[64];
+	uint16_t port;
+	bool start_down;                /* declared but not listening yet */
+	/* START, SET: response settings (http, https); *_set = given */
+	bool status_set, body_set, delay_set, close_set;
+	uint16_t status;                /* 100..599, default 200 */
+	char *body;                     /* default "OK" */
+	uint32_t delay_ms;              /* before answering, default 0 */
+	bool close_conn;                /* read the request, close without answering */
+	/* EXPECT_COUNT, EXPECT_LAST: filters / checks, NULL = any */
+	struct pooldns_range range;     /* EXPECT_COUNT */
+	uint32_t over_ms;               /* EXPECT_COUNT: 0 = since start/reset */
+	char *path, *host, *user_agent; /* user_agent: substring */
+};
+
 struct pooldns_step {
 	enum pooldns_step_kind kind;
 	unsigned line;               /* first physical line of the directive */
@@ -172,7 +216,10 @@ struct pooldns_step {
 	ldns_rdf *name;              /* SYNC: SOA name to poll */
 	uint32_t timeout_ms;         /* SYNC, WAIT: 0 means the default */
 	uint32_t interval_ms;        /* WAIT: pause between rounds; SLEEP: duration */
+	uint32_t within_ms;          /* WAIT: must hold within this (0: no bound) */
+	uint32_t after_ms;           /* WAIT: must not hold before this (0: none) */
 	size_t body_end;             /* WAIT: index one past its last body step */
+	struct pooldns_backend_spec b; /* BACKEND */
 	struct pooldns_query_spec q; /* QUERY, RAW */
 	struct pooldns_expect e;     /* EXPECT */
 };

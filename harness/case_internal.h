@@ -35,6 +35,15 @@ struct pooldns_case_pctx {
 	bool in_wait;
 	size_t wait_step;
 	bool can_expect;        /* previous step is a query, raw or expect */
+	/* backends declared so far (names are looked up by later lines) */
+	struct pooldns_case_pbackend {
+		char name[POOLDNS_CASE_MAX_BACKEND_NAME + 1];
+		enum pooldns_backend_kind kind;
+		int family;
+		uint8_t addr[16];
+		uint16_t port;
+	} backends[POOLDNS_CASE_MAX_BACKENDS];
+	size_t nbackends;
 	char *err;
 	size_t errsz;
 };
@@ -60,5 +69,9 @@ const char *pooldns_case_rest_from(struct pooldns_case_pctx *p, size_t t);
 int pooldns_case_add_rr(struct pooldns_case_pctx *p, struct pooldns_expect *e, const char *text);
 /* The `expect` directive (tok[0] == "expect"). 0 or -1. */
 int pooldns_case_dir_expect(struct pooldns_case_pctx *p, unsigned targets);
+/* The `backend` directive (tok[0] == "backend"; case_backend.c). 0 or -1. */
+int pooldns_case_dir_backend(struct pooldns_case_pctx *p, unsigned targets);
+/* Frees what a backend step owns (strings). */
+void pooldns_case_backend_free(struct pooldns_backend_spec *b);
 
 #endif

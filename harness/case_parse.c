@@ -2,6 +2,7 @@
  * case_parse.c — parser of pooldns-harness `.case` files (format: see
  * harness/README.md): logical lines, words, target prefixes, blocks and
  * every directive but `expect` (case_expect.c, sharing case_internal.h).
+ * `backend` lines are parsed in case_backend.c.
  * Turns text into the step list of case.h, checking
  * everything that can be checked without a server: directive names,
  * options, numbers and their ranges, domain names, RR text (through ldns),
@@ -442,17 +443,36 @@ static int dir_wait(struct pooldns_case_pctx *p, unsigned targets)
 		return -1;
 	s->timeout_ms = 5000;
 	s->interval_ms = 100;
+	bool timeout_set = false;
 	for (size_t i = 1; i < p->ntok; i++) {
 		if (strcmp(p->tok[i], "timeout-ms") == 0) {
 			if (pooldns_case_opt_u32(p, &i, 1, POOLDNS_CASE_MAX_WAIT_MS, &s->timeout_ms) != 0)
 				return -1;
+			timeout_set = true;
 		} else if (strcmp(p->tok[i], "interval-ms") == 0) {
 			if (pooldns_case_opt_u32(p, &i, 1, 60000, &s->interval_ms) != 0)
+				return -1;
+		} else if (strcmp(p->tok[i], "within-ms") == 0) {
+			if (pooldns_case_opt_u32(p, &i, 1, POOLDNS_CASE_MAX_WAIT_MS, &s->within_ms) != 0)
+				return -1;
+		} else if (strcmp(p->tok[i], "after-ms") == 0) {
+			if (pooldns_case_opt_u32(p, &i, 1, POOLDNS_CASE_MAX_WAIT_MS, &s->after_ms) != 0)
 				return -1;
 		} else {
 			return pooldns_case_perr(p, "wait-until: unknown option '%.60s'", p->tok[i]);
 		}
 	}
+	if (s->within_ms != 0 && !timeout_set) {
+		/* Wait past the bound, so that a late success is measured. */
+		uint64_t t = (uint64_t)s->within_ms * 2 + 1000;
+		s->timeout_ms = t > POOLDNS_CASE_MAX_WAIT_MS ? POOLDNS_CASE_MAX_WAIT_MS : (uint32_t)t;
+	}
+	if (s->within_ms != 0 && s->within_ms > s->timeout_ms)
+		return pooldns_case_perr(p, "wait-until: within-ms %u is longer than timeout-ms %u", s->within_ms, s->timeout_ms);
+	if (s->after_ms != 0 && s->after_ms >= s->timeout_ms)
+		return pooldns_case_perr(p, "wait-until: after-ms %u is not shorter than timeout-ms %u", s->after_ms, s->timeout_ms);
+	if (s->after_ms != 0 && s->within_ms != 0 && s->after_ms >= s->within_ms)
+		return pooldns_case_perr(p, "wait-until: after-ms %u is not shorter than within-ms %u", s->after_ms, s->within_ms);
 	p->in_wait = true;
 	p->wait_step = p->c->nsteps - 1;
 	return 0;
@@ -553,7 +573,7 @@ static int directive(struct pooldns_case_pctx *p)
 			}
 		}
 	} else if (strcmp(d, "backend") == 0) {
-		rc = pooldns_case_perr(p, "backend: fake backends are reserved for a later version of this harness");
+		rc = pooldns_case_dir_backend(p, targets);
 	} else {
 		rc = pooldns_case_perr(p, "unknown directive '%.40s'", d);
 	}
@@ -587,6 +607,7 @@ void pooldns_case_free(struct pooldns_case *c)
 			ldns_rdf_deep_free(s->q.qname);
 		free(s->q.raw);
 		free_expect(&s->e);
+		pooldns_case_backend_free(&s->b);
 	}
 	free(c->steps);
 	free(c->name);

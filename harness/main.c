@@ -6,7 +6,8 @@
  * (parse error, server or store unreachable) fails; nothing is skipped.
  *
  * Owns: the command line options, the store handle, curl's global state.
- * Thread model: single-threaded.
+ * Thread model: single-threaded, but for the service thread of a case's
+ * fake backends (backend.c).
  */
 #include "config.h"
 
@@ -36,6 +37,8 @@ static void usage(FILE *f)
 		"  --sqlite FILE        data store: SQLite database file\n"
 		"  --timeout-ms N       per-query timeout (default 2000)\n"
 		"  --sync-timeout-ms N  default bound of a sync step (default 5000)\n"
+		"  --tls-cert FILE      PEM certificate (chain) of https backends\n"
+		"  --tls-key FILE       its PEM private key\n"
 		"  --verbose            trace every step on stderr\n"
 		"  --help, --version\n");
 }
@@ -80,6 +83,8 @@ int main(int argc, char **argv)
 		{"sqlite", required_argument, NULL, 'q'},
 		{"timeout-ms", required_argument, NULL, 'T'},
 		{"sync-timeout-ms", required_argument, NULL, 'S'},
+		{"tls-cert", required_argument, NULL, 'c'},
+		{"tls-key", required_argument, NULL, 'k'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -118,6 +123,8 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'c': o.tls_cert = optarg; break;
+		case 'k': o.tls_key = optarg; break;
 		case 'v': o.verbose = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("pooldns-harness %s\n", PACKAGE_VERSION); return 0;
@@ -127,6 +134,10 @@ int main(int argc, char **argv)
 	if (optind >= argc) {
 		fprintf(stderr, "pooldns-harness: no case files given\n");
 		usage(stderr);
+		return 2;
+	}
+	if ((o.tls_cert == NULL) != (o.tls_key == NULL)) {
+		fprintf(stderr, "pooldns-harness: give --tls-cert and --tls-key together\n");
 		return 2;
 	}
 	if (rqlite != NULL && sqlite != NULL) {

@@ -3,11 +3,15 @@
  * `sql` through the store, `sync` polls the server's SOA serial until it
  * reaches the store's data version, `query`/`raw` send (repeat times) and
  * hand all responses to the `expect` lines that follow, `wait-until`
- * repeats its body until it holds or its deadline passes. Every `cleanup
- * sql` line of the case runs at the end, however far the case got.
+ * repeats its body until it holds or its deadline passes (and, with
+ * within-ms / after-ms, checks when it held), `backend` lines start,
+ * change and check the case's fake backends (backend.c). Every `cleanup
+ * sql` line of the case runs at the end, however far the case got; then
+ * every backend of the case is stopped.
  *
  * Owns: the responses of the step being checked (freed before the next
- * step). Thread model: single-threaded.
+ * step), the case's backend set. Thread model: single-threaded (the
+ * backend set runs its own service thread).
  */
 #include "config.h"
 
@@ -15,8 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "eval.h"
 #include "run.h"
 
@@ -28,6 +34,7 @@ struct rctx {
 	const struct pooldns_case *c;
 	bool have_version;
 	int64_t version;
+	struct pooldns_backends *be; /* created by the first backend line */
 	char *msg;
 	size_t msgsz;
 	char *detail;
@@ -288,6 +295,70 @@ static int run_query(struct rctx *r, size_t qi, size_t *next)
 	return rc;
 }
 
+static int run_backend(struct rctx *r, const struct pooldns_step *s)
+{
+	const struct pooldns_backend_spec *b = &s->b;
+	char err[512];
+	if (b->op != POOLDNS_BACKEND_EXPECT_COUNT && b->op != POOLDNS_BACKEND_EXPECT_LAST) {
+		if (r->be == NULL && (r->be = pooldns_backends_new(r->o->tls_cert, r->o->tls_key)) == NULL)
+			return fail(r, s->line, "backend %s: out of memory", b->name);
+		if (pooldns_backends_apply(r->be, b, err, sizeof err) != 0)
+			return fail(r, s->line, "%s", err);
+		static const char *const what[] = { "", "started", "changed", "down", "up", "reset" };
+		trace(r, "line %u: backend %s %s", s->line, b->name, b->op <= POOLDNS_BACKEND_RESET ? what[b->op] : "");
+		return 0;
+	}
+	if (r->be == NULL)
+		return fail(r, s->line, "backend %s: not running (its declaration was skipped)", b->name);
+	if (b->op == POOLDNS_BACKEND_EXPECT_COUNT) {
+		uint64_t since = 0;
+		if (b->over_ms != 0) {
+			since = pooldns_probe_now_ms();
+			pooldns_probe_sleep_ms(b->over_ms);
+		}
+		long n = pooldns_backends_count(r->be, b->name, since, b->path, b->host);
+		if (n < 0)
+			return fail(r, s->line, "backend %s: not running (its declaration was skipped)", b->name);
+		char filt[600] = "", win[64] = "since it started or was reset";
+		if (b->path != NULL || b->host != NULL)
+			snprintf(filt, sizeof filt, " with%s%.250s%s%.250s", b->path ? " path " : "",
+				 b->path ? b->path : "", b->host ? " host " : "", b->host ? b->host : "");
+		if (b->over_ms != 0)
+			snprintf(win, sizeof win, "in %u ms", b->over_ms);
+		trace(r, "line %u: backend %s: %ld requests%s %s", s->line, b->name, n, filt, win);
+		if ((uint64_t)n < b->range.min || (uint64_t)n > b->range.max) {
+			char rg[48];
+			if (b->range.max == UINT32_MAX)
+				snprintf(rg, sizeof rg, "%u or more", b->range.min);
+			else if (b->range.min == b->range.max)
+				snprintf(rg, sizeof rg, "%u", b->range.min);
+			else
+				snprintf(rg, sizeof rg, "%u..%u", b->range.min, b->range.max);
+			return fail(r, s->line, "backend %s: expected %s %s%s %s, got %ld", b->name, rg,
+				    b->kind == POOLDNS_BACKEND_TCP ? "connections" : "requests", filt, win, n);
+		}
+		return 0;
+	}
+	char path[256], host[256], ua[256];
+	int have = pooldns_backends_last(r->be, b->name, path, sizeof path, host, sizeof host, ua, sizeof ua);
+	if (have < 0)
+		return fail(r, s->line, "backend %s: not running (its declaration was skipped)", b->name);
+	if (have == 0)
+		return fail(r, s->line, "backend %s: no request received yet", b->name);
+	if (b->path != NULL && strcmp(b->path, path) != 0)
+		return fail(r, s->line, "backend %s: last request for path '%s', expected '%s'", b->name, path, b->path);
+	if (b->host != NULL && strcasecmp(b->host, host) != 0) {
+		size_t n = strlen(b->host);
+		if (!(strncasecmp(b->host, host, n) == 0 && host[n] == ':'))
+			return fail(r, s->line, "backend %s: last request with Host '%s', expected '%s'", b->name, host, b->host);
+	}
+	if (b->user_agent != NULL && strstr(ua, b->user_agent) == NULL)
+		return fail(r, s->line, "backend %s: last request with User-Agent '%s', expected it to contain '%s'",
+			    b->name, ua, b->user_agent);
+	trace(r, "line %u: backend %s: last request %s, Host %s, User-Agent %s", s->line, b->name, path, host, ua);
+	return 0;
+}
+
 static int run_steps(struct rctx *r, size_t from, size_t to);
 
 static int run_wait(struct rctx *r, size_t wi)
@@ -300,9 +371,16 @@ static int run_wait(struct rctx *r, size_t wi)
 		r->msg[0] = '\0';
 		r->detail[0] = '\0';
 		if (run_steps(r, wi + 1, ws->body_end) == 0) {
+			unsigned long long took = (unsigned long long)(pooldns_probe_now_ms() - start);
 			trace(r, "line %u: wait-until held after %u round%s (%llu ms)", ws->line, rounds,
-			      rounds == 1 ? "" : "s", (unsigned long long)(pooldns_probe_now_ms() - start));
+			      rounds == 1 ? "" : "s", took);
 			r->detail[0] = '\0';
+			if (ws->after_ms != 0 && took < ws->after_ms)
+				return fail(r, ws->line, "wait-until held after %llu ms (round %u), earlier than after-ms %u",
+					    took, rounds, ws->after_ms);
+			if (ws->within_ms != 0 && took > ws->within_ms)
+				return fail(r, ws->line, "wait-until held only after %llu ms (round %u), later than within-ms %u",
+					    took, rounds, ws->within_ms);
 			return 0;
 		}
 		uint64_t now = pooldns_probe_now_ms();
@@ -360,6 +438,9 @@ static int run_steps(struct rctx *r, size_t from, size_t to)
 			break;
 		case POOLDNS_STEP_EXPECT:
 			break; /* consumed by run_query */
+		case POOLDNS_STEP_BACKEND:
+			rc = run_backend(r, s);
+			break;
 		}
 		if (rc != 0)
 			return -1;
@@ -392,6 +473,8 @@ int pooldns_run_case(const struct pooldns_run_opts *o, const struct pooldns_case
 			trace(&r, "%s (after the failure)", msg);
 		}
 	}
+	pooldns_backends_free(r.be); /* every backend stops, pass or fail */
+	r.be = NULL;
 	if (rc != 0)
 		snprintf(msg, msgsz, "%s", first);
 	return rc;

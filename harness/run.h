@@ -1,9 +1,13 @@
 /*
  * run.h — runs one parsed case against a server: setup SQL, version syncs,
- * queries with their expectations, bounded wait-until loops, and the
- * case's cleanup statements at the end, pass or fail.
+ * queries with their expectations, bounded (and timed) wait-until loops,
+ * fake health-check backends (backend.h), and the case's cleanup
+ * statements at the end, pass or fail; the backends are stopped after
+ * them.
  *
- * Thread model: single-threaded; the options are read-only during a run.
+ * Thread model: the runner is single-threaded (the backends of a case have
+ * their own service thread, see backend.h); the options are read-only
+ * during a run.
  */
 #ifndef POOLDNS_HARNESS_RUN_H
 #define POOLDNS_HARNESS_RUN_H
@@ -23,6 +27,8 @@ struct pooldns_run_opts {
 	struct pooldns_hstore *store; /* NULL: no store given; sql/sync steps fail */
 	uint32_t timeout_ms;          /* per query, when the step gives none */
 	uint32_t sync_timeout_ms;     /* per sync, when the step gives none */
+	const char *tls_cert;         /* PEM certificate of https backends (NULL: none) */
+	const char *tls_key;          /* its private key */
 	bool verbose;
 	FILE *log;                    /* verbose trace (stderr) */
 };

@@ -141,6 +141,16 @@ start_pooldns() {
 	die "pooldns $name did not answer on port $port"
 }
 
+# run_harness ARGS...: pooldns-harness with ARGS. The cases' fake backends
+# listen on fixed addresses and ports derived from each case's number
+# (harness/README.md), so two harness runs at once (make -j check runs the
+# integration scripts in parallel) would collide: runs are serialized by a
+# lock shared by every build tree on the machine (bounded wait: 15 min).
+run_harness() {
+	flock -w 900 "${TMPDIR:-/tmp}/pooldns-harness-backends.lock" \
+		"$POOLDNS_BUILDDIR/harness/pooldns-harness" "$@"
+}
+
 # dig_short PORT NAME [TYPE]: the answer's records, sorted, one per line.
 dig_short() {
 	"$DIG" @127.0.0.1 -p "$1" +short +time=1 +tries=2 "$2" "${3:-A}" | sort
@@ -167,3 +177,17 @@ wait_for() {
 
 # now_ms: milliseconds since the epoch (GNU date).
 now_ms() { date +%s%3N; }
+
+# make_member_cert: a self-signed certificate for member.test, the
+# check_host of the https health-check cases, with the openssl CLI in
+# $T_DIR; sets MEMBER_CERT and MEMBER_KEY. The harness serves it from its
+# fake https backends (--tls-cert/--tls-key) and pooldns trusts it as its
+# only CA (--check-ca-file), so certificate verification stays on.
+make_member_cert() {
+	MEMBER_CERT="$T_DIR/member.test.pem"
+	MEMBER_KEY="$T_DIR/member.test.key"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$MEMBER_KEY" -out "$MEMBER_CERT" -days 2 -subj /CN=member.test \
+		-addext subjectAltName=DNS:member.test >"$T_DIR/openssl.log" 2>&1 ||
+		die "openssl could not make a certificate for member.test: $(cat "$T_DIR/openssl.log")"
+}

@@ -19,7 +19,8 @@ rqlite_exec "$RQ_HTTP" "$POOLDNS_SRCDIR/populate_data.json" || die "populate_dat
 rqlite_exec "$RQ_HTTP" "$POOLDNS_SRCDIR/schema.json" || die "schema.json is not idempotent"
 rqlite_exec "$RQ_HTTP" "$POOLDNS_SRCDIR/populate_data.json" || die "populate_data.json is not idempotent"
 
-POOLDNS_FLAGS="--rqlite-url=$RQ --poll-interval-ms=200 --cache-file=$CACHE --threads=2"
+make_member_cert
+POOLDNS_FLAGS="--rqlite-url=$RQ --poll-interval-ms=200 --cache-file=$CACHE --threads=2 --check-ca-file=$MEMBER_CERT"
 # shellcheck disable=SC2086
 start_pooldns pooldns "$DNS" $POOLDNS_FLAGS
 
@@ -34,8 +35,9 @@ got=$(dig_status "$DNS" example.org)
 log "stock dig: google.com A/AAAA and REFUSED checked"
 
 # 2. The harness cases.
-"$POOLDNS_BUILDDIR/harness/pooldns-harness" --server 127.0.0.1 --port "$DNS" \
-	--target standalone --rqlite "$RQ" "$POOLDNS_SRCDIR"/tests/cases/*.case ||
+run_harness --server 127.0.0.1 --port "$DNS" \
+	--target standalone --rqlite "$RQ" --tls-cert "$MEMBER_CERT" --tls-key "$MEMBER_KEY" \
+	"$POOLDNS_SRCDIR"/tests/cases/*.case ||
 	fail "harness cases against the standalone server (rqlite source)"
 
 # 3. A change made with curl shows within 2 s, without a restart.

@@ -12,14 +12,17 @@ sqlite_load "$DB" "$POOLDNS_SRCDIR/populate_data.json" || die "populate_data.jso
 sqlite_load "$DB" "$POOLDNS_SRCDIR/populate_data.json" || die "populate_data.json is not idempotent"
 
 DNS=$(freeport 1)
-start_pooldns pooldns "$DNS" --source=sqlite --sqlite-path="$DB" --poll-interval-ms=200
+make_member_cert
+start_pooldns pooldns "$DNS" --source=sqlite --sqlite-path="$DB" --poll-interval-ms=200 \
+	--check-ca-file="$MEMBER_CERT"
 
 want=$(printf '142.250.180.14\n142.250.180.46\n142.250.181.14\n')
 got=$(dig_short "$DNS" google.com)
 [ "$got" = "$want" ] || fail "dig google.com: got '$got'"
 
-"$POOLDNS_BUILDDIR/harness/pooldns-harness" --server 127.0.0.1 --port "$DNS" \
-	--target standalone --sqlite "$DB" "$POOLDNS_SRCDIR"/tests/cases/*.case ||
+run_harness --server 127.0.0.1 --port "$DNS" \
+	--target standalone --sqlite "$DB" --tls-cert "$MEMBER_CERT" --tls-key "$MEMBER_KEY" \
+	"$POOLDNS_SRCDIR"/tests/cases/*.case ||
 	fail "harness cases against the standalone server (SQLite source)"
 
 t0=$(now_ms)

@@ -43,12 +43,16 @@ rqlite_exec "$RQ_HTTP" "$POOLDNS_SRCDIR/schema.json" || die "schema.json did not
 rqlite_exec "$RQ_HTTP" "$POOLDNS_SRCDIR/populate_data.json" || die "populate_data.json did not load"
 
 # The module's config, found next to the module (pooldns.so -> pooldns.conf).
+# The https health-check case's members serve a certificate made here,
+# which the module trusts as its only CA (verification stays on).
+make_member_cert
 ln -s "$MODULE" "$T_DIR/pooldns.so"
 cat >"$T_DIR/pooldns.conf" <<EOF
 # written by $T_NAME
 rqlite-url = $RQ
 poll-interval-ms = 200
 cache-file = $T_DIR/pooldns-cache.json
+check-ca-file = $MEMBER_CERT
 log-level = info
 EOF
 
@@ -207,7 +211,8 @@ log "CNAME chains into pool names completed with the pool's addresses"
 # 4. The harness cases, against the module's Unbound.
 HARNESS=$POOLDNS_BUILDDIR/harness/pooldns-harness
 if [ -x "$HARNESS" ]; then
-	"$HARNESS" --server 127.0.0.1 --port "$DNS" --target unbound --rqlite "$RQ" \
+	run_harness --server 127.0.0.1 --port "$DNS" --target unbound --rqlite "$RQ" \
+		--tls-cert "$MEMBER_CERT" --tls-key "$MEMBER_KEY" \
 		"$POOLDNS_SRCDIR"/tests/cases/*.case >"$T_DIR/harness.out" 2>&1 ||
 		{ cat "$T_DIR/harness.out"; fail "harness cases against Unbound with the module"; }
 	tail -n 3 "$T_DIR/harness.out"

@@ -4,9 +4,12 @@
  * comments and continuations, and that bad input is rejected with the
  * right file:line message instead of crashing. A second test case checks
  * the expectation evaluator (harness/eval.c) on responses built with
- * ldns, so that a broken check cannot make every case pass.
+ * ldns, so that a broken check cannot make every case pass. A third one
+ * runs the fake backends of harness/backend.c on loopback and talks to
+ * them with plain sockets.
  *
- * Thread model: Check's default (forked tests); no network, no store.
+ * Thread model: Check's default (forked tests); loopback sockets only
+ * (127.0.0.1 and kernel-free fixed ports 29990..29999), no store.
  */
 #include "config.h"
 
@@ -16,6 +19,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include "backend.h"
 #include "case.h"
 #include "eval.h"
 #include "probe.h"
@@ -274,7 +283,7 @@ START_TEST(test_structure)
 	bad("# only a comment\n\n", 2, "no query or raw step");
 	bad("", 1, "no query or raw step");
 	bad("query x.\nfrobnicate now\n", 2, "unknown directive 'frobnicate'");
-	bad("query x.\nbackend web1 http 127.0.0.1\n", 2, "reserved");
+	bad("query x.\nbackend web1 http 127.0.0.1\n", 2, "backend: expected 'backend NAME http ADDRESS PORT");
 	bad("query x.\nend\n", 2, "no open block");
 	bad("query x.\nsql\n", 2, "missing statement");
 	bad("query x.\ncleanup DELETE FROM t\n", 2, "cleanup sql STATEMENT");
@@ -337,6 +346,119 @@ START_TEST(test_wait_until)
 	bad("wait-until\nsleep 5\nend\n", 2, "not allowed inside wait-until");
 	bad("wait-until\nquery a.\nend\nexpect rcode NOERROR\n", 4, "must follow a query");
 	bad("wait-until fast\nquery a.\nend\n", 1, "unknown option");
+}
+END_TEST
+
+START_TEST(test_wait_timed)
+{
+	ck_assert_int_eq(parse("wait-until within-ms 1100 after-ms 400 interval-ms 50\nquery b.\nend\n"), 0);
+	ck_assert_uint_eq(pc.steps[0].within_ms, 1100);
+	ck_assert_uint_eq(pc.steps[0].after_ms, 400);
+	ck_assert_uint_eq(pc.steps[0].timeout_ms, 3200); /* 2 x within + 1000 */
+	ck_assert_int_eq(parse("wait-until timeout-ms 2000 within-ms 2000\nquery b.\nend\n"), 0);
+	ck_assert_uint_eq(pc.steps[0].timeout_ms, 2000);
+	ck_assert_int_eq(parse("wait-until\nquery b.\nend\n"), 0);
+	ck_assert_uint_eq(pc.steps[0].within_ms, 0);
+	ck_assert_uint_eq(pc.steps[0].after_ms, 0);
+	bad("wait-until timeout-ms 1000 within-ms 2000\nquery b.\nend\n", 1, "longer than timeout-ms");
+	bad("wait-until within-ms 500 after-ms 500\nquery b.\nend\n", 1, "not shorter than within-ms");
+	bad("wait-until after-ms 5000\nquery b.\nend\n", 1, "not shorter than timeout-ms");
+	bad("wait-until within-ms 0\nquery b.\nend\n", 1, "within-ms");
+	bad("wait-until after-ms\nquery b.\nend\n", 1, "missing value");
+}
+END_TEST
+
+START_TEST(test_backend_parse)
+{
+	ck_assert_int_eq(parse("backend web-1 http 127.0.26.1 20261 status 503 body ok delay-ms 20 close\n"
+			       "backend s https 127.0.26.2 20261 down\n"
+			       "backend t tcp ::1 20262\n"
+			       "backend web-1 set status 200 body fine delay-ms 0 answer\n"
+			       "backend t down\n"
+			       "backend t up\n"
+			       "backend s reset\n"
+			       "backend web-1 expect requests 2..5 path /x host h.test over-ms 300\n"
+			       "backend t expect requests 0\n"
+			       "wait-until\n"
+			       "  backend s expect requests 1..\n"
+			       "  backend s expect request path /h host member.test user-agent pooldns/\n"
+			       "end\n"
+			       "query x.\n"), 0);
+	ck_assert_uint_eq(pc.nsteps, 13);
+	const struct pooldns_backend_spec *b = &pc.steps[0].b;
+	ck_assert_int_eq(pc.steps[0].kind, POOLDNS_STEP_BACKEND);
+	ck_assert_int_eq(b->op, POOLDNS_BACKEND_START);
+	ck_assert_str_eq(b->name, "web-1");
+	ck_assert_int_eq(b->kind, POOLDNS_BACKEND_HTTP);
+	ck_assert_int_eq(b->family, AF_INET);
+	ck_assert_uint_eq(b->port, 20261);
+	ck_assert_uint_eq(b->status, 503);
+	ck_assert_str_eq(b->body, "ok");
+	ck_assert_uint_eq(b->delay_ms, 20);
+	ck_assert(b->close_conn && !b->start_down);
+	b = &pc.steps[1].b;
+	ck_assert_int_eq(b->kind, POOLDNS_BACKEND_HTTPS);
+	ck_assert(b->start_down);
+	ck_assert_uint_eq(b->status, 200);
+	ck_assert_str_eq(b->body, "OK");
+	ck_assert_int_eq(pc.steps[2].b.family, AF_INET6);
+	ck_assert_int_eq(pc.steps[2].b.kind, POOLDNS_BACKEND_TCP);
+	b = &pc.steps[3].b;
+	ck_assert_int_eq(b->op, POOLDNS_BACKEND_SET);
+	ck_assert(b->status_set && b->body_set && b->delay_set && b->close_set && !b->close_conn);
+	ck_assert_str_eq(b->body, "fine");
+	ck_assert_int_eq(pc.steps[4].b.op, POOLDNS_BACKEND_DOWN);
+	ck_assert_int_eq(pc.steps[5].b.op, POOLDNS_BACKEND_UP);
+	ck_assert_int_eq(pc.steps[6].b.op, POOLDNS_BACKEND_RESET);
+	b = &pc.steps[7].b;
+	ck_assert_int_eq(b->op, POOLDNS_BACKEND_EXPECT_COUNT);
+	ck_assert_uint_eq(b->range.min, 2);
+	ck_assert_uint_eq(b->range.max, 5);
+	ck_assert_str_eq(b->path, "/x");
+	ck_assert_str_eq(b->host, "h.test");
+	ck_assert_uint_eq(b->over_ms, 300);
+	ck_assert_int_eq(pc.steps[8].b.kind, POOLDNS_BACKEND_TCP);
+	ck_assert_int_eq(pc.steps[9].kind, POOLDNS_STEP_WAIT);
+	ck_assert_uint_eq(pc.steps[9].body_end, 12);
+	b = &pc.steps[11].b;
+	ck_assert_int_eq(b->op, POOLDNS_BACKEND_EXPECT_LAST);
+	ck_assert_str_eq(b->user_agent, "pooldns/");
+
+	bad("backend a set status 500\nquery x.\n", 1, "not declared");
+	bad("backend a http 127.0.0.1 1\nbackend a tcp 127.0.0.2 1\nquery x.\n", 2, "already declared");
+	bad("backend a http 127.0.0.1 1\nbackend b tcp 127.0.0.1 1\nquery x.\n", 2, "already used by backend 'a'");
+	bad("backend a http 192.0.2.1 80\nquery x.\n", 1, "not a loopback address");
+	bad("backend a http 2001:db8::1 80\nquery x.\n", 1, "not a loopback address");
+	bad("backend a http localhost 80\nquery x.\n", 1, "not an IP address");
+	bad("backend a http 127.0.0.1 0\nquery x.\n", 1, "1..65535");
+	bad("backend a http 127.0.0.1 65536\nquery x.\n", 1, "1..65535");
+	bad("backend a tcp 127.0.0.1 80 status 200\nquery x.\n", 1, "unknown option 'status' for a tcp backend");
+	bad("backend a http 127.0.0.1 80 status 99\nquery x.\n", 1, "100..599");
+	bad("backend a http 127.0.0.1 80 body\nquery x.\n", 1, "missing value");
+	bad("backend a tcp 127.0.0.1 80\nbackend a set status 500\nquery x.\n", 2, "tcp backend");
+	bad("backend a tcp 127.0.0.1 80\nbackend a expect request\nquery x.\n", 2, "tcp backend");
+	bad("backend a tcp 127.0.0.1 80\nbackend a expect requests 1 path /\nquery x.\n", 2, "tcp backend");
+	bad("backend a http 127.0.0.1 80\nbackend a set\nquery x.\n", 2, "nothing to set");
+	bad("backend a http 127.0.0.1 80\nbackend a down now\nquery x.\n", 2, "takes nothing more");
+	bad("backend a http 127.0.0.1 80\nbackend a restart\nquery x.\n", 2, "unknown action");
+	bad("backend a http 127.0.0.1 80\nbackend a expect requests\nquery x.\n", 2, "expected a count");
+	bad("backend a http 127.0.0.1 80\nbackend a expect requests 1 user-agent x\nquery x.\n", 2, "unknown option");
+	bad("backend a http 127.0.0.1 80\nbackend a expect answers\nquery x.\n", 2, "'requests RANGE' or 'request'");
+	bad("backend a http 127.0.0.1 80\nwait-until\nbackend a set status 1\nend\n", 3, "not allowed inside wait-until");
+	bad("backend a http 127.0.0.1 80\nwait-until\nbackend a down\nend\n", 3, "not allowed inside wait-until");
+	bad("wait-until\nbackend a http 127.0.0.1 80\nend\n", 2, "inside wait-until");
+	bad("backend a http 127.0.0.1 80\nwait-until\nbackend a expect requests 1 over-ms 5\nend\n", 3, "over-ms");
+	bad("backend a/b http 127.0.0.1 80\nquery x.\n", 1, "bad name");
+	bad("backend a http 127.0.0.1 80\nquery x.\nbackend a expect requests 1\nexpect rcode NOERROR\n", 4,
+	    "must follow a query");
+	bad("backend a http 127.0.0.1 80\n", 1, "no query or raw step");
+	/* Too many backends. */
+	char buf[8192];
+	size_t n = 0;
+	for (int i = 0; i <= POOLDNS_CASE_MAX_BACKENDS; i++)
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "backend b%d tcp 127.0.0.1 %d\n", i, 1000 + i);
+	snprintf(buf + n, sizeof buf - n, "query x.\n");
+	bad(buf, POOLDNS_CASE_MAX_BACKENDS + 1, "more than");
 }
 END_TEST
 
@@ -671,6 +793,135 @@ START_TEST(test_build_query)
 }
 END_TEST
 
+/* ---- the backends themselves ---- */
+
+static int connect_to(uint16_t port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	struct timeval tv = { .tv_sec = 3 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* GET path from port; the whole response (until close) in out. -1 when
+ * the connection is refused. */
+static int http_get(uint16_t port, const char *path, char *out, size_t outsz)
+{
+	int fd = connect_to(port);
+	if (fd < 0)
+		return -1;
+	char req[256];
+	int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: member.test:%u\r\n"
+			 "User-Agent: unit/1\r\n\r\n", path, port);
+	ck_assert_int_eq(send(fd, req, (size_t)n, 0), n);
+	size_t len = 0;
+	for (;;) {
+		ssize_t r = recv(fd, out + len, outsz - 1 - len, 0);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	out[len] = '\0';
+	close(fd);
+	return 0;
+}
+
+static void apply(struct pooldns_backends *bs, const char *line)
+{
+	char text[512], err[512];
+	snprintf(text, sizeof text, "%s\nquery x.\n", line);
+	ck_assert_msg(parse(text) == 0, "%s", perrbuf);
+	ck_assert_msg(pooldns_backends_apply(bs, &pc.steps[0].b, err, sizeof err) == 0, "%s: %s", line, err);
+}
+
+START_TEST(test_backend_serve)
+{
+	struct pooldns_backends *bs = pooldns_backends_new(NULL, NULL);
+	ck_assert_ptr_nonnull(bs);
+	char out[4096], err[512];
+	apply(bs, "backend w http 127.0.0.1 29991 status 503 body sorry");
+	ck_assert_int_eq(http_get(29991, "/health", out, sizeof out), 0);
+	ck_assert_msg(strncmp(out, "HTTP/1.1 503 ", 13) == 0, "%s", out);
+	ck_assert_msg(strstr(out, "\r\n\r\nsorry") != NULL, "%s", out);
+	ck_assert_int_eq(pooldns_backends_count(bs, "w", 0, NULL, NULL), 1);
+	ck_assert_int_eq(pooldns_backends_count(bs, "w", 0, "/health", "member.test"), 1);
+	ck_assert_int_eq(pooldns_backends_count(bs, "w", 0, "/other", NULL), 0);
+	ck_assert_int_eq(pooldns_backends_count(bs, "w", 0, NULL, "other.test"), 0);
+	ck_assert_int_eq(pooldns_backends_count(bs, "nope", 0, NULL, NULL), -1);
+	char path[64], host[64], ua[64];
+	ck_assert_int_eq(pooldns_backends_last(bs, "w", path, sizeof path, host, sizeof host, ua, sizeof ua), 1);
+	ck_assert_str_eq(path, "/health");
+	ck_assert_str_eq(host, "member.test:29991");
+	ck_assert_str_eq(ua, "unit/1");
+
+	/* Changed answers. */
+	ck_assert_int_eq(parse("backend w http 127.0.0.1 29991\nbackend w set status 200 body fine\nquery x.\n"), 0);
+	ck_assert_int_eq(pooldns_backends_apply(bs, &pc.steps[1].b, err, sizeof err), 0);
+	ck_assert_int_eq(http_get(29991, "/", out, sizeof out), 0);
+	ck_assert_msg(strncmp(out, "HTTP/1.1 200 OK\r\n", 17) == 0 && strstr(out, "Content-Length: 4\r\n") != NULL &&
+		      strstr(out, "\r\n\r\nfine") != NULL, "%s", out);
+
+	/* close: the request is read (and counted), no answer. */
+	ck_assert_int_eq(parse("backend w http 127.0.0.1 29991\nbackend w set close\nquery x.\n"), 0);
+	ck_assert_int_eq(pooldns_backends_apply(bs, &pc.steps[1].b, err, sizeof err), 0);
+	ck_assert_int_eq(http_get(29991, "/", out, sizeof out), 0);
+	ck_assert_str_eq(out, "");
+	ck_assert_int_eq(pooldns_backends_count(bs, "w", 0, NULL, NULL), 3);
+
+	/* delay: the answer comes after it. */
+	ck_assert_int_eq(parse("backend w http 127.0.0.1 29991\nbackend w set answer delay-ms 300\nquery x.\n"), 0);
+	ck_assert_int_eq(pooldns_backends_apply(bs, &pc.steps[1].b, err, sizeof err), 0);
+	uint64_t t0 = pooldns_probe_now_ms();
+	ck_assert_int_eq(http_get(29991, "/", out, sizeof out), 0);
+	uint64_t took = pooldns_probe_now_ms() - t0;
+	ck_assert_msg(took >= 290 && took < 2500, "took %llu ms", (unsigned long long)took);
+	ck_assert_msg(strncmp(out, "HTTP/1.1 200 ", 13) == 0, "%s", out);
+
+	/* down: refused; up: served again; reset: counts from zero. */
+	ck_assert_int_eq(parse("backend w http 127.0.0.1 29991\nbackend w down\nbackend w up\nbackend w reset\nquery x.\n"), 0);
+	ck_assert_int_eq(pooldns_backends_apply(bs, &pc.steps[1].b, err, sizeof err), 0);
+	ck_assert_int_eq(http_get(29991, "/", out, sizeof out), -1);
+	ck_assert_int_eq(pooldns_backends_apply(bs, &pc.steps[1].b, err, sizeof err), 0); /* twice: no-op */
+	ck_assert_int_eq(pooldns_backends_apply(bs, &pc.steps[2].b, err, sizeof err), 0);
+	ck_assert_int_eq(pooldns_backends_apply(bs, &pc.steps[3].b, err, sizeof err), 0);
+	ck_assert_int_eq(pooldns_backends_count(bs, "w", 0, NULL, NULL), 0);
+	ck_assert_int_eq(pooldns_backends_last(bs, "w", path, sizeof path, host, sizeof host, ua, sizeof ua), 0);
+	ck_assert_int_eq(http_get(29991, "/again", out, sizeof out), 0);
+	ck_assert_int_eq(pooldns_backends_count(bs, "w", 0, "/again", NULL), 1);
+
+	/* tcp: connections are counted; down refuses them. */
+	apply(bs, "backend t tcp 127.0.0.1 29992");
+	int fd = connect_to(29992);
+	ck_assert_int_ge(fd, 0);
+	char c;
+	ck_assert_int_eq(recv(fd, &c, 1, 0), 0); /* accepted, then closed */
+	close(fd);
+	ck_assert_int_eq(pooldns_backends_count(bs, "t", 0, NULL, NULL), 1);
+	ck_assert_int_eq(parse("backend t tcp 127.0.0.1 29992\nbackend t down\nquery x.\n"), 0);
+	ck_assert_int_eq(pooldns_backends_apply(bs, &pc.steps[1].b, err, sizeof err), 0);
+	ck_assert_int_eq(connect_to(29992), -1);
+
+	/* The same port twice cannot listen; https without a certificate fails. */
+	ck_assert_int_eq(parse("backend x tcp 127.0.0.1 29991\nquery x.\n"), 0);
+	ck_assert_int_eq(pooldns_backends_apply(bs, &pc.steps[0].b, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "cannot listen on 127.0.0.1 port 29991") != NULL, "%s", err);
+	ck_assert_int_eq(parse("backend s https 127.0.0.1 29993\nquery x.\n"), 0);
+	ck_assert_int_eq(pooldns_backends_apply(bs, &pc.steps[0].b, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "--tls-cert") != NULL, "%s", err);
+
+	pooldns_backends_free(bs);
+	/* Everything is closed. */
+	ck_assert_int_eq(connect_to(29991), -1);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("case_parse");
@@ -685,6 +936,8 @@ static Suite *suite(void)
 	tcase_add_test(t, test_structure);
 	tcase_add_test(t, test_targets);
 	tcase_add_test(t, test_wait_until);
+	tcase_add_test(t, test_wait_timed);
+	tcase_add_test(t, test_backend_parse);
 	tcase_add_test(t, test_lines_comments_continuations);
 	tcase_add_test(t, test_sync_sleep_sql);
 	tcase_add_test(t, test_rcode_names_and_load);
@@ -696,6 +949,11 @@ static Suite *suite(void)
 	tcase_add_test(c, test_check_aggregates);
 	tcase_add_test(c, test_build_query);
 	suite_add_tcase(s, c);
+	TCase *b = tcase_create("backends");
+	tcase_add_checked_fixture(b, NULL, teardown);
+	tcase_set_timeout(b, 30);
+	tcase_add_test(b, test_backend_serve);
+	suite_add_tcase(s, b);
 	return s;
 }
 
