@@ -102,6 +102,11 @@ static void probe_start(struct pooldns_health *h, struct pooldns_endpoint *ep, u
 	curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, h->user_agent);
+	/* Members are addresses (or pinned with CURLOPT_RESOLVE): nothing to
+	 * resolve, and the multi handle's shared DNS cache would otherwise
+	 * hold an entry per member and be walked on every transfer (measured:
+	 * about 40% of the checker's CPU at 4,000 members). */
+	curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
 	if (h->source_address != NULL)
 		curl_easy_setopt(e, CURLOPT_INTERFACE, h->source_address);
 

@@ -5,7 +5,8 @@
 # Idempotent: a second run installs nothing new. Needs root (or sudo) for apt.
 #
 #   scripts/bootstrap.sh            build + test dependencies, rqlited
-#   scripts/bootstrap.sh --bench    also the benchmark tools (dnsperf)
+#   scripts/bootstrap.sh --bench    also the benchmark tools (dnsperf; gdnsd,
+#                                   knot and nsd as peers)
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,7 +26,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
 pkgs="build-essential autoconf automake libtool pkg-config
   libcurl4-openssl-dev libjansson-dev libsqlite3-dev liburcu-dev libldns-dev
   libssl-dev openssl check dnsutils curl ca-certificates sqlite3 procps"
-[ "$bench" -eq 1 ] && pkgs="$pkgs dnsperf"
+[ "$bench" -eq 1 ] && pkgs="$pkgs dnsperf gdnsd knot nsd"
 command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 
 missing=

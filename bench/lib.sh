@@ -1,0 +1,183 @@
+# lib.sh — shell functions shared by the benchmarks in bench/: a scratch
+# directory, free loopback ports, starting and stopping background servers,
+# building the benchmark data set (schema.json + populate_data.json + N
+# generated pools) into a SQLite file, and CPU accounting from /proc.
+# Sourced, not run. POSIX sh.
+#
+# Everything a bench starts through bg_start is stopped by bench_cleanup,
+# which this file installs as the EXIT trap, so no server outlives a bench.
+#
+# Variables a bench may set before sourcing: KEEP=1 keeps the scratch
+# directory (its path is printed at exit).
+
+B_TOP=$(cd "$(dirname "$0")/.." && pwd)
+B_NAME=$(basename "$0" .sh)
+B_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pooldns-$B_NAME.XXXXXX")
+B_PIDS=""
+POOLDNS=${POOLDNS:-$B_TOP/standalone/pooldns}
+RQLITED=${RQLITED:-$B_TOP/.deps/rqlite/bin/rqlited}
+
+say() { printf '%s: %s\n' "$B_NAME" "$*" >&2; }
+die() { printf '%s: error: %s\n' "$B_NAME" "$*" >&2; exit 1; }
+
+bench_cleanup() {
+	rc=$?
+	trap - EXIT INT TERM
+	for pid in $B_PIDS; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in $B_PIDS; do
+		i=0	# bounded: 5 s, then SIGKILL
+		while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -9 "$pid" 2>/dev/null
+	done
+	if [ $rc -ne 0 ]; then
+		for f in "$B_DIR"/*.log; do
+			[ -f "$f" ] || continue
+			echo "---- tail of $f" >&2
+			tail -n 20 "$f" >&2
+		done
+	fi
+	if [ "${KEEP:-0}" = 1 ]; then
+		say "scratch directory kept: $B_DIR"
+	else
+		rm -rf "$B_DIR"
+	fi
+	exit $rc
+}
+trap bench_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# bg_start NAME CMD...: run CMD in the background with its output in
+# $B_DIR/NAME.log; sets BG_PID and records it for bench_cleanup.
+bg_start() {
+	name=$1
+	shift
+	"$@" >"$B_DIR/$name.log" 2>&1 &
+	BG_PID=$!
+	B_PIDS="$B_PIDS $BG_PID"
+}
+
+# bg_stop PID: SIGTERM, wait (bounded 5 s, then SIGKILL), forget it.
+bg_stop() {
+	kill "$1" 2>/dev/null
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	new=""
+	for p in $B_PIDS; do [ "$p" = "$1" ] || new="$new $p"; done
+	B_PIDS=$new
+}
+
+# used_ports: every local TCP and UDP port in use (IPv4 and IPv6), decimal,
+# one per line, read from /proc/net.
+used_ports() {
+	cat /proc/net/tcp /proc/net/udp /proc/net/tcp6 /proc/net/udp6 2>/dev/null |
+		awk 'NR > 0 && $2 ~ /:/ { split($2, a, ":"); print a[2] }' |
+		while read -r hex; do printf '%d\n' "0x$hex"; done | sort -un
+}
+
+# freeport N: N distinct ports in 20000..59999 that no TCP or UDP socket
+# uses now, one per line. (A port can still be taken between this check and
+# the server's bind; the server then fails to start and the bench says so.)
+freeport() {
+	used_ports >"$B_DIR/.used"
+	awk -v n="$1" -v seed="$$$(date +%N)" '
+		{ used[$1] = 1 }
+		END {
+			srand(seed % 2147483647)
+			got = 0
+			while (got < n) {
+				p = 20000 + int(rand() * 40000)
+				if (!(p in used)) { used[p] = 1; print p; got++ }
+			}
+		}' "$B_DIR/.used"
+}
+
+# wait_dns PORT PID [NAME]: until the server at 127.0.0.1:PORT answers a
+# query for NAME (any rcode) over UDP; at most 20 s, and fails at once if
+# PID died.
+wait_dns() {
+	i=0
+	while [ $i -lt 200 ]; do
+		if dig @127.0.0.1 -p "$1" +time=1 +tries=1 "${3:-bench-ready.invalid}" >/dev/null 2>&1; then
+			return 0
+		fi
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# sqlite_load DB FILE: run an rqlite /db/execute payload (a JSON array of
+# SQL strings) against a SQLite file, with the sqlite3 shell alone.
+sqlite_load() {
+	sqlite3 -bail ":memory:" "SELECT value || ';' FROM json_each(readfile('$2'))" |
+		sqlite3 -bail "$1"
+}
+
+# gen_pools_sql N V4_BASE V6_PREFIX: three SQL statements, one a line
+# (recursive CTEs, no loop in the shell), adding N pools
+# p00001.bench.example. ... with ids from
+# 1001, each with 4 members: 3 IPv4 addresses counted up from V4_BASE
+# (dotted quad, as a 32-bit integer sequence) and one IPv6 address
+# V6_PREFIX<hex index>. Health-check columns keep their defaults (none).
+gen_pools_sql() {
+	v=$(ip4_int "$2")
+	cnt="WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)"
+	echo "$cnt INSERT INTO dns_zone (id, name, ttl, policy, max_answers, fallback)" \
+		"SELECT 1000 + i, printf('p%05d.bench.example.', i), 30, 'round_robin', 8, 'all' FROM n;"
+	a="($v + (i - 1) * 3 + j)"
+	echo "$cnt, k(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM k WHERE j < 2)" \
+		"INSERT INTO dns_zone_member (dns_zone, host)" \
+		"SELECT 1000 + i, printf('%d.%d.%d.%d', ($a >> 24) & 255, ($a >> 16) & 255, ($a >> 8) & 255, $a & 255)" \
+		"FROM n, k;"
+	echo "$cnt INSERT INTO dns_zone_member (dns_zone, host) SELECT 1000 + i, printf('$3%x', i) FROM n;"
+}
+
+
+# ip4_int A.B.C.D: the address as an integer.
+ip4_int() {
+	echo "$1" | awk -F. '{ printf "%d\n", (($1 * 256 + $2) * 256 + $3) * 256 + $4 }'
+}
+
+# proc_cpu_ticks PID: utime + stime, in clock ticks, of PID and every
+# process below it (nsd, for one, serves from a forked child). Fields 14
+# and 15 of /proc/N/stat, counted after the command name's closing
+# parenthesis since the name may hold spaces; field 4 is the parent.
+proc_cpu_ticks() {
+	for f in /proc/[0-9]*/stat; do
+		sed 's/^\([0-9]*\) .*) /\1 /' "$f" 2>/dev/null
+	done | awk -v root="$1" '
+		{ ppid[$1] = $3; ticks[$1] = $13 + $14 }
+		END {
+			for (p in ticks) {
+				q = p + 0
+				for (d = 0; d < 64 && q != root && q > 1; d++) q = ppid[q]
+				if (q == root) sum += ticks[p]
+			}
+			print sum + 0
+		}'
+}
+
+
+# now_ns: nanoseconds since the epoch (GNU date).
+now_ns() { date +%s%N; }
+
+# machine_info: one line per fact about this machine, for the results.
+machine_info() {
+	echo "date (UTC): $(date -u '+%Y-%m-%d %H:%M:%S')"
+	echo "cpus: $(nproc) x $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+	echo "memory: $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+	echo "kernel: $(uname -sr)"
+	echo "debian: $(cat /etc/debian_version 2>/dev/null || echo unknown)"
+	echo "load average (1, 5, 15 min): $(cut -d" " -f1-3 /proc/loadavg)"
+}
