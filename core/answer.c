@@ -230,11 +230,16 @@ static void encode_result(struct pooldns_writer *w, const struct pooldns_answer_
 	}
 	if (q->edns) {
 		/* RFC 7871 7.2.1: scope = how far the answer depends on the
-		 * client; only the hash policy looks at its address. */
+		 * client; only the hash policy looks at its address, and only
+		 * at its network (POOLDNS_HASH_BITS_*), so resolvers may share
+		 * the answer across that network. */
 		uint8_t scope = 0;
-		if (q->ecs && r->pool != NULL && r->pool->policy == POOLDNS_POLICY_HASH &&
-		    r->n_v4 + r->n_v6 > 0)
-			scope = q->ecs_client.prefix;
+		if (q->ecs && q->ecs_client.prefix > 0 && r->pool != NULL &&
+		    r->pool->policy == POOLDNS_POLICY_HASH && r->n_v4 + r->n_v6 > 0) {
+			uint8_t bits = q->ecs_client.family == AF_INET6 ? POOLDNS_HASH_BITS_V6
+									: POOLDNS_HASH_BITS_V4;
+			scope = q->ecs_client.prefix < bits ? q->ecs_client.prefix : bits;
+		}
 		write_opt(w, cfg, q, 0, true, scope);
 	}
 }
@@ -298,7 +303,11 @@ size_t pooldns_answer_packet(const struct pooldns_answer_cfg *cfg, struct pooldn
 	default: {
 		struct pooldns_result r;
 		struct pooldns_writer w;
-		const struct pooldns_client *who = q.ecs ? &q.ecs_client : client;
+		/* A client subnet stands in for the source address, except
+		 * /0, which says "do not use my address" (RFC 7871 7.1.2):
+		 * then the transport address keeps hashing sticky. */
+		const struct pooldns_client *who =
+			q.ecs && q.ecs_client.prefix > 0 ? &q.ecs_client : client;
 
 		pooldns_read_lock();
 		struct pooldns_snapshot *snap = store != NULL ? pooldns_store_get(store) : NULL;

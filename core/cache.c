@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,25 +30,13 @@
 #include <jansson.h>
 
 #include "cache.h"
+#include "log.h"
 #include "rqlite_json.h"
 #include "source.h"
 
 #define CACHE_FORMAT "pooldns-cache"
 #define CACHE_FORMAT_VERSION 1
 #define CACHE_MAX_SIZE (256L * 1024 * 1024)
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	if (err == NULL || errsz == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- writing ---- */
 
@@ -64,7 +51,7 @@ static json_t *table_to_json(const struct pooldns_table *t, const char *what,
 		goto oom;
 	for (size_t c = 0; c < t->ncols; c++)
 		if (json_array_append_new(cols, json_string(t->cols[c])) != 0) {
-			set_err(err, errsz, "%s: column %zu: name is not valid UTF-8", what, c);
+			pooldns_set_err(err, errsz, "%s: column %zu: name is not valid UTF-8", what, c);
 			goto fail;
 		}
 	for (size_t r = 0; r < t->nrows; r++) {
@@ -83,8 +70,8 @@ static json_t *table_to_json(const struct pooldns_table *t, const char *what,
 				break;
 			case POOLDNS_CELL_REAL:
 				if (!isfinite(cell->r)) {
-					set_err(err, errsz, "%s: row %zu column %s: real is not finite",
-						what, r + 1, t->cols[c]);
+					pooldns_set_err(err, errsz, "%s: row %zu column %s: real is not finite",
+							what, r + 1, t->cols[c]);
 					goto fail;
 				}
 				v = json_real(cell->r);
@@ -92,8 +79,8 @@ static json_t *table_to_json(const struct pooldns_table *t, const char *what,
 			case POOLDNS_CELL_TEXT:
 				v = json_string(cell->s);
 				if (v == NULL) {
-					set_err(err, errsz, "%s: row %zu column %s: text is not valid UTF-8",
-						what, r + 1, t->cols[c]);
+					pooldns_set_err(err, errsz, "%s: row %zu column %s: text is not valid UTF-8",
+							what, r + 1, t->cols[c]);
 					goto fail;
 				}
 				break;
@@ -113,7 +100,7 @@ static json_t *table_to_json(const struct pooldns_table *t, const char *what,
 	}
 	return res;
 oom:
-	set_err(err, errsz, "%s: out of memory", what);
+	pooldns_set_err(err, errsz, "%s: out of memory", what);
 fail:
 	json_decref(res);
 	json_decref(cols);
@@ -158,7 +145,7 @@ int pooldns_cache_write(const char *path, const struct pooldns_dataset *ds,
 			char *err, size_t errsz)
 {
 	if (ds == NULL || ds->pools == NULL || ds->members == NULL) {
-		set_err(err, errsz, "cache %s: no dataset to write", path);
+		pooldns_set_err(err, errsz, "cache %s: no dataset to write", path);
 		return -1;
 	}
 	char msg[512];
@@ -170,7 +157,7 @@ int pooldns_cache_write(const char *path, const struct pooldns_dataset *ds,
 	    json_object_set_new(root, "data_version", json_integer((json_int_t)ds->version)) != 0) {
 		json_decref(root);
 		json_decref(results);
-		set_err(err, errsz, "cache %s: out of memory", path);
+		pooldns_set_err(err, errsz, "cache %s: out of memory", path);
 		return -1;
 	}
 	json_t *jp = table_to_json(ds->pools, "pools", msg, sizeof msg);
@@ -179,7 +166,7 @@ int pooldns_cache_write(const char *path, const struct pooldns_dataset *ds,
 		json_decref(jp);
 		json_decref(root);
 		json_decref(results);
-		set_err(err, errsz, "cache %s: %s", path, msg);
+		pooldns_set_err(err, errsz, "cache %s: %s", path, msg);
 		return -1;
 	}
 	/* json_*_set_new and append_new drop their value on failure. */
@@ -194,7 +181,7 @@ int pooldns_cache_write(const char *path, const struct pooldns_dataset *ds,
 		ok = json_object_set_new(root, "results", results) == 0;
 	if (!ok) {
 		json_decref(root);
-		set_err(err, errsz, "cache %s: out of memory", path);
+		pooldns_set_err(err, errsz, "cache %s: out of memory", path);
 		return -1;
 	}
 
@@ -205,7 +192,7 @@ int pooldns_cache_write(const char *path, const struct pooldns_dataset *ds,
 		free(tmp);
 		free(dir);
 		json_decref(root);
-		set_err(err, errsz, "cache %s: out of memory", path);
+		pooldns_set_err(err, errsz, "cache %s: out of memory", path);
 		return -1;
 	}
 	memcpy(tmp, path, plen);
@@ -214,42 +201,42 @@ int pooldns_cache_write(const char *path, const struct pooldns_dataset *ds,
 	int rc = -1;
 	int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
-		set_err(err, errsz, "cache %s: creating temporary file: %s", path, strerror(errno));
+		pooldns_set_err(err, errsz, "cache %s: creating temporary file: %s", path, strerror(errno));
 		goto out;
 	}
 	struct fd_writer w = { .fd = fd, .error = 0 };
 	if (fchmod(fd, 0640) != 0) {
-		set_err(err, errsz, "cache %s: chmod %s: %s", path, tmp, strerror(errno));
+		pooldns_set_err(err, errsz, "cache %s: chmod %s: %s", path, tmp, strerror(errno));
 		goto out_unlink;
 	}
 	if (json_dump_callback(root, write_cb, &w, JSON_COMPACT) != 0 ||
 	    write_cb("\n", 1, &w) != 0) {
-		set_err(err, errsz, "cache %s: writing %s: %s", path, tmp,
-			w.error ? strerror(w.error) : "encoding failed");
+		pooldns_set_err(err, errsz, "cache %s: writing %s: %s", path, tmp,
+				w.error ? strerror(w.error) : "encoding failed");
 		goto out_unlink;
 	}
 	if (fsync(fd) != 0) {
-		set_err(err, errsz, "cache %s: fsync %s: %s", path, tmp, strerror(errno));
+		pooldns_set_err(err, errsz, "cache %s: fsync %s: %s", path, tmp, strerror(errno));
 		goto out_unlink;
 	}
 	int cfd = fd;
 	fd = -1;
 	if (close(cfd) != 0) {
-		set_err(err, errsz, "cache %s: closing %s: %s", path, tmp, strerror(errno));
+		pooldns_set_err(err, errsz, "cache %s: closing %s: %s", path, tmp, strerror(errno));
 		goto out_unlink;
 	}
 	if (rename(tmp, path) != 0) {
-		set_err(err, errsz, "cache %s: rename from %s: %s", path, tmp, strerror(errno));
+		pooldns_set_err(err, errsz, "cache %s: rename from %s: %s", path, tmp, strerror(errno));
 		goto out_unlink;
 	}
 	/* Make the rename itself durable. */
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
-		set_err(err, errsz, "cache %s: opening directory %s: %s", path, dir, strerror(errno));
+		pooldns_set_err(err, errsz, "cache %s: opening directory %s: %s", path, dir, strerror(errno));
 		goto out;
 	}
 	if (fsync(dfd) != 0 && errno != EINVAL) {
-		set_err(err, errsz, "cache %s: fsync directory %s: %s", path, dir, strerror(errno));
+		pooldns_set_err(err, errsz, "cache %s: fsync directory %s: %s", path, dir, strerror(errno));
 		close(dfd);
 		goto out;
 	}
@@ -292,20 +279,20 @@ static int check_columns(const struct pooldns_table *t, const char *sql, const c
 			q++;
 		size_t len = (size_t)(q - p);
 		if (k >= t->ncols) {
-			set_err(err, errsz, "%s: column %zu missing (expected '%.*s')",
-				what, k + 1, (int)len, p);
+			pooldns_set_err(err, errsz, "%s: column %zu missing (expected '%.*s')",
+					what, k + 1, (int)len, p);
 			return -1;
 		}
 		if (strlen(t->cols[k]) != len || memcmp(t->cols[k], p, len) != 0) {
-			set_err(err, errsz, "%s: column %zu is '%s', expected '%.*s'",
-				what, k + 1, t->cols[k], (int)len, p);
+			pooldns_set_err(err, errsz, "%s: column %zu is '%s', expected '%.*s'",
+					what, k + 1, t->cols[k], (int)len, p);
 			return -1;
 		}
 		k++;
 		p = q;
 	}
 	if (k != t->ncols) {
-		set_err(err, errsz, "%s: %zu columns, expected %zu", what, t->ncols, k);
+		pooldns_set_err(err, errsz, "%s: %zu columns, expected %zu", what, t->ncols, k);
 		return -1;
 	}
 	return 0;
@@ -321,34 +308,34 @@ int pooldns_cache_parse(const char *buf, size_t len, struct pooldns_dataset *out
 	json_t *root = json_loadb(buf != NULL ? buf : "", buf != NULL ? len : 0,
 				  JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
-		set_err(err, errsz, "invalid JSON at line %d column %d: %s",
-			jerr.line, jerr.column, jerr.text);
+		pooldns_set_err(err, errsz, "invalid JSON at line %d column %d: %s",
+				jerr.line, jerr.column, jerr.text);
 		return -1;
 	}
 	int rc = -1;
 	struct pooldns_table *t[2] = { NULL, NULL };
 	if (!json_is_object(root)) {
-		set_err(err, errsz, "not a pooldns cache file (not a JSON object)");
+		pooldns_set_err(err, errsz, "not a pooldns cache file (not a JSON object)");
 		goto out;
 	}
 	const json_t *fmt = json_object_get(root, "format");
 	if (!json_is_string(fmt) || strcmp(json_string_value(fmt), CACHE_FORMAT) != 0) {
-		set_err(err, errsz, "not a pooldns cache file (\"format\" is not \"%s\")", CACHE_FORMAT);
+		pooldns_set_err(err, errsz, "not a pooldns cache file (\"format\" is not \"%s\")", CACHE_FORMAT);
 		goto out;
 	}
 	const json_t *fv = json_object_get(root, "format_version");
 	if (!json_is_integer(fv)) {
-		set_err(err, errsz, "no integer \"format_version\"");
+		pooldns_set_err(err, errsz, "no integer \"format_version\"");
 		goto out;
 	}
 	if (json_integer_value(fv) != CACHE_FORMAT_VERSION) {
-		set_err(err, errsz, "format_version %lld not supported (expected %d)",
-			(long long)json_integer_value(fv), CACHE_FORMAT_VERSION);
+		pooldns_set_err(err, errsz, "format_version %lld not supported (expected %d)",
+				(long long)json_integer_value(fv), CACHE_FORMAT_VERSION);
 		goto out;
 	}
 	const json_t *dv = json_object_get(root, "data_version");
 	if (!json_is_integer(dv)) {
-		set_err(err, errsz, "no integer \"data_version\"");
+		pooldns_set_err(err, errsz, "no integer \"data_version\"");
 		goto out;
 	}
 	if (pooldns_rqlite_parse_results_json(json_object_get(root, "results"), "results",
@@ -377,29 +364,29 @@ int pooldns_cache_read(const char *path, struct pooldns_dataset *out,
 	out->members = NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		set_err(err, errsz, "cache %s: %s", path, strerror(errno));
+		pooldns_set_err(err, errsz, "cache %s: %s", path, strerror(errno));
 		return -1;
 	}
 	struct stat st;
 	if (fstat(fd, &st) != 0) {
-		set_err(err, errsz, "cache %s: %s", path, strerror(errno));
+		pooldns_set_err(err, errsz, "cache %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		set_err(err, errsz, "cache %s: not a regular file", path);
+		pooldns_set_err(err, errsz, "cache %s: not a regular file", path);
 		close(fd);
 		return -1;
 	}
 	if (st.st_size > CACHE_MAX_SIZE) {
-		set_err(err, errsz, "cache %s: larger than %ld bytes", path, CACHE_MAX_SIZE);
+		pooldns_set_err(err, errsz, "cache %s: larger than %ld bytes", path, CACHE_MAX_SIZE);
 		close(fd);
 		return -1;
 	}
 	size_t cap = (size_t)st.st_size + 1;
 	char *buf = malloc(cap);
 	if (buf == NULL) {
-		set_err(err, errsz, "cache %s: out of memory", path);
+		pooldns_set_err(err, errsz, "cache %s: out of memory", path);
 		close(fd);
 		return -1;
 	}
@@ -407,14 +394,14 @@ int pooldns_cache_read(const char *path, struct pooldns_dataset *out,
 	for (;;) {
 		if (len == cap) {
 			/* The file grew since fstat: a writer not using rename. */
-			set_err(err, errsz, "cache %s: file changed while reading", path);
+			pooldns_set_err(err, errsz, "cache %s: file changed while reading", path);
 			goto fail;
 		}
 		ssize_t n = read(fd, buf + len, cap - len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			set_err(err, errsz, "cache %s: %s", path, strerror(errno));
+			pooldns_set_err(err, errsz, "cache %s: %s", path, strerror(errno));
 			goto fail;
 		}
 		if (n == 0)
@@ -426,7 +413,7 @@ int pooldns_cache_read(const char *path, struct pooldns_dataset *out,
 	int rc = pooldns_cache_parse(buf, len, out, msg, sizeof msg);
 	free(buf);
 	if (rc != 0)
-		set_err(err, errsz, "cache %s: %s", path, msg);
+		pooldns_set_err(err, errsz, "cache %s: %s", path, msg);
 	return rc;
 fail:
 	free(buf);

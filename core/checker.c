@@ -173,6 +173,8 @@ static void collect(struct pooldns_health *h)
 				  ? pooldns_check_tcp_result(pr, rc, reason, sizeof reason)
 				  : pooldns_check_http_result(pr, rc, reason, sizeof reason);
 		pooldns_checker_cancel(h, ep); /* removes and frees the transfer */
+		if (ep->retired)
+			continue; /* retired while in flight: counted out already */
 		pooldns_health_report(h, ep, ok, reason);
 		/* The endpoint was skipped by the last scan while in flight:
 		 * make sure the next scan is not later than its due time. */

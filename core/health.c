@@ -248,6 +248,7 @@ void pooldns_health_retire_unused(struct pooldns_health *h)
 				continue;
 			}
 			*pp = ep->next;
+			ep->retired = true;
 			h->count--;
 			if (!ep->known)
 				h->unknown--;

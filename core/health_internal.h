@@ -5,9 +5,12 @@
  *
  * Locking: `struct pooldns_health.lock` guards the endpoint table, the
  * retired list, every endpoint's registry fields (chain, gen, label) and
- * the first-round bookkeeping. Probe fields of an endpoint are touched only
- * by the checker thread, and only while it holds the lock, so a retire on
- * the poller thread never races a completion.
+ * the first-round bookkeeping. Probe fields of an endpoint (and the probe
+ * itself) belong to the checker thread: it sets them with the lock held,
+ * and libcurl's callbacks fill a probe's body while the lock is dropped.
+ * A retire on the poller thread only unlinks the endpoint and marks it
+ * `retired`; the checker then drops the result of a probe still in flight
+ * and frees the endpoint (after an RCU grace period).
  */
 #ifndef POOLDNS_HEALTH_INTERNAL_H
 #define POOLDNS_HEALTH_INTERNAL_H
@@ -51,6 +54,7 @@ struct pooldns_endpoint {
 	unsigned gen;                  /* last attach that used it */
 	char label[POOLDNS_HEALTH_LABEL_MAX]; /* "www.example.com. 10.0.0.1" */
 	unsigned npools;               /* pools using it in the last attach */
+	bool retired;                  /* no pool uses it: results are ignored */
 
 	/* Checker thread, under the lock. */
 	uint64_t due_ms;               /* next probe (monotonic ms) */

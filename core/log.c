@@ -11,10 +11,14 @@
  * The sink, its context and the level are written by pooldns_log_set()
  * before library threads start and only read afterwards; they are still
  * kept in relaxed atomics so that a late pooldns_log_set() is not a data race.
+ *
+ * Also owns pooldns_set_err(), the one helper every library file uses to
+ * fill a caller's error buffer; it only writes to that buffer.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -140,5 +144,16 @@ void pooldns_log(enum pooldns_log_level level, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	pooldns_vlog(level, fmt, ap);
+	va_end(ap);
+}
+
+void pooldns_set_err(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errsz == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
 	va_end(ap);
 }

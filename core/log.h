@@ -9,11 +9,16 @@
  * Thread-safety: pooldns_log() may be called from any thread. The sink and
  * level are set with pooldns_log_set() before any library thread starts and
  * are read-only afterwards.
+ *
+ * Messages for the caller rather than the log (the "char *err, size_t errsz"
+ * buffers of library functions) are written with pooldns_set_err(), which is
+ * reentrant and touches nothing but the buffer it is given.
  */
 #ifndef POOLDNS_LOG_H
 #define POOLDNS_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum pooldns_log_level {
 	POOLDNS_LOG_ERR = 0,
@@ -41,5 +46,11 @@ void pooldns_log(enum pooldns_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void pooldns_vlog(enum pooldns_log_level level, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
+
+/* Formats a message into the caller's error buffer err of errsz bytes (cut
+ * to fit, always NUL-terminated). err == NULL or errsz == 0 means the caller
+ * wants no message: nothing is written. Callable from any thread. */
+void pooldns_set_err(char *err, size_t errsz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

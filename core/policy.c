@@ -185,7 +185,7 @@ static size_t select_failover(struct pooldns_pool *pool,
  * (IPv6), or to the client's own prefix (EDNS client subnet) if shorter. */
 static uint64_t client_key(const struct pooldns_client *c)
 {
-	unsigned bits = c->family == AF_INET ? 24 : 56;
+	unsigned bits = c->family == AF_INET ? POOLDNS_HASH_BITS_V4 : POOLDNS_HASH_BITS_V6;
 	unsigned alen = c->family == AF_INET ? 4 : 16;
 	uint64_t h = mix64((uint64_t)c->family);
 

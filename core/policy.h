@@ -30,6 +30,11 @@
 /* Who asked: the address hashed by the hash policy. With EDNS client subnet
  * the subnet address (masked to its source prefix) stands in for the source
  * address. family 0 means unknown (hash then behaves as round_robin). */
+/* The hash policy keys clients by network: the address masked to these
+ * many bits (or to the client subnet's source prefix, if shorter). */
+#define POOLDNS_HASH_BITS_V4 24
+#define POOLDNS_HASH_BITS_V6 56
+
 struct pooldns_client {
 	int family;        /* AF_INET, AF_INET6 or 0 */
 	uint8_t addr[16];

@@ -230,6 +230,15 @@ static void *poller_main(void *arg)
 {
 	struct pooldns_poller *p = arg;
 
+	/* A poller started on a store that already serves (a reload with a new
+	 * source) goes on from that data: it is reloaded from the source, never
+	 * replaced by a possibly older cache file. */
+	const struct pooldns_snapshot *cur = pooldns_store_get(p->store);
+	if (cur != NULL) {
+		p->published_version = cur->version;
+		atomic_store(&p->st_version, cur->version);
+		poller_set_ready(p);
+	}
 	poller_load_from_source(p);
 	if (p->published_version < 0 && p->cache_file != NULL)
 		poller_load_from_cache(p);

@@ -4,7 +4,9 @@
  *
  * Start-up: a full load; if the source cannot be reached and a cache file
  * is configured, the cache is loaded instead (a corrupt cache is reported
- * and ignored). Then every poll interval it reads the data version and
+ * and ignored). A poller started on a store that already serves a snapshot
+ * (a reload that changed the source) goes on from that data and never
+ * falls back to the cache. Then every poll interval it reads the data version and
  * reloads only when the version moved (or when the last load failed). A
  * failed load or a dataset the builder rejects keeps the last good
  * snapshot. After every successful load from the source the dataset is

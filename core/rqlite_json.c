@@ -15,27 +15,14 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "log.h"
 #include "rqlite_json.h"
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	if (err == NULL || errsz == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
 
 static const char *kind_name(const json_t *v)
 {
@@ -62,9 +49,9 @@ static const char *kind_name(const json_t *v)
 static void set_remote_err(char *err, size_t errsz, const char *where, const char *text)
 {
 	if (text[0] != '\0')
-		set_err(err, errsz, "%s", text);
+		pooldns_set_err(err, errsz, "%s", text);
 	else
-		set_err(err, errsz, "%s: empty error message", where);
+		pooldns_set_err(err, errsz, "%s: empty error message", where);
 }
 
 /* Converts one JSON cell; text is borrowed from v (the table copies it). */
@@ -97,7 +84,7 @@ static int parse_one(const json_t *res, const char *where, size_t idx,
 {
 	*out = NULL;
 	if (!json_is_object(res)) {
-		set_err(err, errsz, "%s[%zu]: expected an object, got %s", where, idx, kind_name(res));
+		pooldns_set_err(err, errsz, "%s[%zu]: expected an object, got %s", where, idx, kind_name(res));
 		return -1;
 	}
 	const json_t *e = json_object_get(res, "error");
@@ -107,35 +94,36 @@ static int parse_one(const json_t *res, const char *where, size_t idx,
 			snprintf(w, sizeof w, "%s[%zu].error", where, idx);
 			set_remote_err(err, errsz, w, json_string_value(e));
 		} else {
-			set_err(err, errsz, "%s[%zu].error: expected a string, got %s",
-				where, idx, kind_name(e));
+			pooldns_set_err(err, errsz, "%s[%zu].error: expected a string, got %s",
+					where, idx, kind_name(e));
 		}
 		return -1;
 	}
 	const json_t *cols = json_object_get(res, "columns");
 	if (cols == NULL) {
-		set_err(err, errsz, "%s[%zu]: no \"columns\" (not a query result?)", where, idx);
+		pooldns_set_err(err, errsz, "%s[%zu]: no \"columns\" (not a query result?)", where, idx);
 		return -1;
 	}
 	if (!json_is_array(cols)) {
-		set_err(err, errsz, "%s[%zu].columns: expected an array, got %s", where, idx, kind_name(cols));
+		pooldns_set_err(err, errsz, "%s[%zu].columns: expected an array, got %s", where, idx,
+				kind_name(cols));
 		return -1;
 	}
 	size_t ncols = json_array_size(cols);
 	if (ncols == 0) {
-		set_err(err, errsz, "%s[%zu].columns: empty", where, idx);
+		pooldns_set_err(err, errsz, "%s[%zu].columns: empty", where, idx);
 		return -1;
 	}
 	const char **names = calloc(ncols, sizeof *names);
 	if (names == NULL) {
-		set_err(err, errsz, "%s[%zu]: out of memory", where, idx);
+		pooldns_set_err(err, errsz, "%s[%zu]: out of memory", where, idx);
 		return -1;
 	}
 	for (size_t c = 0; c < ncols; c++) {
 		const json_t *cn = json_array_get(cols, c);
 		if (!json_is_string(cn)) {
-			set_err(err, errsz, "%s[%zu].columns[%zu]: expected a string, got %s",
-				where, idx, c, kind_name(cn));
+			pooldns_set_err(err, errsz, "%s[%zu].columns[%zu]: expected a string, got %s",
+					where, idx, c, kind_name(cn));
 			free(names);
 			return -1;
 		}
@@ -144,7 +132,7 @@ static int parse_one(const json_t *res, const char *where, size_t idx,
 	struct pooldns_table *t = pooldns_table_new(ncols, names);
 	free(names);
 	if (t == NULL) {
-		set_err(err, errsz, "%s[%zu]: out of memory", where, idx);
+		pooldns_set_err(err, errsz, "%s[%zu]: out of memory", where, idx);
 		return -1;
 	}
 
@@ -154,13 +142,14 @@ static int parse_one(const json_t *res, const char *where, size_t idx,
 		return 0;
 	}
 	if (!json_is_array(vals)) {
-		set_err(err, errsz, "%s[%zu].values: expected an array, got %s", where, idx, kind_name(vals));
+		pooldns_set_err(err, errsz, "%s[%zu].values: expected an array, got %s", where, idx,
+				kind_name(vals));
 		pooldns_table_free(t);
 		return -1;
 	}
 	struct pooldns_cell *row = calloc(ncols, sizeof *row);
 	if (row == NULL) {
-		set_err(err, errsz, "%s[%zu]: out of memory", where, idx);
+		pooldns_set_err(err, errsz, "%s[%zu]: out of memory", where, idx);
 		pooldns_table_free(t);
 		return -1;
 	}
@@ -168,25 +157,25 @@ static int parse_one(const json_t *res, const char *where, size_t idx,
 	for (size_t r = 0; r < nrows; r++) {
 		const json_t *jr = json_array_get(vals, r);
 		if (!json_is_array(jr)) {
-			set_err(err, errsz, "%s[%zu].values[%zu]: expected an array, got %s",
-				where, idx, r, kind_name(jr));
+			pooldns_set_err(err, errsz, "%s[%zu].values[%zu]: expected an array, got %s",
+					where, idx, r, kind_name(jr));
 			goto fail;
 		}
 		if (json_array_size(jr) != ncols) {
-			set_err(err, errsz, "%s[%zu].values[%zu]: %zu cells for %zu columns",
-				where, idx, r, json_array_size(jr), ncols);
+			pooldns_set_err(err, errsz, "%s[%zu].values[%zu]: %zu cells for %zu columns",
+					where, idx, r, json_array_size(jr), ncols);
 			goto fail;
 		}
 		for (size_t c = 0; c < ncols; c++) {
 			const json_t *jc = json_array_get(jr, c);
 			if (to_cell(jc, &row[c]) != 0) {
-				set_err(err, errsz, "%s[%zu].values[%zu][%zu]: %s not allowed",
-					where, idx, r, c, kind_name(jc));
+				pooldns_set_err(err, errsz, "%s[%zu].values[%zu][%zu]: %s not allowed",
+						where, idx, r, c, kind_name(jc));
 				goto fail;
 			}
 		}
 		if (pooldns_table_add_row(t, row) != 0) {
-			set_err(err, errsz, "%s[%zu].values[%zu]: out of memory", where, idx, r);
+			pooldns_set_err(err, errsz, "%s[%zu].values[%zu]: out of memory", where, idx, r);
 			goto fail;
 		}
 	}
@@ -208,11 +197,11 @@ int pooldns_rqlite_parse_results_json(const struct json_t *results, const char *
 	for (size_t i = 0; i < n; i++)
 		out[i] = NULL;
 	if (results == NULL) {
-		set_err(err, errsz, "no \"%s\"", where);
+		pooldns_set_err(err, errsz, "no \"%s\"", where);
 		return -1;
 	}
 	if (!json_is_array(results)) {
-		set_err(err, errsz, "%s: expected an array, got %s", where, kind_name(results));
+		pooldns_set_err(err, errsz, "%s: expected an array, got %s", where, kind_name(results));
 		return -1;
 	}
 	size_t have = json_array_size(results);
@@ -225,7 +214,7 @@ int pooldns_rqlite_parse_results_json(const struct json_t *results, const char *
 				return -1;
 			}
 		}
-		set_err(err, errsz, "%s: %zu statement results, expected %zu", where, have, n);
+		pooldns_set_err(err, errsz, "%s: %zu statement results, expected %zu", where, have, n);
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -250,13 +239,13 @@ int pooldns_rqlite_parse_results(const char *body, size_t len,
 	json_t *root = json_loadb(body != NULL ? body : "", body != NULL ? len : 0,
 				  JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
-		set_err(err, errsz, "invalid JSON at line %d column %d: %s",
-			jerr.line, jerr.column, jerr.text);
+		pooldns_set_err(err, errsz, "invalid JSON at line %d column %d: %s",
+				jerr.line, jerr.column, jerr.text);
 		return -1;
 	}
 	int rc = -1;
 	if (!json_is_object(root)) {
-		set_err(err, errsz, "expected a JSON object, got %s", kind_name(root));
+		pooldns_set_err(err, errsz, "expected a JSON object, got %s", kind_name(root));
 		goto out;
 	}
 	const json_t *e = json_object_get(root, "error");
@@ -264,7 +253,7 @@ int pooldns_rqlite_parse_results(const char *body, size_t len,
 		if (json_is_string(e))
 			set_remote_err(err, errsz, "error", json_string_value(e));
 		else
-			set_err(err, errsz, "error: expected a string, got %s", kind_name(e));
+			pooldns_set_err(err, errsz, "error: expected a string, got %s", kind_name(e));
 		goto out;
 	}
 	rc = pooldns_rqlite_parse_results_json(json_object_get(root, "results"), "results",

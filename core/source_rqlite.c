@@ -71,19 +71,6 @@ static void curl_init_once(void)
 	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	if (err == NULL || errsz == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
-
 /* Appends to a NUL-terminated message, truncating at errsz. */
 static void append_err(char *err, size_t errsz, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -162,27 +149,27 @@ static int check_url(const char *u, char *err, size_t errsz)
 	else if (strncasecmp(u, "https://", 8) == 0)
 		skip = 8;
 	else {
-		set_err(err, errsz, "rqlite url '%s': must start with http:// or https://", u);
+		pooldns_set_err(err, errsz, "rqlite url '%s': must start with http:// or https://", u);
 		return -1;
 	}
 	size_t len = strlen(u);
 	if (len >= RQLITE_URL_MAX) {
-		set_err(err, errsz, "rqlite url '%.64s...': too long", u);
+		pooldns_set_err(err, errsz, "rqlite url '%.64s...': too long", u);
 		return -1;
 	}
 	if (u[skip] == '\0' || u[skip] == '/') {
-		set_err(err, errsz, "rqlite url '%s': no host", u);
+		pooldns_set_err(err, errsz, "rqlite url '%s': no host", u);
 		return -1;
 	}
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)u[i];
 		if (ch <= 0x20 || ch == 0x7f) {
-			set_err(err, errsz, "rqlite url '%s': contains a space or control character", u);
+			pooldns_set_err(err, errsz, "rqlite url '%s': contains a space or control character", u);
 			return -1;
 		}
 	}
 	if (strpbrk(u + skip, "?#") != NULL) {
-		set_err(err, errsz, "rqlite url '%s': must not have a query or fragment", u);
+		pooldns_set_err(err, errsz, "rqlite url '%s': must not have a query or fragment", u);
 		return -1;
 	}
 	return 0;
@@ -276,7 +263,7 @@ static int query_node(struct rqlite_source *s, size_t i, const char *body,
 #endif
 #undef SETOPT
 	if (rc != CURLE_OK) {
-		set_err(err, errsz, "setting up the request: %s", curl_easy_strerror(rc));
+		pooldns_set_err(err, errsz, "setting up the request: %s", curl_easy_strerror(rc));
 		return -1;
 	}
 
@@ -284,9 +271,9 @@ static int query_node(struct rqlite_source *s, size_t i, const char *body,
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
 	if (rc != CURLE_OK) {
 		if (s->too_big)
-			set_err(err, errsz, "response larger than %ld bytes", POOLDNS_RQLITE_MAX_RESPONSE);
+			pooldns_set_err(err, errsz, "response larger than %ld bytes", POOLDNS_RQLITE_MAX_RESPONSE);
 		else
-			set_err(err, errsz, "%s", cerr[0] != '\0' ? cerr : curl_easy_strerror(rc));
+			pooldns_set_err(err, errsz, "%s", cerr[0] != '\0' ? cerr : curl_easy_strerror(rc));
 		return -1;
 	}
 	long status = 0;
@@ -301,7 +288,7 @@ static int query_node(struct rqlite_source *s, size_t i, const char *body,
 			hint = " (redirect not followed)";
 		else if (status == 503)
 			hint = " (no leader?)";
-		set_err(err, errsz, "HTTP %ld%s%s%s", status, hint, ex[0] ? ": " : "", ex);
+		pooldns_set_err(err, errsz, "HTTP %ld%s%s%s", status, hint, ex[0] ? ": " : "", ex);
 		return -1;
 	}
 	if (pooldns_rqlite_parse_results(s->buf != NULL ? s->buf : "", s->len, out, n, err, errsz) != 0) {
@@ -357,20 +344,11 @@ static char *make_body(const char *const *sql, size_t n)
 	return body;
 }
 
-/* The data version from a one-row, one-column result. */
-static int take_version(const struct pooldns_table *t, int64_t *version, char *err, size_t errsz)
+/* "rqlite <url>" of the node that answered last: how errors in its answer
+ * are prefixed. Node URLs are shorter than RQLITE_URL_MAX (check_url). */
+static void current_node(const struct rqlite_source *s, char *who, size_t whosz)
 {
-	if (t->nrows == 0) {
-		set_err(err, errsz, "no data_version row in pooldns_meta (schema not loaded?)");
-		return -1;
-	}
-	const struct pooldns_cell *c = pooldns_table_cell(t, 0, 0);
-	if (t->ncols != 1 || t->nrows != 1 || c->type != POOLDNS_CELL_INT) {
-		set_err(err, errsz, "pooldns_meta data_version is not a single integer");
-		return -1;
-	}
-	*version = c->i;
-	return 0;
+	snprintf(who, whosz, "rqlite %s", s->urls[s->current]);
 }
 
 static int rqlite_version(struct pooldns_source *src, int64_t *version, char *err, size_t errsz)
@@ -379,7 +357,7 @@ static int rqlite_version(struct pooldns_source *src, int64_t *version, char *er
 	static const char *const sql[] = { POOLDNS_SQL_VERSION };
 	char *body = make_body(sql, 1);
 	if (body == NULL) {
-		set_err(err, errsz, "%s: out of memory", s->describe);
+		pooldns_set_err(err, errsz, "%s: out of memory", s->describe);
 		return -1;
 	}
 	struct pooldns_table *t = NULL;
@@ -387,10 +365,9 @@ static int rqlite_version(struct pooldns_source *src, int64_t *version, char *er
 	free(body);
 	if (rc != 0)
 		return -1;
-	char msg[256];
-	rc = take_version(t, version, msg, sizeof msg);
-	if (rc != 0)
-		set_err(err, errsz, "rqlite %s: %s", s->urls[s->current], msg);
+	char who[RQLITE_URL_MAX + sizeof "rqlite "];
+	current_node(s, who, sizeof who);
+	rc = pooldns_table_data_version(t, who, version, err, errsz);
 	pooldns_table_free(t);
 	return rc;
 }
@@ -406,7 +383,7 @@ static int rqlite_load(struct pooldns_source *src, struct pooldns_dataset *out, 
 	out->members = NULL;
 	char *body = make_body(sql, 3);
 	if (body == NULL) {
-		set_err(err, errsz, "%s: out of memory", s->describe);
+		pooldns_set_err(err, errsz, "%s: out of memory", s->describe);
 		return -1;
 	}
 	struct pooldns_table *t[3] = { NULL, NULL, NULL };
@@ -414,19 +391,9 @@ static int rqlite_load(struct pooldns_source *src, struct pooldns_dataset *out, 
 	free(body);
 	if (rc != 0)
 		return -1;
-	char msg[256];
-	int64_t v = 0;
-	if (take_version(t[0], &v, msg, sizeof msg) != 0) {
-		set_err(err, errsz, "rqlite %s: %s", s->urls[s->current], msg);
-		for (int i = 0; i < 3; i++)
-			pooldns_table_free(t[i]);
-		return -1;
-	}
-	pooldns_table_free(t[0]);
-	out->version = v;
-	out->pools = t[1];
-	out->members = t[2];
-	return 0;
+	char who[RQLITE_URL_MAX + sizeof "rqlite "];
+	current_node(s, who, sizeof who);
+	return pooldns_dataset_from_results(out, t, who, err, errsz);
 }
 
 static const struct pooldns_source_ops rqlite_ops = {
@@ -485,7 +452,7 @@ static int setup_curl(struct rqlite_source *s, char *err, size_t errsz)
 	}
 #undef SETOPT
 	if (rc != CURLE_OK) {
-		set_err(err, errsz, "rqlite: libcurl option: %s", curl_easy_strerror(rc));
+		pooldns_set_err(err, errsz, "rqlite: libcurl option: %s", curl_easy_strerror(rc));
 		return -1;
 	}
 	return 0;
@@ -495,16 +462,16 @@ struct pooldns_source *pooldns_source_rqlite_new(const struct pooldns_rqlite_opt
 						 char *err, size_t errsz)
 {
 	if (opts == NULL || opts->nurls == 0) {
-		set_err(err, errsz, "rqlite: no url given");
+		pooldns_set_err(err, errsz, "rqlite: no url given");
 		return NULL;
 	}
 	if (opts->nurls > POOLDNS_RQLITE_MAX_URLS) {
-		set_err(err, errsz, "rqlite: %zu urls, at most %d", opts->nurls, POOLDNS_RQLITE_MAX_URLS);
+		pooldns_set_err(err, errsz, "rqlite: %zu urls, at most %d", opts->nurls, POOLDNS_RQLITE_MAX_URLS);
 		return NULL;
 	}
 	for (size_t i = 0; i < opts->nurls; i++) {
 		if (opts->urls[i] == NULL) {
-			set_err(err, errsz, "rqlite: url %zu missing", i + 1);
+			pooldns_set_err(err, errsz, "rqlite: url %zu missing", i + 1);
 			return NULL;
 		}
 		if (check_url(opts->urls[i], err, errsz) != 0)
@@ -512,22 +479,22 @@ struct pooldns_source *pooldns_source_rqlite_new(const struct pooldns_rqlite_opt
 	}
 	if (opts->level != POOLDNS_RQLITE_NONE && opts->level != POOLDNS_RQLITE_WEAK &&
 	    opts->level != POOLDNS_RQLITE_STRONG) {
-		set_err(err, errsz, "rqlite: unknown consistency level %d", (int)opts->level);
+		pooldns_set_err(err, errsz, "rqlite: unknown consistency level %d", (int)opts->level);
 		return NULL;
 	}
 	if (opts->connect_timeout_ms < 0 || opts->timeout_ms < 0) {
-		set_err(err, errsz, "rqlite: timeouts must not be negative");
+		pooldns_set_err(err, errsz, "rqlite: timeouts must not be negative");
 		return NULL;
 	}
 	pthread_once(&curl_once, curl_init_once);
 	if (curl_init_rc != CURLE_OK) {
-		set_err(err, errsz, "rqlite: libcurl init failed: %s", curl_easy_strerror(curl_init_rc));
+		pooldns_set_err(err, errsz, "rqlite: libcurl init failed: %s", curl_easy_strerror(curl_init_rc));
 		return NULL;
 	}
 
 	struct rqlite_source *s = calloc(1, sizeof *s);
 	if (s == NULL) {
-		set_err(err, errsz, "rqlite: out of memory");
+		pooldns_set_err(err, errsz, "rqlite: out of memory");
 		return NULL;
 	}
 	s->base.ops = &rqlite_ops;
@@ -574,13 +541,13 @@ struct pooldns_source *pooldns_source_rqlite_new(const struct pooldns_rqlite_opt
 			oom = true;
 	}
 	if (oom) {
-		set_err(err, errsz, "rqlite: out of memory");
+		pooldns_set_err(err, errsz, "rqlite: out of memory");
 		rqlite_destroy(&s->base);
 		return NULL;
 	}
 	s->curl = curl_easy_init();
 	if (s->curl == NULL) {
-		set_err(err, errsz, "rqlite: curl_easy_init failed");
+		pooldns_set_err(err, errsz, "rqlite: curl_easy_init failed");
 		rqlite_destroy(&s->base);
 		return NULL;
 	}

@@ -15,7 +15,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,19 +38,6 @@ struct sqlite_source {
 	ino_t ino;
 };
 
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	if (err == NULL || errsz == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
-
 static void close_db(struct sqlite_source *s)
 {
 	if (s->db != NULL) {
@@ -65,18 +51,18 @@ static int open_db(struct sqlite_source *s, char *err, size_t errsz)
 {
 	struct stat st;
 	if (stat(s->path, &st) != 0) {
-		set_err(err, errsz, "%s: %s", s->describe, strerror(errno));
+		pooldns_set_err(err, errsz, "%s: %s", s->describe, strerror(errno));
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		set_err(err, errsz, "%s: not a regular file", s->describe);
+		pooldns_set_err(err, errsz, "%s: not a regular file", s->describe);
 		return -1;
 	}
 	sqlite3 *db = NULL;
 	int rc = sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		set_err(err, errsz, "%s: %s", s->describe,
-			db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		pooldns_set_err(err, errsz, "%s: %s", s->describe,
+				db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 		sqlite3_close_v2(db);
 		return -1;
 	}
@@ -84,7 +70,7 @@ static int open_db(struct sqlite_source *s, char *err, size_t errsz)
 	/* Opening is lazy: touch the schema so a foreign file fails now. */
 	rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		set_err(err, errsz, "%s: %s", s->describe, sqlite3_errmsg(db));
+		pooldns_set_err(err, errsz, "%s: %s", s->describe, sqlite3_errmsg(db));
 		sqlite3_close_v2(db);
 		return -1;
 	}
@@ -116,8 +102,8 @@ static int run_select(struct sqlite_source *s, const char *sql, struct pooldns_t
 	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK) {
 		const char *m = sqlite3_errmsg(s->db);
-		set_err(err, errsz, "%s: %s%s", s->describe, m,
-			strstr(m, "no such") != NULL ? " (schema not loaded?)" : "");
+		pooldns_set_err(err, errsz, "%s: %s%s", s->describe, m,
+				strstr(m, "no such") != NULL ? " (schema not loaded?)" : "");
 		sqlite3_finalize(st);
 		return -1;
 	}
@@ -157,8 +143,8 @@ static int run_select(struct sqlite_source *s, const char *sql, struct pooldns_t
 				if (txt == NULL && n > 0)
 					goto oom;
 				if (txt != NULL && strlen((const char *)txt) != (size_t)n) {
-					set_err(err, errsz, "%s: row %zu column %s: NUL byte in text",
-						s->describe, t->nrows + 1, names[c]);
+					pooldns_set_err(err, errsz, "%s: row %zu column %s: NUL byte in text",
+							s->describe, t->nrows + 1, names[c]);
 					goto fail;
 				}
 				cell->type = POOLDNS_CELL_TEXT;
@@ -171,7 +157,7 @@ static int run_select(struct sqlite_source *s, const char *sql, struct pooldns_t
 			goto oom;
 	}
 	if (rc != SQLITE_DONE) {
-		set_err(err, errsz, "%s: %s", s->describe, sqlite3_errmsg(s->db));
+		pooldns_set_err(err, errsz, "%s: %s", s->describe, sqlite3_errmsg(s->db));
 		goto fail;
 	}
 	sqlite3_finalize(st);
@@ -180,7 +166,7 @@ static int run_select(struct sqlite_source *s, const char *sql, struct pooldns_t
 	*out = t;
 	return 0;
 oom:
-	set_err(err, errsz, "%s: out of memory", s->describe);
+	pooldns_set_err(err, errsz, "%s: out of memory", s->describe);
 fail:
 	sqlite3_finalize(st);
 	free(names);
@@ -199,7 +185,7 @@ static int run_all(struct sqlite_source *s, const char *const *sql, size_t n,
 	if (ensure_open(s, err, errsz) != 0)
 		return -1;
 	if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-		set_err(err, errsz, "%s: BEGIN: %s", s->describe, sqlite3_errmsg(s->db));
+		pooldns_set_err(err, errsz, "%s: BEGIN: %s", s->describe, sqlite3_errmsg(s->db));
 		close_db(s);
 		return -1;
 	}
@@ -210,7 +196,7 @@ static int run_all(struct sqlite_source *s, const char *const *sql, size_t n,
 	if (i == n && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
 	if (i == n)
-		set_err(err, errsz, "%s: COMMIT: %s", s->describe, sqlite3_errmsg(s->db));
+		pooldns_set_err(err, errsz, "%s: COMMIT: %s", s->describe, sqlite3_errmsg(s->db));
 	for (size_t k = 0; k < n; k++) {
 		pooldns_table_free(out[k]);
 		out[k] = NULL;
@@ -221,24 +207,6 @@ static int run_all(struct sqlite_source *s, const char *const *sql, size_t n,
 	return -1;
 }
 
-static int take_version(struct sqlite_source *s, const struct pooldns_table *t, int64_t *version,
-			char *err, size_t errsz)
-{
-	if (t->nrows == 0) {
-		set_err(err, errsz, "%s: no data_version row in pooldns_meta (schema not loaded?)",
-			s->describe);
-		return -1;
-	}
-	const struct pooldns_cell *c = pooldns_table_cell(t, 0, 0);
-	if (t->ncols != 1 || t->nrows != 1 || c->type != POOLDNS_CELL_INT) {
-		set_err(err, errsz, "%s: pooldns_meta data_version is not a single integer",
-			s->describe);
-		return -1;
-	}
-	*version = c->i;
-	return 0;
-}
-
 static int sqlite_version(struct pooldns_source *src, int64_t *version, char *err, size_t errsz)
 {
 	struct sqlite_source *s = (struct sqlite_source *)src;
@@ -246,7 +214,7 @@ static int sqlite_version(struct pooldns_source *src, int64_t *version, char *er
 	struct pooldns_table *t = NULL;
 	if (run_all(s, sql, 1, &t, err, errsz) != 0)
 		return -1;
-	int rc = take_version(s, t, version, err, errsz);
+	int rc = pooldns_table_data_version(t, s->describe, version, err, errsz);
 	pooldns_table_free(t);
 	return rc;
 }
@@ -263,18 +231,7 @@ static int sqlite_load(struct pooldns_source *src, struct pooldns_dataset *out, 
 	struct pooldns_table *t[3];
 	if (run_all(s, sql, 3, t, err, errsz) != 0)
 		return -1;
-	int64_t v = 0;
-	int rc = take_version(s, t[0], &v, err, errsz);
-	pooldns_table_free(t[0]);
-	if (rc != 0) {
-		pooldns_table_free(t[1]);
-		pooldns_table_free(t[2]);
-		return -1;
-	}
-	out->version = v;
-	out->pools = t[1];
-	out->members = t[2];
-	return 0;
+	return pooldns_dataset_from_results(out, t, s->describe, err, errsz);
 }
 
 static const char *sqlite_describe(struct pooldns_source *src)
@@ -304,12 +261,12 @@ static const struct pooldns_source_ops sqlite_ops = {
 struct pooldns_source *pooldns_source_sqlite_new(const char *path, char *err, size_t errsz)
 {
 	if (path == NULL || path[0] == '\0') {
-		set_err(err, errsz, "sqlite: no database path given");
+		pooldns_set_err(err, errsz, "sqlite: no database path given");
 		return NULL;
 	}
 	struct sqlite_source *s = calloc(1, sizeof *s);
 	if (s == NULL) {
-		set_err(err, errsz, "sqlite: out of memory");
+		pooldns_set_err(err, errsz, "sqlite: out of memory");
 		return NULL;
 	}
 	s->base.ops = &sqlite_ops;
@@ -317,7 +274,7 @@ struct pooldns_source *pooldns_source_sqlite_new(const char *path, char *err, si
 	size_t dl = strlen(path) + sizeof "sqlite ";
 	s->describe = malloc(dl);
 	if (s->path == NULL || s->describe == NULL) {
-		set_err(err, errsz, "sqlite: out of memory");
+		pooldns_set_err(err, errsz, "sqlite: out of memory");
 		sqlite_destroy(&s->base);
 		return NULL;
 	}

@@ -2,7 +2,9 @@
  * table.c — the typed result table every data source produces (see table.h).
  *
  * Owns: the table's column names, its row-major cell array and the text of
- * TEXT cells; the dataset helper that frees a dataset's two tables.
+ * TEXT cells; the dataset helpers that assemble a dataset from the results
+ * of a full load (reading the data version out of its one-row table) and
+ * free a dataset's two tables.
  *
  * Thread model: none. A table is built and read by one thread at a time;
  * nothing here touches shared state.
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "table.h"
 
 struct pooldns_table *pooldns_table_new(size_t ncols, const char *const *cols)
@@ -121,4 +124,48 @@ void pooldns_dataset_clear(struct pooldns_dataset *ds)
 	ds->pools = NULL;
 	ds->members = NULL;
 	ds->version = 0;
+}
+
+int pooldns_table_data_version(const struct pooldns_table *t, const char *who, int64_t *version,
+			       char *err, size_t errsz)
+{
+	if (t->nrows == 0) {
+		pooldns_set_err(err, errsz,
+				"%s: no data_version row in pooldns_meta (schema not loaded?)", who);
+		return -1;
+	}
+	const struct pooldns_cell *c = pooldns_table_cell(t, 0, 0);
+	if (t->ncols != 1 || t->nrows != 1 || c->type != POOLDNS_CELL_INT) {
+		pooldns_set_err(err, errsz, "%s: pooldns_meta data_version is not a single integer",
+				who);
+		return -1;
+	}
+	*version = c->i;
+	return 0;
+}
+
+int pooldns_dataset_from_results(struct pooldns_dataset *ds, struct pooldns_table *results[3],
+				 const char *who, char *err, size_t errsz)
+{
+	int64_t v = 0;
+	int rc = pooldns_table_data_version(results[0], who, &v, err, errsz);
+
+	pooldns_table_free(results[0]);
+	results[0] = NULL;
+	if (rc != 0) {
+		for (int i = 1; i < 3; i++) {
+			pooldns_table_free(results[i]);
+			results[i] = NULL;
+		}
+		ds->version = 0;
+		ds->pools = NULL;
+		ds->members = NULL;
+		return -1;
+	}
+	ds->version = v;
+	ds->pools = results[1];
+	ds->members = results[2];
+	results[1] = NULL;
+	results[2] = NULL;
+	return 0;
 }

@@ -6,6 +6,9 @@
  * builder reads them by column name, so the sources know nothing about
  * pools and members and the builder knows nothing about transports.
  *
+ * The helpers at the end turn the three results of a full load (version,
+ * pools, members) into a dataset, the same way for every source.
+ *
  * Ownership: a table owns its column names, cells and the text inside them.
  * Thread-safety: none; a table is built and read by one thread at a time.
  */
@@ -62,5 +65,24 @@ struct pooldns_dataset {
 };
 
 void pooldns_dataset_clear(struct pooldns_dataset *ds);
+
+/*
+ * The data version from the result of POOLDNS_SQL_VERSION: exactly one row
+ * with one integer cell. 0, or -1 with err set to "<who>: <reason>", where
+ * who names the source (e.g. "sqlite /path" or "rqlite http://node") and the
+ * reason says whether the pooldns_meta row is missing or not an integer.
+ */
+int pooldns_table_data_version(const struct pooldns_table *t, const char *who, int64_t *version,
+			       char *err, size_t errsz);
+
+/*
+ * Fills ds from the results of one full load, in the order POOLDNS_SQL_VERSION,
+ * POOLDNS_SQL_POOLS, POOLDNS_SQL_MEMBERS. Takes ownership of all three
+ * tables whatever happens: on success the version table is freed and the
+ * other two move into ds; on error (the version, as for
+ * pooldns_table_data_version()) all three are freed and ds is left empty.
+ */
+int pooldns_dataset_from_results(struct pooldns_dataset *ds, struct pooldns_table *results[3],
+				 const char *who, char *err, size_t errsz);
 
 #endif

@@ -15,7 +15,9 @@
  *
  * Thread model: single-threaded, as libFuzzer and fuzz/driver.c call it.
  * The fixture (store, snapshot, config) is static, built on first use and
- * kept for the life of the process.
+ * kept for the life of the process; its dataset is made with the unit
+ * tests' shared builders (tests/unit/testdata.c, compiled here without
+ * Check, so a failure there aborts like a failed CHECK).
  */
 #include "config.h"
 
@@ -31,6 +33,7 @@
 #include "log.h"
 #include "store.h"
 #include "table.h"
+#include "testdata.h"
 #include "wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -48,41 +51,6 @@ static uint8_t out[POOLDNS_MSG_MAX];
 		}                                                                   \
 	} while (0)
 
-static struct pooldns_cell ci(int64_t v)
-{
-	struct pooldns_cell c = { .type = POOLDNS_CELL_INT, .i = v };
-	return c;
-}
-
-static struct pooldns_cell ct(const char *s)
-{
-	struct pooldns_cell c = { .type = POOLDNS_CELL_TEXT, .s = (char *)s };
-	return c;
-}
-
-static struct pooldns_cell cnull(void)
-{
-	struct pooldns_cell c = { .type = POOLDNS_CELL_NULL };
-	return c;
-}
-
-static void add_pool(struct pooldns_dataset *ds, int64_t id, const char *name, int64_t ttl,
-		     const char *policy, int64_t max_answers)
-{
-	struct pooldns_cell row[16] = {
-		ci(id), ct(name), ci(ttl), ct(policy), ci(max_answers), ct("all"),
-		ct("none"), cnull(), ct("/"), cnull(), ci(200), cnull(),
-		ci(5000), ci(2000), ci(2), ci(3),
-	};
-	CHECK(pooldns_table_add_row(ds->pools, row) == 0);
-}
-
-static void add_member(struct pooldns_dataset *ds, int64_t id, int64_t pool, const char *host)
-{
-	struct pooldns_cell row[6] = { ci(id), ci(pool), ct(host), ci(1), ci(0), ci(1) };
-	CHECK(pooldns_table_add_row(ds->members, row) == 0);
-}
-
 static void set_name(uint8_t *dst, uint8_t *len, const char *text)
 {
 	int l = pooldns_dname_from_text(text, dst, POOLDNS_NAME_MAX);
@@ -92,14 +60,6 @@ static void set_name(uint8_t *dst, uint8_t *len, const char *text)
 
 static void fixture_init(void)
 {
-	static const char *const pool_cols[] = {
-		"id", "name", "ttl", "policy", "max_answers", "fallback", "check_type",
-		"check_port", "check_path", "check_host", "check_expect", "check_body",
-		"check_interval_ms", "check_timeout_ms", "check_rise", "check_fall",
-	};
-	static const char *const member_cols[] = {
-		"id", "dns_zone", "host", "weight", "priority", "enabled",
-	};
 	struct pooldns_dataset ds;
 	char err[256];
 
@@ -112,30 +72,26 @@ static void fixture_init(void)
 	set_name(cfg.zone.zones[0], &cfg.zone.zone_len[0], "example.com.");
 	cfg.zone.nzones = 1;
 
-	memset(&ds, 0, sizeof ds);
-	ds.version = 7;
-	ds.pools = pooldns_table_new(16, pool_cols);
-	ds.members = pooldns_table_new(6, member_cols);
-	CHECK(ds.pools != NULL && ds.members != NULL);
-	add_pool(&ds, 1, "www.example.com.", 30, "round_robin", 8);
-	add_member(&ds, 1, 1, "192.0.2.1");
-	add_member(&ds, 2, 1, "192.0.2.2");
-	add_member(&ds, 3, 1, "2001:db8::1");
-	add_pool(&ds, 2, "big6.example.com.", 60, "all", 64);
+	td_dataset_init(&ds, 7);
+	TD_POOL(&ds, .id = 1, .name = "www.example.com.", .ttl = 30, .policy = "round_robin", .max_answers = 8);
+	TD_MEMBER(&ds, .id = 1, .pool = 1, .host = "192.0.2.1");
+	TD_MEMBER(&ds, .id = 2, .pool = 1, .host = "192.0.2.2");
+	TD_MEMBER(&ds, .id = 3, .pool = 1, .host = "2001:db8::1");
+	TD_POOL(&ds, .id = 2, .name = "big6.example.com.", .ttl = 60, .policy = "all", .max_answers = 64);
 	for (int i = 0; i < 64; i++) {
 		char h[64];
 		snprintf(h, sizeof h, "2001:db8:6::%x", i + 1);
-		add_member(&ds, 100 + i, 2, h);
+		TD_MEMBER(&ds, .id = 100 + i, .pool = 2, .host = h);
 	}
-	add_pool(&ds, 3, "hash.example.com.", 10, "hash", 2);
-	add_member(&ds, 200, 3, "198.51.100.1");
-	add_member(&ds, 201, 3, "198.51.100.2");
-	add_member(&ds, 202, 3, "198.51.100.3");
-	add_pool(&ds, 4, "a.b.ent.example.com.", 10, "weighted", 8);
-	add_member(&ds, 300, 4, "203.0.113.4");
-	add_pool(&ds, 5, "pool.test.", 5, "failover", 4);
-	add_member(&ds, 400, 5, "10.0.0.1");
-	add_member(&ds, 401, 5, "fd00::1");
+	TD_POOL(&ds, .id = 3, .name = "hash.example.com.", .ttl = 10, .policy = "hash", .max_answers = 2);
+	TD_MEMBER(&ds, .id = 200, .pool = 3, .host = "198.51.100.1");
+	TD_MEMBER(&ds, .id = 201, .pool = 3, .host = "198.51.100.2");
+	TD_MEMBER(&ds, .id = 202, .pool = 3, .host = "198.51.100.3");
+	TD_POOL(&ds, .id = 4, .name = "a.b.ent.example.com.", .ttl = 10, .policy = "weighted", .max_answers = 8);
+	TD_MEMBER(&ds, .id = 300, .pool = 4, .host = "203.0.113.4");
+	TD_POOL(&ds, .id = 5, .name = "pool.test.", .ttl = 5, .policy = "failover", .max_answers = 4);
+	TD_MEMBER(&ds, .id = 400, .pool = 5, .host = "10.0.0.1");
+	TD_MEMBER(&ds, .id = 401, .pool = 5, .host = "fd00::1");
 
 	struct pooldns_snapshot *snap = pooldns_snapshot_build(&ds, NULL, NULL, err, sizeof err);
 	pooldns_dataset_clear(&ds);

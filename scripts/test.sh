@@ -58,12 +58,16 @@ run_suite() {
 	)
 }
 
-run_suite default --with-unbound-src="$unbound_src"
+# rqlited comes from bootstrap.sh's project-local install; naming it
+# explicitly also serves distcheck, whose source tree is the bare tarball.
+rqlited="$top/.deps/rqlite/bin/rqlited"
+run_suite default --with-unbound-src="$unbound_src" RQLITED="$rqlited"
 if [ "$quick" -eq 0 ]; then
-	run_suite sanitizers --enable-sanitizers --with-unbound-src="$unbound_src"
+	run_suite sanitizers --enable-sanitizers --with-unbound-src="$unbound_src" RQLITED="$rqlited"
 	step "make distcheck"
 	(cd build/default && make -j"$jobs" distcheck \
-		DISTCHECK_CONFIGURE_FLAGS="--enable-werror --with-unbound-src=$unbound_src" >distcheck.out 2>&1) ||
+		DISTCHECK_CONFIGURE_FLAGS="--enable-werror --with-unbound-src=$unbound_src RQLITED=$rqlited" \
+		>distcheck.out 2>&1) ||
 		{ tail -n 60 build/default/distcheck.out; exit 1; }
 	echo "distcheck passed"
 fi

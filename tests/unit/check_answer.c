@@ -6,8 +6,8 @@
  * echo and scope), TC over UDP with and without EDNS versus TCP, FORMERR /
  * NOTIMP / REFUSED / drops, and zones from the configuration.
  *
- * Snapshots come from the real builder (pooldns_table rows) and are
- * published in a real store.
+ * Snapshots come from the real builder (pooldns_table rows made with the
+ * shared fixture, testdata.h) and are published in a real store.
  *
  * Thread model: single-threaded Check test program.
  */
@@ -26,53 +26,10 @@
 #include "builder.h"
 #include "store.h"
 #include "table.h"
+#include "testdata.h"
 #include "wire.h"
 
 /* ---- dataset fixture ---------------------------------------------------- */
-
-static const char *const pool_cols[] = {
-	"id", "name", "ttl", "policy", "max_answers", "fallback", "check_type",
-	"check_port", "check_path", "check_host", "check_expect", "check_body",
-	"check_interval_ms", "check_timeout_ms", "check_rise", "check_fall",
-};
-static const char *const member_cols[] = {
-	"id", "dns_zone", "host", "weight", "priority", "enabled",
-};
-
-static struct pooldns_cell ci(int64_t v)
-{
-	struct pooldns_cell c = { .type = POOLDNS_CELL_INT, .i = v };
-	return c;
-}
-
-static struct pooldns_cell ct(const char *s)
-{
-	struct pooldns_cell c = { .type = POOLDNS_CELL_TEXT, .s = (char *)s };
-	return c;
-}
-
-static struct pooldns_cell cnull(void)
-{
-	struct pooldns_cell c = { .type = POOLDNS_CELL_NULL };
-	return c;
-}
-
-static void add_pool(struct pooldns_dataset *ds, int64_t id, const char *name, int64_t ttl,
-		     const char *policy, int64_t max_answers)
-{
-	struct pooldns_cell row[16] = {
-		ci(id), ct(name), ci(ttl), ct(policy), ci(max_answers), ct("all"),
-		ct("none"), cnull(), ct("/"), cnull(), ci(200), cnull(),
-		ci(5000), ci(2000), ci(2), ci(3),
-	};
-	ck_assert_int_eq(pooldns_table_add_row(ds->pools, row), 0);
-}
-
-static void add_member(struct pooldns_dataset *ds, int64_t id, int64_t pool, const char *host)
-{
-	struct pooldns_cell row[6] = { ci(id), ci(pool), ct(host), ci(1), ci(0), ci(1) };
-	ck_assert_int_eq(pooldns_table_add_row(ds->members, row), 0);
-}
 
 #define DATA_VERSION 0x1234567890LL /* serial is its low 32 bits */
 
@@ -82,27 +39,22 @@ static struct pooldns_snapshot *make_snapshot(void)
 	char err[256];
 	struct pooldns_build_stats st;
 
-	memset(&ds, 0, sizeof ds);
-	ds.version = DATA_VERSION;
-	ds.pools = pooldns_table_new(16, pool_cols);
-	ds.members = pooldns_table_new(6, member_cols);
-	ck_assert_ptr_nonnull(ds.pools);
-	ck_assert_ptr_nonnull(ds.members);
-	add_pool(&ds, 1, "www.example.com.", 30, "all", 8);
-	add_member(&ds, 1, 1, "192.0.2.1");
-	add_member(&ds, 2, 1, "192.0.2.2");
-	add_member(&ds, 3, 1, "2001:db8::1");
-	add_pool(&ds, 2, "big6.example.com.", 120, "all", 64);
+	td_dataset_init(&ds, DATA_VERSION);
+	TD_POOL(&ds, .id = 1, .name = "www.example.com.", .ttl = 30, .policy = "all", .max_answers = 8);
+	TD_MEMBER(&ds, .id = 1, .pool = 1, .host = "192.0.2.1");
+	TD_MEMBER(&ds, .id = 2, .pool = 1, .host = "192.0.2.2");
+	TD_MEMBER(&ds, .id = 3, .pool = 1, .host = "2001:db8::1");
+	TD_POOL(&ds, .id = 2, .name = "big6.example.com.", .ttl = 120, .policy = "all", .max_answers = 64);
 	for (int i = 0; i < 64; i++) {
 		char h[64];
 		snprintf(h, sizeof h, "2001:db8:6::%x", i + 1);
-		add_member(&ds, 100 + i, 2, h);
+		TD_MEMBER(&ds, .id = 100 + i, .pool = 2, .host = h);
 	}
-	add_pool(&ds, 3, "hash.example.com.", 10, "hash", 1);
-	add_member(&ds, 200, 3, "198.51.100.1");
-	add_member(&ds, 201, 3, "198.51.100.2");
-	add_pool(&ds, 4, "a.b.ent.example.com.", 10, "all", 8);
-	add_member(&ds, 300, 4, "203.0.113.4");
+	TD_POOL(&ds, .id = 3, .name = "hash.example.com.", .ttl = 10, .policy = "hash", .max_answers = 1);
+	TD_MEMBER(&ds, .id = 200, .pool = 3, .host = "198.51.100.1");
+	TD_MEMBER(&ds, .id = 201, .pool = 3, .host = "198.51.100.2");
+	TD_POOL(&ds, .id = 4, .name = "a.b.ent.example.com.", .ttl = 10, .policy = "all", .max_answers = 8);
+	TD_MEMBER(&ds, .id = 300, .pool = 4, .host = "203.0.113.4");
 
 	struct pooldns_snapshot *s = pooldns_snapshot_build(&ds, NULL, &st, err, sizeof err);
 	ck_assert_msg(s != NULL, "build: %s", err);
@@ -741,6 +693,51 @@ START_TEST(test_ecs_echo)
 	ck_assert_uint_eq(alen, 7);
 	ck_assert_mem_eq(addr, a6, 7);
 	ldns_pkt_free(p);
+
+	/* A longer source prefix than the hash uses: the scope says /24, so
+	 * resolvers may share the answer across the /24. */
+	static const uint8_t h4[4] = { 192, 0, 2, 77 };
+	qb_query(&q, 44, 0, "hash.example.com.", POOLDNS_TYPE_A, POOLDNS_CLASS_IN, 1);
+	qb_opt(&q, 1232, 0, false, 4 + 4 + 4);
+	qb_ecs(&q, 1, 32, h4);
+	p = decode(run(&q, false, NULL));
+	ck_assert(response_ecs(p, &family, &source, &scope, addr, &alen));
+	ck_assert_uint_eq(source, 32);
+	ck_assert_uint_eq(scope, POOLDNS_HASH_BITS_V4);
+	ldns_pkt_free(p);
+
+	/* Source prefix 0 ("do not use my address"): the transport address
+	 * drives the hash, so different clients are not all lumped together;
+	 * each stays sticky, and the scope is 0. */
+	char seen[8][64];
+	int distinct = 0;
+	for (int i = 0; i < 8; i++) {
+		struct pooldns_client who = { .family = AF_INET,
+					      .addr = { 10, (uint8_t)(i * 37), (uint8_t)i, 1 }, .prefix = 32 };
+		char again[64] = "";
+		for (int round = 0; round < 2; round++) {
+			qb_query(&q, 45, 0, "hash.example.com.", POOLDNS_TYPE_A, POOLDNS_CLASS_IN, 1);
+			qb_opt(&q, 1232, 0, false, 4 + 4);
+			qb_ecs(&q, 1, 0, a4);
+			p = decode(pooldns_answer_packet(&cfg, store, q.b, q.n, false, &who, out,
+							 sizeof out, NULL));
+			ck_assert(response_ecs(p, &family, &source, &scope, addr, &alen));
+			ck_assert_uint_eq(scope, 0);
+			char *s = ldns_rdf2str(ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_answer(p), 0), 0));
+			if (round == 0)
+				snprintf(again, sizeof again, "%s", s);
+			else
+				ck_assert_str_eq(s, again); /* sticky per client */
+			free(s);
+			ldns_pkt_free(p);
+		}
+		bool dup = false;
+		for (int j = 0; j < distinct; j++)
+			dup |= strcmp(seen[j], again) == 0;
+		if (!dup)
+			snprintf(seen[distinct++], sizeof seen[0], "%s", again);
+	}
+	ck_assert_int_gt(distinct, 1);
 }
 END_TEST
 

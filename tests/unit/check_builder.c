@@ -5,6 +5,9 @@
  * fail; round-robin counters carry over by name; members are sorted by
  * (priority, id) per family; the per-family member limit holds.
  *
+ * Rows come from the shared fixture (testdata.h) with the cells under test
+ * replaced by column.
+ *
  * Log lines are captured with a test sink (pooldns_log_set) so the whole-path
  * messages can be checked. Check forks per test, so the sink is per test.
  */
@@ -22,127 +25,51 @@
 #include "log.h"
 #include "snapshot.h"
 #include "table.h"
+#include "testdata.h"
 
 /* ---- dataset helpers ------------------------------------------------------- */
 
-enum {
-	P_ID, P_NAME, P_TTL, P_POLICY, P_MAX, P_FALLBACK, P_CTYPE, P_CPORT, P_CPATH,
-	P_CHOST, P_CEXPECT, P_CBODY, P_CINTERVAL, P_CTIMEOUT, P_CRISE, P_CFALL, P_N
-};
-static const char *const pool_cols[P_N] = {
-	"id", "name", "ttl", "policy", "max_answers", "fallback", "check_type",
-	"check_port", "check_path", "check_host", "check_expect", "check_body",
-	"check_interval_ms", "check_timeout_ms", "check_rise", "check_fall",
-};
-enum { M_ID, M_ZONE, M_HOST, M_WEIGHT, M_PRIO, M_ENABLED, M_N };
-static const char *const member_cols[M_N] = {
-	"id", "dns_zone", "host", "weight", "priority", "enabled",
-};
-
-static struct pooldns_cell cint(int64_t v)
-{
-	struct pooldns_cell c = { .type = POOLDNS_CELL_INT, .i = v };
-	return c;
-}
-
-static struct pooldns_cell cdouble(double v)
-{
-	struct pooldns_cell c = { .type = POOLDNS_CELL_REAL, .r = v };
-	return c;
-}
-
-static struct pooldns_cell ctext(const char *s)
-{
-	struct pooldns_cell c = { .type = POOLDNS_CELL_TEXT, .s = (char *)s };
-	return c;
-}
-
-static struct pooldns_cell cnull(void)
-{
-	struct pooldns_cell c = { .type = POOLDNS_CELL_NULL };
-	return c;
-}
-
-/* A pool row with schema.json's defaults. */
-static void pool_defaults(struct pooldns_cell *c, int64_t id, const char *name)
-{
-	c[P_ID] = cint(id);
-	c[P_NAME] = ctext(name);
-	c[P_TTL] = cint(30);
-	c[P_POLICY] = ctext("round_robin");
-	c[P_MAX] = cint(8);
-	c[P_FALLBACK] = ctext("all");
-	c[P_CTYPE] = ctext("none");
-	c[P_CPORT] = cnull();
-	c[P_CPATH] = ctext("/");
-	c[P_CHOST] = cnull();
-	c[P_CEXPECT] = cint(200);
-	c[P_CBODY] = cnull();
-	c[P_CINTERVAL] = cint(5000);
-	c[P_CTIMEOUT] = cint(2000);
-	c[P_CRISE] = cint(2);
-	c[P_CFALL] = cint(3);
-}
-
-static void member_defaults(struct pooldns_cell *c, int64_t id, int64_t zone, const char *host)
-{
-	c[M_ID] = cint(id);
-	c[M_ZONE] = cint(zone);
-	c[M_HOST] = ctext(host);
-	c[M_WEIGHT] = cint(1);
-	c[M_PRIO] = cint(0);
-	c[M_ENABLED] = cint(1);
-}
-
-static void ds_init(struct pooldns_dataset *ds)
-{
-	memset(ds, 0, sizeof(*ds));
-	ds->version = 7;
-	ds->pools = pooldns_table_new(P_N, pool_cols);
-	ds->members = pooldns_table_new(M_N, member_cols);
-	ck_assert_ptr_nonnull(ds->pools);
-	ck_assert_ptr_nonnull(ds->members);
-}
+/* Rows start from schema.json's defaults (testdata.h); the bad cells under
+ * test are set explicitly by column. */
 
 static void add_pool(struct pooldns_dataset *ds, int64_t id, const char *name)
 {
-	struct pooldns_cell c[P_N];
-
-	pool_defaults(c, id, name);
-	ck_assert_int_eq(pooldns_table_add_row(ds->pools, c), 0);
+	TD_POOL(ds, .id = id, .name = name);
 }
 
 /* Adds a pool row with one cell replaced. */
 static void add_pool_with(struct pooldns_dataset *ds, int64_t id, const char *name, int col,
 			  struct pooldns_cell v)
 {
-	struct pooldns_cell c[P_N];
+	struct pooldns_cell c[TD_P_N];
 
-	pool_defaults(c, id, name);
+	td_pool_row(c, &(const struct td_pool){ .id = id, .name = name });
 	c[col] = v;
-	ck_assert_int_eq(pooldns_table_add_row(ds->pools, c), 0);
+	td_add_pool_row(ds, c);
 }
 
+/* Adds a member row with weight, priority and enabled exactly as given. */
 static void add_member(struct pooldns_dataset *ds, int64_t id, int64_t zone, const char *host,
 		       int64_t weight, int64_t prio, int64_t enabled)
 {
-	struct pooldns_cell c[M_N];
+	struct pooldns_cell c[TD_M_N];
 
-	member_defaults(c, id, zone, host);
-	c[M_WEIGHT] = cint(weight);
-	c[M_PRIO] = cint(prio);
-	c[M_ENABLED] = cint(enabled);
-	ck_assert_int_eq(pooldns_table_add_row(ds->members, c), 0);
+	td_member_row(c, &(const struct td_member){ .id = id, .pool = zone, .host = host });
+	c[TD_M_WEIGHT] = td_int(weight);
+	c[TD_M_PRIO] = td_int(prio);
+	c[TD_M_ENABLED] = td_int(enabled);
+	td_add_member_row(ds, c);
 }
 
+/* Adds a member row with one cell replaced. */
 static void add_member_with(struct pooldns_dataset *ds, int64_t id, int64_t zone,
 			    const char *host, int col, struct pooldns_cell v)
 {
-	struct pooldns_cell c[M_N];
+	struct pooldns_cell c[TD_M_N];
 
-	member_defaults(c, id, zone, host);
+	td_member_row(c, &(const struct td_member){ .id = id, .pool = zone, .host = host });
 	c[col] = v;
-	ck_assert_int_eq(pooldns_table_add_row(ds->members, c), 0);
+	td_add_member_row(ds, c);
 }
 
 static const struct pooldns_pool *lookup_text(const struct pooldns_snapshot *s, const char *name)
@@ -191,27 +118,27 @@ START_TEST(test_good_dataset)
 	struct pooldns_build_stats st;
 	struct pooldns_snapshot *s;
 	const struct pooldns_pool *p;
-	struct pooldns_cell c[P_N];
+	struct pooldns_cell c[TD_P_N];
 	char err[256] = "";
 
 	capture_start();
-	ds_init(&ds);
+	td_dataset_init(&ds, 7);
 	add_pool(&ds, 1, "google.com.");
-	pool_defaults(c, 2, "WWW.Example.COM.");
-	c[P_TTL] = cint(60);
-	c[P_POLICY] = ctext("all");
-	c[P_MAX] = cint(2);
-	c[P_FALLBACK] = ctext("none");
-	c[P_CTYPE] = ctext("https");
-	c[P_CPORT] = cint(8443);
-	c[P_CPATH] = ctext("/healthz?x=1");
-	c[P_CHOST] = ctext("backend.example.com");
-	c[P_CEXPECT] = cint(204);
-	c[P_CBODY] = ctext("OK");
-	c[P_CINTERVAL] = cdouble(1000.0);
-	c[P_CTIMEOUT] = cint(500);
-	c[P_CRISE] = cint(1);
-	c[P_CFALL] = cint(5);
+	td_pool_row(c, &(const struct td_pool){ .id = 2, .name = "WWW.Example.COM." });
+	c[TD_P_TTL] = td_int(60);
+	c[TD_P_POLICY] = td_text("all");
+	c[TD_P_MAX] = td_int(2);
+	c[TD_P_FALLBACK] = td_text("none");
+	c[TD_P_CTYPE] = td_text("https");
+	c[TD_P_CPORT] = td_int(8443);
+	c[TD_P_CPATH] = td_text("/healthz?x=1");
+	c[TD_P_CHOST] = td_text("backend.example.com");
+	c[TD_P_CEXPECT] = td_int(204);
+	c[TD_P_CBODY] = td_text("OK");
+	c[TD_P_CINTERVAL] = td_real(1000.0);
+	c[TD_P_CTIMEOUT] = td_int(500);
+	c[TD_P_CRISE] = td_int(1);
+	c[TD_P_CFALL] = td_int(5);
 	ck_assert_int_eq(pooldns_table_add_row(ds.pools, c), 0);
 	add_member(&ds, 1, 1, "142.250.180.14", 1, 0, 1);
 	add_member(&ds, 2, 1, "2a00:1450:4001:080b:0000::200E", 5, 3, 0);
@@ -290,7 +217,7 @@ START_TEST(test_empty_dataset)
 	uint8_t root = 0;
 	char err[256] = "";
 
-	ds_init(&ds);
+	td_dataset_init(&ds, 7);
 	s = pooldns_snapshot_build(&ds, NULL, &st, err, sizeof(err));
 	ck_assert_ptr_nonnull(s);
 	ck_assert_uint_eq(s->npools, 0);
@@ -311,7 +238,7 @@ START_TEST(test_bad_pools)
 	int64_t id = 100;
 
 	capture_start();
-	ds_init(&ds);
+	td_dataset_init(&ds, 7);
 	add_pool(&ds, 1, "good.example.");
 	/* names */
 	add_pool(&ds, id++, "bad..name.");
@@ -319,67 +246,67 @@ START_TEST(test_bad_pools)
 	add_pool(&ds, id++, "foo\\.");                   /* escaped final dot */
 	add_pool(&ds, id++, ".");                        /* root */
 	add_pool(&ds, id++, "");
-	add_pool_with(&ds, id++, "x.", P_NAME, cnull());
-	add_pool_with(&ds, id++, "x.", P_NAME, cint(5));
+	add_pool_with(&ds, id++, "x.", TD_P_NAME, td_null());
+	add_pool_with(&ds, id++, "x.", TD_P_NAME, td_int(5));
 	add_pool(&ds, id++, "GOOD.example.");            /* duplicate, other case */
 	add_pool(&ds, id++, "toolonglabel-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example.");
 	/* enums */
-	add_pool_with(&ds, id++, "p1.example.", P_POLICY, ctext("rr"));
-	add_pool_with(&ds, id++, "p2.example.", P_POLICY, ctext("ROUND_ROBIN"));
-	add_pool_with(&ds, id++, "p3.example.", P_FALLBACK, ctext("open"));
-	add_pool_with(&ds, id++, "p4.example.", P_CTYPE, ctext("icmp"));
-	add_pool_with(&ds, id++, "p5.example.", P_POLICY, cnull());
+	add_pool_with(&ds, id++, "p1.example.", TD_P_POLICY, td_text("rr"));
+	add_pool_with(&ds, id++, "p2.example.", TD_P_POLICY, td_text("ROUND_ROBIN"));
+	add_pool_with(&ds, id++, "p3.example.", TD_P_FALLBACK, td_text("open"));
+	add_pool_with(&ds, id++, "p4.example.", TD_P_CTYPE, td_text("icmp"));
+	add_pool_with(&ds, id++, "p5.example.", TD_P_POLICY, td_null());
 	/* ranges */
-	add_pool_with(&ds, id++, "r1.example.", P_TTL, cint(86401));
-	add_pool_with(&ds, id++, "r2.example.", P_TTL, cint(-1));
-	add_pool_with(&ds, id++, "r3.example.", P_MAX, cint(0));
-	add_pool_with(&ds, id++, "r4.example.", P_MAX, cint(65));
-	add_pool_with(&ds, id++, "r5.example.", P_CPORT, cint(0));
-	add_pool_with(&ds, id++, "r6.example.", P_CPORT, cint(65536));
-	add_pool_with(&ds, id++, "r7.example.", P_CTYPE, ctext("tcp")); /* tcp, no port */
-	add_pool_with(&ds, id++, "r8.example.", P_CPATH, ctext("health"));
-	add_pool_with(&ds, id++, "r9.example.", P_CPATH, ctext("/a b"));
-	add_pool_with(&ds, id++, "r10.example.", P_CPATH, ctext("/a\r\nX-Evil: 1"));
-	add_pool_with(&ds, id++, "r11.example.", P_CEXPECT, cint(99));
-	add_pool_with(&ds, id++, "r12.example.", P_CEXPECT, cint(600));
-	add_pool_with(&ds, id++, "r13.example.", P_CINTERVAL, cint(99));
-	add_pool_with(&ds, id++, "r14.example.", P_CINTERVAL, cint(3600001));
-	add_pool_with(&ds, id++, "r15.example.", P_CTIMEOUT, cint(49));
-	add_pool_with(&ds, id++, "r16.example.", P_CTIMEOUT, cint(60001));
-	add_pool_with(&ds, id++, "r17.example.", P_CRISE, cint(0));
-	add_pool_with(&ds, id++, "r18.example.", P_CFALL, cint(101));
-	add_pool_with(&ds, id++, "r19.example.", P_CHOST, ctext("a b"));
+	add_pool_with(&ds, id++, "r1.example.", TD_P_TTL, td_int(86401));
+	add_pool_with(&ds, id++, "r2.example.", TD_P_TTL, td_int(-1));
+	add_pool_with(&ds, id++, "r3.example.", TD_P_MAX, td_int(0));
+	add_pool_with(&ds, id++, "r4.example.", TD_P_MAX, td_int(65));
+	add_pool_with(&ds, id++, "r5.example.", TD_P_CPORT, td_int(0));
+	add_pool_with(&ds, id++, "r6.example.", TD_P_CPORT, td_int(65536));
+	add_pool_with(&ds, id++, "r7.example.", TD_P_CTYPE, td_text("tcp")); /* tcp, no port */
+	add_pool_with(&ds, id++, "r8.example.", TD_P_CPATH, td_text("health"));
+	add_pool_with(&ds, id++, "r9.example.", TD_P_CPATH, td_text("/a b"));
+	add_pool_with(&ds, id++, "r10.example.", TD_P_CPATH, td_text("/a\r\nX-Evil: 1"));
+	add_pool_with(&ds, id++, "r11.example.", TD_P_CEXPECT, td_int(99));
+	add_pool_with(&ds, id++, "r12.example.", TD_P_CEXPECT, td_int(600));
+	add_pool_with(&ds, id++, "r13.example.", TD_P_CINTERVAL, td_int(99));
+	add_pool_with(&ds, id++, "r14.example.", TD_P_CINTERVAL, td_int(3600001));
+	add_pool_with(&ds, id++, "r15.example.", TD_P_CTIMEOUT, td_int(49));
+	add_pool_with(&ds, id++, "r16.example.", TD_P_CTIMEOUT, td_int(60001));
+	add_pool_with(&ds, id++, "r17.example.", TD_P_CRISE, td_int(0));
+	add_pool_with(&ds, id++, "r18.example.", TD_P_CFALL, td_int(101));
+	add_pool_with(&ds, id++, "r19.example.", TD_P_CHOST, td_text("a b"));
 	/* types and NULLs where the schema says NOT NULL */
-	add_pool_with(&ds, id++, "t1.example.", P_TTL, ctext("30"));
-	add_pool_with(&ds, id++, "t2.example.", P_TTL, cdouble(30.5));
-	add_pool_with(&ds, id++, "t3.example.", P_TTL, cnull());
-	add_pool_with(&ds, id++, "t4.example.", P_CPATH, cnull());
-	add_pool_with(&ds, id++, "t5.example.", P_CRISE, cnull());
-	add_pool_with(&ds, id++, "t6.example.", P_CHOST, cint(1));
+	add_pool_with(&ds, id++, "t1.example.", TD_P_TTL, td_text("30"));
+	add_pool_with(&ds, id++, "t2.example.", TD_P_TTL, td_real(30.5));
+	add_pool_with(&ds, id++, "t3.example.", TD_P_TTL, td_null());
+	add_pool_with(&ds, id++, "t4.example.", TD_P_CPATH, td_null());
+	add_pool_with(&ds, id++, "t5.example.", TD_P_CRISE, td_null());
+	add_pool_with(&ds, id++, "t6.example.", TD_P_CHOST, td_int(1));
 	/* bad id, duplicate id */
-	add_pool_with(&ds, 0, "noid.example.", P_ID, ctext("seven"));
+	add_pool_with(&ds, 0, "noid.example.", TD_P_ID, td_text("seven"));
 	add_pool(&ds, 1, "dupid.example.");
 	const int64_t nbad = id - 100 + 2;
 	/* good ones among them: nullable columns NULL, tcp with a port,
 	 * integral REAL, limits at both ends */
-	add_pool_with(&ds, 2, "http.example.", P_CTYPE, ctext("http"));
+	add_pool_with(&ds, 2, "http.example.", TD_P_CTYPE, td_text("http"));
 	{
-		struct pooldns_cell c[P_N];
-		pool_defaults(c, 3, "edge.example.");
-		c[P_TTL] = cint(86400);
-		c[P_MAX] = cint(64);
-		c[P_CPORT] = cint(65535);
-		c[P_CEXPECT] = cint(599);
-		c[P_CINTERVAL] = cint(100);
-		c[P_CTIMEOUT] = cint(60000);
-		c[P_CRISE] = cint(100);
-		c[P_CFALL] = cint(1);
+		struct pooldns_cell c[TD_P_N];
+		td_pool_row(c, &(const struct td_pool){ .id = 3, .name = "edge.example." });
+		c[TD_P_TTL] = td_int(86400);
+		c[TD_P_MAX] = td_int(64);
+		c[TD_P_CPORT] = td_int(65535);
+		c[TD_P_CEXPECT] = td_int(599);
+		c[TD_P_CINTERVAL] = td_int(100);
+		c[TD_P_CTIMEOUT] = td_int(60000);
+		c[TD_P_CRISE] = td_int(100);
+		c[TD_P_CFALL] = td_int(1);
 		ck_assert_int_eq(pooldns_table_add_row(ds.pools, c), 0);
-		pool_defaults(c, 4, "edge2.example.");
-		c[P_TTL] = cdouble(0.0);
-		c[P_MAX] = cint(1);
-		c[P_CPORT] = cint(1);
-		c[P_CTYPE] = ctext("tcp");
+		td_pool_row(c, &(const struct td_pool){ .id = 4, .name = "edge2.example." });
+		c[TD_P_TTL] = td_real(0.0);
+		c[TD_P_MAX] = td_int(1);
+		c[TD_P_CPORT] = td_int(1);
+		c[TD_P_CTYPE] = td_text("tcp");
 		ck_assert_int_eq(pooldns_table_add_row(ds.pools, c), 0);
 	}
 	add_member(&ds, 1, 2, "192.0.2.1", 1, 0, 1);
@@ -426,9 +353,9 @@ START_TEST(test_bad_members)
 	char err[256] = "";
 
 	capture_start();
-	ds_init(&ds);
+	td_dataset_init(&ds, 7);
 	add_pool(&ds, 7, "www.example.com.");
-	add_pool_with(&ds, 8, "skipped.example.com.", P_POLICY, ctext("rr"));
+	add_pool_with(&ds, 8, "skipped.example.com.", TD_P_POLICY, td_text("rr"));
 	add_member(&ds, 1, 7, "10.0.0.1", 1, 0, 1);
 	add_member(&ds, 2, 7, "2001:db8::1", 1, 0, 1);
 	/* addresses */
@@ -442,12 +369,12 @@ START_TEST(test_bad_members)
 	add_member(&ds, 19, 7, "", 1, 0, 1);
 	add_member(&ds, 20, 7, "2001:db8::1::2", 1, 0, 1);
 	add_member(&ds, 21, 7, "10.0.0.0/24", 1, 0, 1);
-	add_member_with(&ds, 22, 7, "x", M_HOST, cnull());
-	add_member_with(&ds, 23, 7, "x", M_HOST, cint(167772161));
+	add_member_with(&ds, 22, 7, "x", TD_M_HOST, td_null());
+	add_member_with(&ds, 23, 7, "x", TD_M_HOST, td_int(167772161));
 	/* pool missing or skipped */
 	add_member(&ds, 30, 99, "10.0.0.30", 1, 0, 1);
 	add_member(&ds, 31, 8, "10.0.0.31", 1, 0, 1);
-	add_member_with(&ds, 32, 7, "10.0.0.32", M_ZONE, cnull());
+	add_member_with(&ds, 32, 7, "10.0.0.32", TD_M_ZONE, td_null());
 	/* ranges */
 	add_member(&ds, 40, 7, "10.0.0.40", 0, 0, 1);
 	add_member(&ds, 41, 7, "10.0.0.41", 1000001, 0, 1);
@@ -455,13 +382,13 @@ START_TEST(test_bad_members)
 	add_member(&ds, 43, 7, "10.0.0.43", 1, 65536, 1);
 	add_member(&ds, 44, 7, "10.0.0.44", 1, 0, 2);
 	add_member(&ds, 45, 7, "10.0.0.45", 1, 0, -1);
-	add_member_with(&ds, 46, 7, "10.0.0.46", M_WEIGHT, cnull());
-	add_member_with(&ds, 47, 7, "10.0.0.47", M_ENABLED, ctext("true"));
+	add_member_with(&ds, 46, 7, "10.0.0.46", TD_M_WEIGHT, td_null());
+	add_member_with(&ds, 47, 7, "10.0.0.47", TD_M_ENABLED, td_text("true"));
 	/* duplicates of members 1 and 2, written differently */
 	add_member(&ds, 50, 7, "10.0.0.1", 1, 5, 1);
 	add_member(&ds, 51, 7, "2001:DB8:0:0::1", 1, 0, 1);
 	/* bad id */
-	add_member_with(&ds, 0, 7, "10.0.0.60", M_ID, cdouble(1.5));
+	add_member_with(&ds, 0, 7, "10.0.0.60", TD_M_ID, td_real(1.5));
 	const size_t nbad = 26;
 	/* good edge values */
 	add_member(&ds, 70, 7, "10.0.0.70", 1000000, 65535, 0);
@@ -506,16 +433,16 @@ static void missing_column(const char *table, const char *col, const char *want)
 {
 	struct pooldns_dataset ds;
 	struct pooldns_build_stats st;
-	const char *pc[P_N], *mc[M_N];
+	const char *pc[TD_P_N], *mc[TD_M_N];
 	size_t np = 0, nm = 0;
 	char err[256] = "";
 
-	for (int i = 0; i < P_N; i++)
-		if (strcmp(table, "pools") != 0 || strcmp(pool_cols[i], col) != 0)
-			pc[np++] = pool_cols[i];
-	for (int i = 0; i < M_N; i++)
-		if (strcmp(table, "members") != 0 || strcmp(member_cols[i], col) != 0)
-			mc[nm++] = member_cols[i];
+	for (int i = 0; i < TD_P_N; i++)
+		if (strcmp(table, "pools") != 0 || strcmp(td_pool_cols[i], col) != 0)
+			pc[np++] = td_pool_cols[i];
+	for (int i = 0; i < TD_M_N; i++)
+		if (strcmp(table, "members") != 0 || strcmp(td_member_cols[i], col) != 0)
+			mc[nm++] = td_member_cols[i];
 	memset(&ds, 0, sizeof(ds));
 	ds.pools = pooldns_table_new(np, pc);
 	ds.members = pooldns_table_new(nm, mc);
@@ -550,7 +477,7 @@ START_TEST(test_rr_carry_over)
 	const struct pooldns_pool *p;
 	char err[256] = "";
 
-	ds_init(&ds);
+	td_dataset_init(&ds, 7);
 	add_pool(&ds, 1, "one.example.");
 	add_pool(&ds, 2, "two.example.");
 	a = pooldns_snapshot_build(&ds, NULL, NULL, err, sizeof(err));
@@ -560,7 +487,7 @@ START_TEST(test_rr_carry_over)
 	pooldns_dataset_clear(&ds);
 
 	/* new ids, other case, one pool gone, one new */
-	ds_init(&ds);
+	td_dataset_init(&ds, 7);
 	add_pool(&ds, 10, "ONE.example.");
 	add_pool(&ds, 11, "three.example.");
 	b = pooldns_snapshot_build(&ds, a, NULL, err, sizeof(err));
@@ -589,7 +516,7 @@ START_TEST(test_sorting)
 	static const int64_t want_v4[] = { 3, 9, 1, 4, 8 };
 	static const int64_t want_v6[] = { 6, 2, 5 };
 
-	ds_init(&ds);
+	td_dataset_init(&ds, 7);
 	/* pool rows out of id order too */
 	add_pool(&ds, 5, "b.example.");
 	add_pool(&ds, 2, "a.example.");
@@ -628,7 +555,7 @@ START_TEST(test_member_limit)
 	const int n = POOLDNS_MAX_MEMBERS_PER_FAMILY + extra;
 
 	capture_start();
-	ds_init(&ds);
+	td_dataset_init(&ds, 7);
 	add_pool(&ds, 1, "big.example.");
 	/* ids descending so that (priority, id) order differs from row order */
 	for (int i = 0; i < n; i++) {
@@ -662,7 +589,7 @@ START_TEST(test_ancestors)
 	uint8_t w[POOLDNS_NAME_MAX];
 	int len;
 
-	ds_init(&ds);
+	td_dataset_init(&ds, 7);
 	add_pool(&ds, 1, "a.b.c.example.");
 	add_pool(&ds, 2, "x.example.");
 	s = pooldns_snapshot_build(&ds, NULL, NULL, err, sizeof(err));

@@ -312,6 +312,56 @@ START_TEST(drained_and_unchecked_members_have_no_state)
 }
 END_TEST
 
+START_TEST(probe_in_flight_when_retired_is_not_counted)
+{
+	/* A failing probe still in flight when its endpoint is retired must
+	 * not touch the counters or the log (no transition, nothing down).
+	 * Usually the checker cancels it at its next pass; a completion that
+	 * slips in between (retire during curl_multi_perform) is dropped by
+	 * collect() through ep->retired, a window too narrow to force here. */
+	struct fakehttp *srv = fakehttp_start();
+	struct fakehttp_reply slow_bad = { .status = 503, .delay_ms = 300 };
+	fakehttp_set_reply(srv, &slow_bad);
+	struct pooldns_health *h = start();
+	struct pooldns_snapshot *s1 = http_pool(fakehttp_port(srv), NULL, 100, 1, 1);
+	pooldns_health_attach(h, s1);
+	pooldns_health_retire_unused(h);
+	/* Wait until the probe reached the backend (it is now in flight). */
+	for (int i = 0; i < 200 && fakehttp_connections(srv) == 0; i++)
+		usleep(5000);
+	ck_assert_uint_gt(fakehttp_connections(srv), 0);
+
+	struct pooldns_dataset ds;
+	td_dataset_init(&ds, 2);
+	struct pooldns_snapshot *s2 = build(&ds);
+	pooldns_health_attach(h, s2);
+	pooldns_health_retire_unused(h);
+	usleep(600000); /* the in-flight probe completes (503) meanwhile */
+
+	struct pooldns_health_stats st;
+	pooldns_health_get_stats(h, &st);
+	ck_assert_uint_eq(st.endpoints, 0);
+	ck_assert_uint_eq(st.endpoints_down, 0);
+	ck_assert_uint_eq(st.transitions, 0);
+	/* The first-round bookkeeping is intact: a new endpoint's first round
+	 * is waited for, and completes. */
+	struct fakehttp_reply ok = { .status = 200 };
+	fakehttp_set_reply(srv, &ok);
+	struct pooldns_snapshot *s3 = http_pool(fakehttp_port(srv), NULL, 100, 1, 1);
+	pooldns_health_attach(h, s3);
+	ck_assert(pooldns_health_wait_first_round(h, 2000));
+	pooldns_health_get_stats(h, &st);
+	ck_assert_uint_eq(st.endpoints, 1);
+	ck_assert_uint_eq(st.endpoints_down, 0);
+	pooldns_health_stop(h);
+	pooldns_snapshot_free(s1);
+	pooldns_snapshot_free(s2);
+	pooldns_snapshot_free(s3);
+	pooldns_health_free(h);
+	fakehttp_stop(srv);
+}
+END_TEST
+
 static Suite *health_suite(void)
 {
 	Suite *s = suite_create("health");
@@ -324,6 +374,7 @@ static Suite *health_suite(void)
 	tcase_add_test(tc, same_endpoint_in_two_pools_is_probed_once);
 	tcase_add_test(tc, state_survives_reload_and_unused_endpoints_retire);
 	tcase_add_test(tc, drained_and_unchecked_members_have_no_state);
+	tcase_add_test(tc, probe_in_flight_when_retired_is_not_counted);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -16,12 +16,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "log.h"
 #include "poller.h"
 #include "snapshot.h"
 #include "source.h"
 #include "store.h"
 #include "table.h"
+#include "testdata.h"
 
 struct fake_source {
 	struct pooldns_source base;
@@ -34,53 +36,21 @@ struct fake_source {
 	unsigned load_calls;
 };
 
-static const char *const pool_cols[] = {
-	"id", "name", "ttl", "policy", "max_answers", "fallback", "check_type",
-	"check_port", "check_path", "check_host", "check_expect", "check_body",
-	"check_interval_ms", "check_timeout_ms", "check_rise", "check_fall",
-};
-static const char *const member_cols[] = {
-	"id", "dns_zone", "host", "weight", "priority", "enabled",
-};
-
-static struct pooldns_cell cint(int64_t v)
-{
-	struct pooldns_cell c = { .type = POOLDNS_CELL_INT, .i = v };
-	return c;
-}
-
-static struct pooldns_cell ctext(const char *s)
-{
-	struct pooldns_cell c = { .type = POOLDNS_CELL_TEXT, .s = (char *)s };
-	return c;
-}
-
-static struct pooldns_cell cnull(void)
-{
-	struct pooldns_cell c = { .type = POOLDNS_CELL_NULL };
-	return c;
-}
-
 static void make_dataset(struct pooldns_dataset *ds, int64_t version, int npools, bool bad_columns)
 {
-	size_t ncols = sizeof pool_cols / sizeof pool_cols[0] - (bad_columns ? 13 : 0);
-	ds->version = version;
-	ds->pools = pooldns_table_new(ncols, pool_cols);
-	ds->members = pooldns_table_new(6, member_cols);
-	ck_assert_ptr_nonnull(ds->pools);
-	ck_assert_ptr_nonnull(ds->members);
+	td_dataset_init(ds, version);
+	if (bad_columns) {
+		/* only id, name, ttl: no 'policy', so the builder must refuse it */
+		pooldns_table_free(ds->pools);
+		ds->pools = pooldns_table_new(TD_P_POLICY, td_pool_cols);
+		ck_assert_ptr_nonnull(ds->pools);
+	}
 	for (int i = 0; i < npools; i++) {
 		char name[32], host[32];
 		snprintf(name, sizeof name, "p%d.test.", i);
-		struct pooldns_cell row[16] = {
-			cint(i + 1), ctext(name), cint(30), ctext("round_robin"), cint(8),
-			ctext("all"), ctext("none"), cnull(), ctext("/"), cnull(), cint(200),
-			cnull(), cint(5000), cint(2000), cint(2), cint(3),
-		};
-		ck_assert_int_eq(pooldns_table_add_row(ds->pools, row), 0);
+		TD_POOL(ds, .id = i + 1, .name = name);
 		snprintf(host, sizeof host, "192.0.2.%d", i + 1);
-		struct pooldns_cell m[6] = { cint(i + 1), cint(i + 1), ctext(host), cint(1), cint(0), cint(1) };
-		ck_assert_int_eq(pooldns_table_add_row(ds->members, m), 0);
+		TD_MEMBER(ds, .id = i + 1, .pool = i + 1, .host = host);
 	}
 }
 
@@ -358,6 +328,56 @@ START_TEST(corrupt_cache_is_ignored)
 }
 END_TEST
 
+START_TEST(restart_on_a_serving_store_never_falls_back_to_the_cache)
+{
+	/* What a SIGHUP with a new source does: a new poller on a store that
+	 * already serves. With the new source down, the (older) cache file must
+	 * not replace the live data. */
+	char *cache = temp_path("restart");
+	char err[256];
+	struct fake_source f;
+	fake_init(&f, 10, 2);
+	struct pooldns_store *store = pooldns_store_new();
+	struct pooldns_poller_opts o = { .source = &f.base, .store = store,
+					 .poll_interval_ms = 20, .cache_file = cache };
+	struct pooldns_poller *p = pooldns_poller_start(&o, err, sizeof err);
+	ck_assert_msg(p != NULL, "%s", err);
+	ck_assert(pooldns_poller_wait_ready(p, 3000)); /* cache now holds version 10 */
+	fake_set(&f, 50, 6, false, false);
+	ck_assert(wait_version(store, 50));
+	pooldns_poller_stop(p);
+
+	/* Version 50 serves; the cache file was rewritten to 50, so put an
+	 * older one back to make the difference visible. */
+	struct fake_source old;
+	fake_init(&old, 10, 2);
+	struct pooldns_dataset ds = { 0 };
+	ck_assert_int_eq(old.base.ops->load(&old.base, &ds, err, sizeof err), 0);
+	ck_assert_int_eq(pooldns_cache_write(cache, &ds, err, sizeof err), 0);
+	pooldns_dataset_clear(&ds);
+
+	struct fake_source down;
+	fake_init(&down, 99, 1);
+	fake_set(&down, 99, 1, true, false);
+	o.source = &down.base;
+	p = pooldns_poller_start(&o, err, sizeof err);
+	ck_assert_msg(p != NULL, "%s", err);
+	ck_assert(pooldns_poller_wait_ready(p, 1000)); /* ready: data is served */
+	usleep(200000);
+	size_t n;
+	ck_assert_int_eq(current_version(store, &n), 50);
+	ck_assert_uint_eq(n, 6);
+	struct pooldns_poller_status st;
+	pooldns_poller_status(p, &st);
+	ck_assert(!st.from_cache);
+	ck_assert_int_eq(st.version, 50);
+	pooldns_poller_stop(p);
+	pooldns_store_free(store);
+	unlink(cache);
+	free(cache);
+}
+END_TEST
+
 START_TEST(bad_options_rejected)
 {
 	struct fake_source f;
@@ -384,6 +404,7 @@ static Suite *poller_suite(void)
 	tcase_add_test(tc, unusable_data_keeps_last_good);
 	tcase_add_test(tc, cache_written_and_used_when_source_down);
 	tcase_add_test(tc, corrupt_cache_is_ignored);
+	tcase_add_test(tc, restart_on_a_serving_store_never_falls_back_to_the_cache);
 	tcase_add_test(tc, bad_options_rejected);
 	suite_add_tcase(s, tc);
 	return s;

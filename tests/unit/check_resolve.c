@@ -6,7 +6,8 @@
  * chosen for negative answers, and the defaults.
  *
  * Snapshots are built through the real builder from pooldns_table rows in
- * the column order of POOLDNS_SQL_POOLS / POOLDNS_SQL_MEMBERS.
+ * the column order of POOLDNS_SQL_POOLS / POOLDNS_SQL_MEMBERS, made with the
+ * shared fixture (testdata.h).
  *
  * Thread model: single-threaded Check test program.
  */
@@ -22,64 +23,10 @@
 #include "builder.h"
 #include "resolve.h"
 #include "table.h"
+#include "testdata.h"
 #include "wire.h"
 
 /* ---- dataset fixture ---------------------------------------------------- */
-
-static const char *const pool_cols[] = {
-	"id", "name", "ttl", "policy", "max_answers", "fallback", "check_type",
-	"check_port", "check_path", "check_host", "check_expect", "check_body",
-	"check_interval_ms", "check_timeout_ms", "check_rise", "check_fall",
-};
-static const char *const member_cols[] = {
-	"id", "dns_zone", "host", "weight", "priority", "enabled",
-};
-
-static struct pooldns_cell ci(int64_t v)
-{
-	struct pooldns_cell c = { .type = POOLDNS_CELL_INT, .i = v };
-	return c;
-}
-
-static struct pooldns_cell ct(const char *s)
-{
-	struct pooldns_cell c = { .type = POOLDNS_CELL_TEXT, .s = (char *)s };
-	return c;
-}
-
-static struct pooldns_cell cnull(void)
-{
-	struct pooldns_cell c = { .type = POOLDNS_CELL_NULL };
-	return c;
-}
-
-static void add_pool(struct pooldns_dataset *ds, int64_t id, const char *name, int64_t ttl,
-		     const char *policy, int64_t max_answers, const char *fallback)
-{
-	struct pooldns_cell row[16] = {
-		ci(id), ct(name), ci(ttl), ct(policy), ci(max_answers), ct(fallback),
-		ct("none"), cnull(), ct("/"), cnull(), ci(200), cnull(),
-		ci(5000), ci(2000), ci(2), ci(3),
-	};
-	ck_assert_int_eq(pooldns_table_add_row(ds->pools, row), 0);
-}
-
-static void add_member(struct pooldns_dataset *ds, int64_t id, int64_t pool, const char *host,
-		       int64_t enabled)
-{
-	struct pooldns_cell row[6] = { ci(id), ci(pool), ct(host), ci(1), ci(0), ci(enabled) };
-	ck_assert_int_eq(pooldns_table_add_row(ds->members, row), 0);
-}
-
-static void dataset_init(struct pooldns_dataset *ds, int64_t version)
-{
-	memset(ds, 0, sizeof *ds);
-	ds->version = version;
-	ds->pools = pooldns_table_new(16, pool_cols);
-	ds->members = pooldns_table_new(6, member_cols);
-	ck_assert_ptr_nonnull(ds->pools);
-	ck_assert_ptr_nonnull(ds->members);
-}
 
 static struct pooldns_snapshot *build(struct pooldns_dataset *ds)
 {
@@ -99,23 +46,23 @@ static struct pooldns_snapshot *standard_snapshot(void)
 {
 	struct pooldns_dataset ds;
 
-	dataset_init(&ds, 4242);
-	add_pool(&ds, 1, "www.example.com.", 30, "all", 8, "all");
-	add_pool(&ds, 2, "v4only.example.com.", 45, "all", 8, "all");
-	add_pool(&ds, 3, "a.b.deep.test.", 10, "all", 8, "all");
-	add_pool(&ds, 4, "empty.example.com.", 20, "all", 8, "all");
-	add_pool(&ds, 5, "drained.example.com.", 20, "all", 8, "all");
-	add_pool(&ds, 6, "capped.example.com.", 20, "round_robin", 2, "all");
-	add_member(&ds, 1, 1, "192.0.2.1", 1);
-	add_member(&ds, 2, 1, "192.0.2.2", 1);
-	add_member(&ds, 3, 1, "2001:db8::1", 1);
-	add_member(&ds, 4, 2, "198.51.100.7", 1);
-	add_member(&ds, 5, 3, "203.0.113.3", 1);
-	add_member(&ds, 6, 5, "203.0.113.9", 0);
+	td_dataset_init(&ds, 4242);
+	TD_POOL(&ds, .id = 1, .name = "www.example.com.", .ttl = 30, .policy = "all", .max_answers = 8);
+	TD_POOL(&ds, .id = 2, .name = "v4only.example.com.", .ttl = 45, .policy = "all", .max_answers = 8);
+	TD_POOL(&ds, .id = 3, .name = "a.b.deep.test.", .ttl = 10, .policy = "all", .max_answers = 8);
+	TD_POOL(&ds, .id = 4, .name = "empty.example.com.", .ttl = 20, .policy = "all", .max_answers = 8);
+	TD_POOL(&ds, .id = 5, .name = "drained.example.com.", .ttl = 20, .policy = "all", .max_answers = 8);
+	TD_POOL(&ds, .id = 6, .name = "capped.example.com.", .ttl = 20, .policy = "round_robin", .max_answers = 2);
+	TD_MEMBER(&ds, .id = 1, .pool = 1, .host = "192.0.2.1");
+	TD_MEMBER(&ds, .id = 2, .pool = 1, .host = "192.0.2.2");
+	TD_MEMBER(&ds, .id = 3, .pool = 1, .host = "2001:db8::1");
+	TD_MEMBER(&ds, .id = 4, .pool = 2, .host = "198.51.100.7");
+	TD_MEMBER(&ds, .id = 5, .pool = 3, .host = "203.0.113.3");
+	TD_MEMBER(&ds, .id = 6, .pool = 5, .host = "203.0.113.9", .disabled = 1);
 	for (int i = 0; i < 5; i++) {
 		char h[32];
 		snprintf(h, sizeof h, "10.0.0.%d", i + 1);
-		add_member(&ds, 10 + i, 6, h, 1);
+		TD_MEMBER(&ds, .id = 10 + i, .pool = 6, .host = h);
 	}
 	return build(&ds);
 }
@@ -416,12 +363,12 @@ START_TEST(test_hash_client)
 	struct pooldns_zone_cfg zc;
 	struct pooldns_result r1, r2;
 
-	dataset_init(&ds, 9);
-	add_pool(&ds, 1, "h.test.", 5, "hash", 1, "all");
+	td_dataset_init(&ds, 9);
+	TD_POOL(&ds, .id = 1, .name = "h.test.", .ttl = 5, .policy = "hash", .max_answers = 1);
 	for (int i = 0; i < 16; i++) {
 		char h[32];
 		snprintf(h, sizeof h, "10.9.0.%d", i + 1);
-		add_member(&ds, i + 1, 1, h, 1);
+		TD_MEMBER(&ds, .id = i + 1, .pool = 1, .host = h);
 	}
 	struct pooldns_snapshot *s = build(&ds);
 	pooldns_zone_cfg_defaults(&zc);

@@ -4,7 +4,8 @@
  * empty non-terminals through has_descendant, names not found, a large
  * table, and the fallback / check type name tables.
  *
- * Snapshots are made by the builder from small in-memory datasets.
+ * Snapshots are made by the builder from small in-memory datasets (built
+ * with the shared fixture, testdata.h).
  */
 #include "config.h"
 
@@ -18,43 +19,7 @@
 #include "log.h"
 #include "snapshot.h"
 #include "table.h"
-
-static const char *const pool_cols[] = {
-	"id", "name", "ttl", "policy", "max_answers", "fallback", "check_type",
-	"check_port", "check_path", "check_host", "check_expect", "check_body",
-	"check_interval_ms", "check_timeout_ms", "check_rise", "check_fall",
-};
-static const char *const member_cols[] = {
-	"id", "dns_zone", "host", "weight", "priority", "enabled",
-};
-
-static struct pooldns_cell cint(int64_t v)
-{
-	struct pooldns_cell c = { .type = POOLDNS_CELL_INT, .i = v };
-	return c;
-}
-
-static struct pooldns_cell ctext(const char *s)
-{
-	struct pooldns_cell c = { .type = POOLDNS_CELL_TEXT, .s = (char *)s };
-	return c;
-}
-
-static struct pooldns_cell cnull(void)
-{
-	struct pooldns_cell c = { .type = POOLDNS_CELL_NULL };
-	return c;
-}
-
-static void add_pool(struct pooldns_dataset *ds, int64_t id, const char *name)
-{
-	struct pooldns_cell c[] = {
-		cint(id), ctext(name), cint(30), ctext("round_robin"), cint(8), ctext("all"),
-		ctext("none"), cnull(), ctext("/"), cnull(), cint(200), cnull(), cint(5000),
-		cint(2000), cint(2), cint(3),
-	};
-	ck_assert_int_eq(pooldns_table_add_row(ds->pools, c), 0);
-}
+#include "testdata.h"
 
 /* Builds a snapshot holding the given pool names (ids 1..n). */
 static struct pooldns_snapshot *make(const char *const *names, size_t n)
@@ -64,11 +29,9 @@ static struct pooldns_snapshot *make(const char *const *names, size_t n)
 	struct pooldns_snapshot *s;
 	char err[256] = "";
 
-	memset(&ds, 0, sizeof(ds));
-	ds.pools = pooldns_table_new(16, pool_cols);
-	ds.members = pooldns_table_new(6, member_cols);
+	td_dataset_init(&ds, 0);
 	for (size_t i = 0; i < n; i++)
-		add_pool(&ds, (int64_t)i + 1, names[i]);
+		TD_POOL(&ds, .id = (int64_t)i + 1, .name = names[i]);
 	s = pooldns_snapshot_build(&ds, NULL, &st, err, sizeof(err));
 	ck_assert_msg(s != NULL, "%s", err);
 	ck_assert_uint_eq(st.bad_pools, 0);

@@ -1,70 +1,145 @@
 /*
- * testdata.c — compact dataset builders for unit tests (see testdata.h).
+ * testdata.c — compact dataset builders for unit tests and fuzz targets
+ * (see testdata.h). Owns the tests' copy of the pool and member column
+ * lists; everything else it builds belongs to the caller's dataset.
+ *
+ * Thread model: none; called from one test (or fuzzer) thread at a time.
  */
 #include "config.h"
 
-#include <check.h>
-
 #include "testdata.h"
 
-static const char *const pool_cols[] = {
-	"id", "name", "ttl", "policy", "max_answers", "fallback", "check_type",
-	"check_port", "check_path", "check_host", "check_expect", "check_body",
-	"check_interval_ms", "check_timeout_ms", "check_rise", "check_fall",
-};
-static const char *const member_cols[] = {
-	"id", "dns_zone", "host", "weight", "priority", "enabled",
+#ifdef TESTDATA_NO_CHECK
+#include <stdio.h>
+#include <stdlib.h>
+
+#define TD_REQUIRE(cond)                                                            \
+	do {                                                                        \
+		if (!(cond)) {                                                      \
+			fprintf(stderr, "testdata: check failed at line %d: %s\n", \
+				__LINE__, #cond);                                   \
+			abort();                                                    \
+		}                                                                   \
+	} while (0)
+#else
+#include <check.h>
+
+#define TD_REQUIRE(cond) ck_assert(cond)
+#endif
+
+const char *const td_pool_cols[TD_P_N] = {
+	[TD_P_ID] = "id",
+	[TD_P_NAME] = "name",
+	[TD_P_TTL] = "ttl",
+	[TD_P_POLICY] = "policy",
+	[TD_P_MAX] = "max_answers",
+	[TD_P_FALLBACK] = "fallback",
+	[TD_P_CTYPE] = "check_type",
+	[TD_P_CPORT] = "check_port",
+	[TD_P_CPATH] = "check_path",
+	[TD_P_CHOST] = "check_host",
+	[TD_P_CEXPECT] = "check_expect",
+	[TD_P_CBODY] = "check_body",
+	[TD_P_CINTERVAL] = "check_interval_ms",
+	[TD_P_CTIMEOUT] = "check_timeout_ms",
+	[TD_P_CRISE] = "check_rise",
+	[TD_P_CFALL] = "check_fall",
 };
 
-static struct pooldns_cell cint(int64_t v)
+const char *const td_member_cols[TD_M_N] = {
+	[TD_M_ID] = "id",
+	[TD_M_ZONE] = "dns_zone",
+	[TD_M_HOST] = "host",
+	[TD_M_WEIGHT] = "weight",
+	[TD_M_PRIO] = "priority",
+	[TD_M_ENABLED] = "enabled",
+};
+
+struct pooldns_cell td_int(int64_t v)
 {
 	struct pooldns_cell c = { .type = POOLDNS_CELL_INT, .i = v };
 	return c;
 }
 
-static struct pooldns_cell ctext_or_null(const char *s)
+struct pooldns_cell td_real(double v)
+{
+	struct pooldns_cell c = { .type = POOLDNS_CELL_REAL, .r = v };
+	return c;
+}
+
+struct pooldns_cell td_text(const char *s)
 {
 	struct pooldns_cell c = { .type = s ? POOLDNS_CELL_TEXT : POOLDNS_CELL_NULL, .s = (char *)s };
+	return c;
+}
+
+struct pooldns_cell td_null(void)
+{
+	struct pooldns_cell c = { .type = POOLDNS_CELL_NULL };
 	return c;
 }
 
 void td_dataset_init(struct pooldns_dataset *ds, int64_t version)
 {
 	ds->version = version;
-	ds->pools = pooldns_table_new(sizeof pool_cols / sizeof pool_cols[0], pool_cols);
-	ds->members = pooldns_table_new(sizeof member_cols / sizeof member_cols[0], member_cols);
-	ck_assert_ptr_nonnull(ds->pools);
-	ck_assert_ptr_nonnull(ds->members);
+	ds->pools = pooldns_table_new(TD_P_N, td_pool_cols);
+	ds->members = pooldns_table_new(TD_M_N, td_member_cols);
+	TD_REQUIRE(ds->pools != NULL);
+	TD_REQUIRE(ds->members != NULL);
+}
+
+void td_pool_row(struct pooldns_cell row[TD_P_N], const struct td_pool *p)
+{
+	row[TD_P_ID] = td_int(p->id);
+	row[TD_P_NAME] = td_text(p->name);
+	row[TD_P_TTL] = td_int(p->ttl ? p->ttl : 30);
+	row[TD_P_POLICY] = td_text(p->policy ? p->policy : "round_robin");
+	row[TD_P_MAX] = td_int(p->max_answers ? p->max_answers : 8);
+	row[TD_P_FALLBACK] = td_text(p->fallback ? p->fallback : "all");
+	row[TD_P_CTYPE] = td_text(p->check_type ? p->check_type : "none");
+	row[TD_P_CPORT] = p->check_port ? td_int(p->check_port) : td_null();
+	row[TD_P_CPATH] = td_text(p->check_path ? p->check_path : "/");
+	row[TD_P_CHOST] = td_text(p->check_host);
+	row[TD_P_CEXPECT] = td_int(p->check_expect ? p->check_expect : 200);
+	row[TD_P_CBODY] = td_text(p->check_body);
+	row[TD_P_CINTERVAL] = td_int(p->interval_ms ? p->interval_ms : 5000);
+	row[TD_P_CTIMEOUT] = td_int(p->timeout_ms ? p->timeout_ms : 2000);
+	row[TD_P_CRISE] = td_int(p->rise ? p->rise : 2);
+	row[TD_P_CFALL] = td_int(p->fall ? p->fall : 3);
+}
+
+void td_member_row(struct pooldns_cell row[TD_M_N], const struct td_member *m)
+{
+	row[TD_M_ID] = td_int(m->id);
+	row[TD_M_ZONE] = td_int(m->pool);
+	row[TD_M_HOST] = td_text(m->host);
+	row[TD_M_WEIGHT] = td_int(m->weight ? m->weight : 1);
+	row[TD_M_PRIO] = td_int(m->priority);
+	row[TD_M_ENABLED] = td_int(m->disabled ? 0 : 1);
+}
+
+void td_add_pool_row(struct pooldns_dataset *ds, const struct pooldns_cell row[TD_P_N])
+{
+	TD_REQUIRE(pooldns_table_add_row(ds->pools, row) == 0);
+}
+
+void td_add_member_row(struct pooldns_dataset *ds, const struct pooldns_cell row[TD_M_N])
+{
+	TD_REQUIRE(pooldns_table_add_row(ds->members, row) == 0);
 }
 
 void td_add_pool(struct pooldns_dataset *ds, const struct td_pool *p)
 {
-	struct pooldns_cell row[16] = {
-		cint(p->id),
-		ctext_or_null(p->name),
-		cint(p->ttl ? p->ttl : 30),
-		ctext_or_null(p->policy ? p->policy : "round_robin"),
-		cint(p->max_answers ? p->max_answers : 8),
-		ctext_or_null(p->fallback ? p->fallback : "all"),
-		ctext_or_null(p->check_type ? p->check_type : "none"),
-		p->check_port ? cint(p->check_port) : ctext_or_null(NULL),
-		ctext_or_null(p->check_path ? p->check_path : "/"),
-		ctext_or_null(p->check_host),
-		cint(p->check_expect ? p->check_expect : 200),
-		ctext_or_null(p->check_body),
-		cint(p->interval_ms ? p->interval_ms : 5000),
-		cint(p->timeout_ms ? p->timeout_ms : 2000),
-		cint(p->rise ? p->rise : 2),
-		cint(p->fall ? p->fall : 3),
-	};
-	ck_assert_int_eq(pooldns_table_add_row(ds->pools, row), 0);
+	struct pooldns_cell row[TD_P_N];
+
+	td_pool_row(row, p);
+	td_add_pool_row(ds, row);
 }
 
 void td_add_member(struct pooldns_dataset *ds, const struct td_member *m)
 {
-	struct pooldns_cell row[6] = {
-		cint(m->id), cint(m->pool), ctext_or_null(m->host),
-		cint(m->weight ? m->weight : 1), cint(m->priority), cint(m->disabled ? 0 : 1),
-	};
-	ck_assert_int_eq(pooldns_table_add_row(ds->members, row), 0);
+	struct pooldns_cell row[TD_M_N];
+
+	td_member_row(row, m);
+	td_add_member_row(ds, row);
 }
