@@ -79,7 +79,8 @@ pooldns is answering on 127.0.0.1:$dns_port. Try:
     dig @127.0.0.1 -p $dns_port google.com
     dig @127.0.0.1 -p $dns_port www.example.com AAAA
     curl -XPOST 'http://127.0.0.1:$rq_port/db/execute' -H 'Content-Type: application/json' \\
-      -d '["INSERT INTO dns_zone_member (dns_zone, host) VALUES (1, \"142.250.182.14\")"]'
+      -d "[\"INSERT INTO dns_zone_member (dns_zone, host) VALUES (1, '142.250.182.14')\"]"
+    dig @127.0.0.1 -p $dns_port google.com      # the new member shows within a second
 
 Press Ctrl-C to stop pooldns and rqlited.
 MSG
