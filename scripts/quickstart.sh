@@ -37,8 +37,9 @@ rq_pid=""
 pd_pid=""
 stop() {
 	trap - INT TERM EXIT
-	[ -n "$pd_pid" ] && kill "$pd_pid" 2>/dev/null && wait "$pd_pid" 2>/dev/null
-	[ -n "$rq_pid" ] && kill "$rq_pid" 2>/dev/null && wait "$rq_pid" 2>/dev/null
+	set +e
+	if [ -n "$pd_pid" ]; then kill "$pd_pid" 2>/dev/null; wait "$pd_pid" 2>/dev/null; fi
+	if [ -n "$rq_pid" ]; then kill "$rq_pid" 2>/dev/null; wait "$rq_pid" 2>/dev/null; fi
 	echo "quickstart: stopped"
 }
 trap stop EXIT
