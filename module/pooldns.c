@@ -9,10 +9,17 @@
  * REFUSES goes on to the next module (validator/iterator) untouched.
  * Upstream answers whose CNAME chain ends at one of our names are completed
  * with our records (an inplace query_response callback, see cname_cb()).
+ * While no snapshot is published (start-up, reload, source down without a
+ * cache file), passed-on queries are not stored in Unbound's caches, so
+ * public answers for future pool names cannot shadow them later.
  *
  * Owns one struct pooldns_module per load, hung off dynlib's
  * dynlibmod_env->dyn_env (never env->modinfo[id] itself): the config, the
- * source, the store, the health checker and the poller threads.
+ * source, the store, the health checker and the poller threads. Per query,
+ * qstate->minfo[id] lists the negative answers cname_cb() put into
+ * Unbound's message cache for the iterator's CNAME chase (struct primed,
+ * in qstate->region); they are removed again when the query ends
+ * (module_event_moddone, or clear() for a query that ends otherwise).
  *
  * Thread model: init() and deinit() run on Unbound's main thread while no
  * worker runs (also on every `unbound-control reload`, which dlclose()s
@@ -21,6 +28,8 @@
  * read-side section, the published snapshot and the members' health
  * bits. The poller thread publishes snapshots, the checker thread updates
  * health; both are joined in deinit() before anything is freed.
+ * liburcu-bp and libcurl are pinned for the life of the process (see
+ * pin_libraries()).
  */
 #include "config.h"
 
@@ -33,6 +42,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <curl/curl.h>
 #include <urcu-bp.h>
 
 #include "util/module.h"
@@ -61,6 +71,11 @@
 
 /* How long init() waits for the first snapshot (source or cache file). */
 #define POOLDNS_MODULE_READY_MS 2000
+/* Message-cache TTL of a negative answer primed for the iterator's CNAME
+ * chase (prime_negative()). The chase looks it up in the same event, and
+ * dns_cache_lookup() accepts an entry until now > stored + TTL, so 1 s is
+ * enough; it only bounds an entry that unprime() could not remove. */
+#define POOLDNS_PRIME_TTL 1
 /* Environment variable naming the config file; fixed for the process. */
 #define POOLDNS_MODULE_CONF_ENV "POOLDNS_CONF"
 
@@ -87,6 +102,19 @@ struct pooldns_module {
 	char conf_path[4096];
 };
 
+/* One negative answer put into Unbound's message cache by prime_negative(),
+ * kept (in qstate->region, listed from qstate->minfo[id]) until the query
+ * ends so that unprime() can take it out again: direct queries for that
+ * name must reach the module, not this cache entry. */
+struct primed {
+	struct primed *next;
+	uint8_t *qname;
+	size_t qname_len;
+	uint16_t qtype;
+	uint16_t qclass;
+	uint16_t flags; /* the query flags the entry was stored (hashed) with */
+};
+
 /* Unbound's log functions are thread-safe; pooldns levels map onto them
  * (err and warning always shown, the rest by Unbound's verbosity). */
 static void log_sink(enum pooldns_log_level level, const char *msg, void *ctx)
@@ -110,25 +138,38 @@ static void log_sink(enum pooldns_log_level level, const char *msg, void *ctx)
 	}
 }
 
-/*
- * liburcu-bp keeps per-thread reader registrations (pthread key
- * destructors run at thread exit) and its call_rcu worker thread. Unbound
- * dlclose()s the module on every reload; were liburcu-bp unloaded with it,
- * a later thread exit or the call_rcu thread would run unmapped code. So
- * the library is pinned for the life of the process: dlopen() it again
- * (it is already loaded: RTLD_NOLOAD) with RTLD_NODELETE.
- */
-static void pin_urcu(void)
+/* Pins the shared object that defines sym: dlopen() it again (it is
+ * already loaded: RTLD_NOLOAD) with RTLD_NODELETE, so that it, and the
+ * libraries it needs, stay mapped for the life of the process. */
+static void pin_library(void *sym, const char *what)
 {
 	Dl_info info;
-	void *sym = (void *)&synchronize_rcu;
 
 	if (dladdr(sym, &info) == 0 || info.dli_fname == NULL) {
-		log_warn("pooldns: cannot find liburcu-bp's file to pin it (dladdr failed)");
+		log_warn("pooldns: cannot find %s's file to pin it (dladdr failed)", what);
 		return;
 	}
 	if (dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE) == NULL)
 		log_warn("pooldns: cannot pin %s: %s", info.dli_fname, dlerror());
+}
+
+/*
+ * Unbound dlclose()s the module on every reload. Two of its libraries must
+ * not go with it:
+ * - liburcu-bp keeps per-thread reader registrations (pthread key
+ *   destructors run at thread exit) and its call_rcu worker thread; were
+ *   it unloaded, a later thread exit or the call_rcu thread would run
+ *   unmapped code.
+ * - libcurl: the core calls curl_global_init() on every load and never
+ *   curl_global_cleanup() (other users in the process may share it), so
+ *   unloading it would drop its global state (and its TLS, HTTP/2, IDN...
+ *   libraries') uncleaned, and every reload would map them afresh.
+ * Both are pinned for the life of the process.
+ */
+static void pin_libraries(void)
+{
+	pin_library((void *)&synchronize_rcu, "liburcu-bp");
+	pin_library((void *)&curl_global_init, "libcurl");
 }
 
 /* The config file: $POOLDNS_CONF, else the module's own path with ".so"
@@ -201,9 +242,10 @@ static void client_of(const struct module_qstate *qstate, struct pooldns_client 
 
 /*
  * Answers qstate's question when it is ours. Returns 1 (answered: return_msg
- * set), 0 (not ours: pass it on) or -1 (out of memory).
+ * set), 0 (not ours: pass it on) or -1 (out of memory). *no_data tells
+ * whether no snapshot was published yet (set whenever the name was checked).
  */
-static int answer(struct pooldns_module *pm, struct module_qstate *qstate)
+static int answer(struct pooldns_module *pm, struct module_qstate *qstate, bool *no_data)
 {
 	const struct query_info *q = &qstate->qinfo;
 	uint8_t lower[POOLDNS_NAME_MAX];
@@ -217,8 +259,10 @@ static int answer(struct pooldns_module *pm, struct module_qstate *qstate)
 	client_of(qstate, &client);
 
 	pooldns_read_lock();
-	pooldns_resolve(&pm->cfg.answer.zone, pooldns_store_get(pm->store), lower, q->qname_len,
-			q->qtype, q->qclass, &client, &r);
+	struct pooldns_snapshot *snap = pooldns_store_get(pm->store);
+	*no_data = snap == NULL;
+	pooldns_resolve(&pm->cfg.answer.zone, snap, lower, q->qname_len, q->qtype, q->qclass,
+			&client, &r);
 	if (r.kind != POOLDNS_RESULT_REFUSED) {
 		struct dns_msg *msg = pooldns_umsg_answer(qstate->region, q, qstate->query_flags,
 							  &pm->cfg.answer, &r);
@@ -240,11 +284,19 @@ static int answer(struct pooldns_module *pm, struct module_qstate *qstate)
  * A negative answer at the end of a CNAME chain does not end the chase:
  * the iterator classifies "CNAME, then nothing" as a CNAME response and
  * looks the target up itself, from its message cache first. So our
- * negative answer for the target goes into that cache (with the negative
- * TTL, as any authoritative answer would), and the chase finds it instead
- * of asking the public DNS about a name that is ours.
+ * negative answer for the target goes into that cache, and the chase
+ * (which runs right after this callback, in the same event) finds it
+ * instead of asking the public DNS about a name that is ours.
+ *
+ * That cache is shared: Unbound's worker answers client queries from it
+ * before any module runs. So the entry must not outlive this query (a
+ * direct query for the name would get this answer, without AA, instead of
+ * the module's current one): it is recorded in qstate->minfo[id] and
+ * removed by unprime() when the query ends, and its message TTL is
+ * POOLDNS_PRIME_TTL so that an entry unprime() missed expires at once
+ * (with serve-expired, only unprime() removes it). The SOA keeps its TTL.
  */
-static void prime_negative(struct pooldns_module *pm, struct module_qstate *qstate,
+static void prime_negative(struct pooldns_module *pm, struct module_qstate *qstate, int id,
 			   uint8_t *name, size_t len, uint16_t qtype,
 			   const struct pooldns_result *r)
 {
@@ -255,11 +307,38 @@ static void prime_negative(struct pooldns_module *pm, struct module_qstate *qsta
 	tq.qname_len = len;
 	tq.qtype = qtype;
 	tq.qclass = LDNS_RR_CLASS_IN;
-	struct dns_msg *m = pooldns_umsg_answer(qstate->region, &tq, qstate->query_flags,
-						&pm->cfg.answer, r);
-	if (m == NULL || !dns_cache_store(qstate->env, &m->qinfo, m->rep, 0, 0, 0, qstate->region,
-					  qstate->query_flags, qstate->qstarttime))
+	struct primed *p = regional_alloc_zero(qstate->region, sizeof *p);
+	struct dns_msg *m = p != NULL ? pooldns_umsg_answer(qstate->region, &tq, qstate->query_flags,
+							    &pm->cfg.answer, r)
+				      : NULL;
+	if (m == NULL) {
 		log_err("pooldns: out of memory caching a negative answer");
+		return;
+	}
+	p->qname = m->qinfo.qname; /* a copy in qstate->region */
+	p->qname_len = len;
+	p->qtype = qtype;
+	p->qclass = LDNS_RR_CLASS_IN;
+	p->flags = qstate->query_flags;
+	m->rep->ttl = POOLDNS_PRIME_TTL;
+	m->rep->prefetch_ttl = PREFETCH_TTL_CALC(POOLDNS_PRIME_TTL);
+	m->rep->serve_expired_ttl = POOLDNS_PRIME_TTL;
+	/* Recorded first: dns_cache_store() may have stored the rrsets even
+	 * when it fails. */
+	p->next = qstate->minfo[id];
+	qstate->minfo[id] = p;
+	if (!dns_cache_store(qstate->env, &m->qinfo, m->rep, 0, 0, 0, qstate->region,
+			     qstate->query_flags, qstate->qstarttime))
+		log_err("pooldns: out of memory caching a negative answer");
+}
+
+/* Removes the message-cache entries prime_negative() made for this query. */
+static void unprime(struct module_qstate *qstate, int id)
+{
+	for (struct primed *p = qstate->minfo[id]; p != NULL; p = p->next)
+		msg_cache_remove(qstate->env, p->qname, p->qname_len, p->qtype, p->qclass,
+				 p->flags);
+	qstate->minfo[id] = NULL;
 }
 
 /*
@@ -273,6 +352,10 @@ static void prime_negative(struct pooldns_module *pm, struct module_qstate *qsta
  */
 static int cname_cb(struct module_qstate *qstate, struct dns_msg *response, int id, void *arg)
 {
+	/* id is the id this callback was registered with: the module's own
+	 * (dynlib's) index, so qstate->minfo[id] is ours (dynlib itself
+	 * never touches minfo). qstate is the iterator's query, which also
+	 * passes through the module's operate() (moddone) and clear(). */
 	struct pooldns_module *pm = arg;
 	struct ub_packed_rrset_key *chain[POOLDNS_UMSG_MAX_CHAIN];
 	size_t nchain = 0;
@@ -307,7 +390,7 @@ static int cname_cb(struct module_qstate *qstate, struct dns_msg *response, int 
 				break;
 			}
 			if (r.kind != POOLDNS_RESULT_ANSWER)
-				prime_negative(pm, qstate, name, len, q->qtype, &r);
+				prime_negative(pm, qstate, id, name, len, q->qtype, &r);
 			verbose(VERB_ALGO, "pooldns: answered the end of a %zu-CNAME chain", nchain);
 			break;
 		}
@@ -336,7 +419,7 @@ int init(struct module_env *env, int id)
 	char err[512];
 
 	pooldns_log_set(log_sink, NULL, POOLDNS_LOG_INFO);
-	pin_urcu();
+	pin_libraries();
 
 	struct pooldns_module *pm = calloc(1, sizeof *pm);
 	if (pm == NULL) {
@@ -449,7 +532,8 @@ void operate(struct module_qstate *qstate, enum module_ev event, int id,
 		/* The validator's own DS/DNSKEY look-ups and root priming are
 		 * the iterator's business. */
 		if (pm != NULL && !qstate->is_valrec && !qstate->is_priming) {
-			int rc = answer(pm, qstate);
+			bool no_data = false;
+			int rc = answer(pm, qstate, &no_data);
 			if (rc > 0) {
 				qstate->ext_state[id] = module_finished;
 				return;
@@ -458,15 +542,23 @@ void operate(struct module_qstate *qstate, enum module_ev event, int id,
 				qstate->ext_state[id] = module_error;
 				return;
 			}
+			/* Without data every pool name is passed on: a public
+			 * answer cached now would be served for it, before any
+			 * module runs, long after the data has arrived. */
+			if (no_data)
+				qstate->no_cache_store = 1;
 		}
 		qstate->ext_state[id] = module_wait_module;
 		return;
 	case module_event_moddone:
 		/* The next module's answer (CNAME chains into our names were
-		 * completed by cname_cb() on the way) goes out as it is. */
+		 * completed by cname_cb() on the way) goes out as it is; the
+		 * negative answers primed for its chase leave the cache. */
+		unprime(qstate, id);
 		qstate->ext_state[id] = module_finished;
 		return;
 	default:
+		unprime(qstate, id);
 		qstate->ext_state[id] = module_error;
 		return;
 	}
@@ -479,9 +571,11 @@ void inform_super(struct module_qstate *qstate, int id, struct module_qstate *su
 
 void clear(struct module_qstate *qstate, int id)
 {
-	/* No per-query state: answers live in qstate->region. */
+	/* Every query ends here (also one that failed, was dropped, or is
+	 * discarded at a reload or shutdown): entries still primed leave the
+	 * cache. Everything else lives in qstate->region. */
 	if (qstate != NULL)
-		qstate->minfo[id] = NULL;
+		unprime(qstate, id);
 }
 
 size_t get_mem(struct module_env *env, int id)

@@ -10,9 +10,16 @@
 #   - an upstream CNAME (chain) ending at a pool name gets the pool's
 #     addresses, not the upstream's or SERVFAIL;
 #   - a member disabled in rqlite disappears from answers within 2 s;
+#   - a CNAME into a pool whose answer is negative leaves nothing in
+#     Unbound's cache: direct queries for the pool name reach the module
+#     (AA) and see re-enabled members at once, also with serve-expired;
 #   - 100 `unbound-control reload`s under a query loop: every answer right,
-#     Unbound stays up, thread count and RSS flat;
+#     Unbound stays up, thread count and RSS flat, libcurl never remapped;
 #   - rqlited stopped: the last good data keeps answering.
+# Before that, a third Unbound ("early", serve-expired: yes, google.com.
+# forwarded to the upstream) starts while rqlited is not yet up: the public
+# answer it passes on for google.com. must not be cached, so that the pool
+# answers as soon as the data arrives.
 # The config file is found both ways: next to the module (pooldns.so ->
 # pooldns.conf) and through POOLDNS_CONF.
 set -u
@@ -32,15 +39,12 @@ MODULE=$POOLDNS_BUILDDIR/module/.libs/pooldns.so
 SAN_PRELOAD=$(ldd "$MODULE" 2>/dev/null | awk '/lib(asan|ubsan)\.so/ { printf "%s ", $3 }')
 
 # shellcheck disable=SC2046
-set -- $(freeport 7)
-RQ_HTTP=$1 RQ_RAFT=$2 DNS=$3 CTL=$4 UP_DNS=$5 DEAD=$6 DNS2=$7
+set -- $(freeport 9)
+RQ_HTTP=$1 RQ_RAFT=$2 DNS=$3 CTL=$4 UP_DNS=$5 DEAD=$6 DNS2=$7 EARLY=$8 CTL_EARLY=$9
 RQ="http://127.0.0.1:$RQ_HTTP"
 POOL3=$(printf '142.250.180.14\n142.250.180.46\n142.250.181.14\n')
 PUBLIC_WRONG=198.51.100.99
-
-start_rqlited rq1 "$RQ_HTTP" "$RQ_RAFT"
-rqlite_exec "$RQ_HTTP" "$POOLDNS_SRCDIR/schema.json" || die "schema.json did not load"
-rqlite_exec "$RQ_HTTP" "$POOLDNS_SRCDIR/populate_data.json" || die "populate_data.json did not load"
+V4_MEMBERS="'142.250.180.14', '142.250.180.46', '142.250.181.14'"
 
 # The module's config, found next to the module (pooldns.so -> pooldns.conf).
 # The https health-check case's members serve a certificate made here,
@@ -55,6 +59,8 @@ cache-file = $T_DIR/pooldns-cache.json
 check-ca-file = $MEMBER_CERT
 log-level = info
 EOF
+# The early Unbound's: same source, no cache file (it must start empty).
+grep -v '^cache-file' "$T_DIR/pooldns.conf" >"$T_DIR/early.conf"
 
 # common_conf PORT: the server: clauses every Unbound here shares.
 common_conf() {
@@ -91,6 +97,7 @@ EOF
 	local-zone: "upstream.test." static
 	local-data: "pass.upstream.test. 300 IN A 192.0.2.200"
 	local-data: "alias.upstream.test. 300 IN CNAME google.com."
+	local-data: "empty.upstream.test. 300 IN CNAME google.com."
 	local-data: "alias6.upstream.test. 300 IN CNAME www.example.com."
 	local-data: "chain.upstream.test. 300 IN CNAME alias.upstream.test."
 	local-data: "below.upstream.test. 300 IN CNAME cname-target.google.com."
@@ -159,6 +166,42 @@ UP_PID=$!
 T_PIDS="$T_PIDS $UP_PID"
 wait_for 10 sh -c "[ \"\$(\"$DIG\" @127.0.0.1 -p $UP_DNS +short pass.upstream.test)\" = 192.0.2.200 ]" ||
 	die "upstream unbound did not start"
+
+# ---- Part 0: the early Unbound, up before rqlited (the module has no data).
+{
+	module_conf "$EARLY" "$CTL_EARLY" "dynlib validator iterator" "$MODULE"
+	cat <<EOF
+forward-zone:
+	name: "google.com."
+	forward-addr: 127.0.0.1@$UP_DNS
+server:
+	serve-expired: yes
+EOF
+} >"$T_DIR/early-unbound.conf"
+start_unbound early "$T_DIR/early-unbound.conf" POOLDNS_CONF="$T_DIR/early.conf"
+EARLY_PID=$UNBOUND_PID
+grep -q 'pooldns: no pool data after' "$T_DIR/early.log" ||
+	fail "early: the module did not start without data"
+got=$(dig_short "$EARLY" google.com)
+[ "$got" = "$PUBLIC_WRONG" ] ||
+	fail "early, no data yet: google.com: got '$got', want the public answer $PUBLIC_WRONG (passed on)"
+
+start_rqlited rq1 "$RQ_HTTP" "$RQ_RAFT"
+rqlite_exec "$RQ_HTTP" "$POOLDNS_SRCDIR/schema.json" || die "schema.json did not load"
+rqlite_exec "$RQ_HTTP" "$POOLDNS_SRCDIR/populate_data.json" || die "populate_data.json did not load"
+
+# The public answer (TTL 300) was passed on while the module had no data:
+# had Unbound cached it, it would be served instead of the pool.
+t0=$(now_ms)
+if wait_for 10 sh -c "[ \"\$(\"$DIG\" @127.0.0.1 -p $EARLY +short google.com | sort)\" = \"$POOL3\" ]"; then
+	log "early: pool answered $(( $(now_ms) - t0 )) ms after the data was loaded" \
+		"(the public answer passed on before was not cached)"
+else
+	fail "early: google.com: got '$(dig_short "$EARLY" google.com)' 10 s after the data was loaded, want the pool (a cached public answer shadows it)"
+fi
+# Its health checker would double the probes the harness counts; it comes
+# back (same config, data from rqlited) for 5b.
+stop_pid "$EARLY_PID" || fail "unbound (early) did not exit cleanly on SIGTERM"
 
 # ---- Part 1: "dynlib validator iterator", config next to the module.
 module_conf "$DNS" "$CTL" "dynlib validator iterator" "$T_DIR/pooldns.so" >"$T_DIR/front.conf"
@@ -232,12 +275,48 @@ rqlite_exec "$RQ_HTTP" -d '["UPDATE dns_zone_member SET enabled = 1 WHERE host =
 wait_for 2 sh -c "\"$DIG\" @127.0.0.1 -p $DNS +short google.com | grep -qx 142.250.181.14" ||
 	fail "re-enabled member not answered within 2 s"
 
+# 5b. A CNAME chain ending at a pool with no A members: the negative answer
+#     the module primes in Unbound's message cache for the iterator's chase
+#     must leave it with that query. Otherwise direct queries for the pool
+#     name get that NODATA from the cache (no AA) for the negative TTL, and
+#     for ever with serve-expired (the early Unbound, started again).
+start_unbound early2 "$T_DIR/early-unbound.conf" POOLDNS_CONF="$T_DIR/early.conf"
+EARLY_PID=$UNBOUND_PID
+neg_ok=1
+rqlite_exec "$RQ_HTTP" -d '["UPDATE dns_zone_member SET enabled = 0 WHERE host IN ('"$V4_MEMBERS"')"]' ||
+	die "disable the v4 members"
+for port in $DNS $EARLY; do
+	wait_for 2 sh -c "[ -z \"\$(\"$DIG\" @127.0.0.1 -p $port +short google.com)\" ]" ||
+		{ fail "port $port: google.com A still answered 2 s after its v4 members were disabled"; neg_ok=0; }
+	got=$(answer_section "$port" empty.upstream.test A)
+	[ "$got" = "empty.upstream.test. CNAME google.com." ] ||
+		{ fail "port $port: empty.upstream.test A with no v4 members: got '$got', want the CNAME alone"; neg_ok=0; }
+	out=$("$DIG" @127.0.0.1 -p "$port" +time=2 +tries=2 google.com A)
+	echo "$out" | grep -q 'flags: qr aa rd ra;' ||
+		{ fail "port $port: google.com A after a CNAME into it was answered from Unbound's cache, not by the module: $(echo "$out" | grep 'flags:')"; neg_ok=0; }
+done
+rqlite_exec "$RQ_HTTP" -d '["UPDATE dns_zone_member SET enabled = 1 WHERE host IN ('"$V4_MEMBERS"')"]' ||
+	die "enable the v4 members"
+for port in $DNS $EARLY; do
+	wait_for 2 sh -c "[ \"\$(\"$DIG\" @127.0.0.1 -p $port +short google.com | sort)\" = \"$POOL3\" ]" ||
+		{ fail "port $port: google.com A 2 s after re-enabling its members: got '$(dig_short "$port" google.com)' (a cached NODATA?)"; neg_ok=0; }
+done
+[ "$neg_ok" -eq 1 ] && log "CNAME into a pool with a negative answer: nothing left in Unbound's cache (also with serve-expired)"
+stop_pid "$EARLY_PID" || fail "unbound (early) did not exit cleanly on SIGTERM"
+
 # 6. 100 reloads under a query loop.
 proc_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+# libcurl is pinned (never unloaded with the module): its mapping keeps its
+# address across reloads.
+curl_map() { awk '$6 ~ /\/libcurl[^\/]*\.so/ { print $1, $6; exit }' "/proc/$1/maps"; }
+curl0=$(curl_map "$FRONT_PID")
+[ -n "$curl0" ] || fail "libcurl not found in /proc/$FRONT_PID/maps"
 # Warm up: one reload first so that every lazily created thread exists.
 ctl reload >/dev/null || fail "unbound-control reload"
 wait_for 5 sh -c "[ \"\$(\"$DIG\" @127.0.0.1 -p $DNS +short google.com | sort)\" = \"$POOL3\" ]" ||
 	fail "no pool answer after the first reload"
+got=$(curl_map "$FRONT_PID")
+[ "$got" = "$curl0" ] || fail "libcurl remapped by a reload: '$curl0' -> '$got'"
 threads0=$(proc_field "$FRONT_PID" Threads)
 rss0=$(proc_field "$FRONT_PID" VmRSS)
 
@@ -292,6 +371,12 @@ if [ -z "$SAN_PRELOAD" ]; then
 	[ $((rss1 - rss0)) -lt 8192 ] || fail "VmRSS grew by $((rss1 - rss0)) kB over 100 reloads"
 fi
 grep -q 'pooldns: serving data version' "$T_DIR/front.log" || fail "no start-up line after reloads"
+got=$(curl_map "$FRONT_PID")
+if [ "$got" = "$curl0" ]; then
+	log "libcurl mapped at ${curl0%% *} before and after 101 reloads"
+else
+	fail "libcurl remapped over 100 reloads: '$curl0' -> '$got'"
+fi
 
 # 7. rqlited stops: the last good snapshot keeps answering, and a reload
 #    (which starts the module afresh) serves from the cache file.
