@@ -24,7 +24,7 @@
 
 /* Flags a response copies from the query. */
 #define COPIED_FLAGS (POOLDNS_FLAG_RD | POOLDNS_FLAG_CD)
-#define OPCODE_MASK 0x7800u
+#define OPCODE_MASK  0x7800u
 
 static size_t min_size(size_t a, size_t b)
 {
@@ -54,7 +54,8 @@ static size_t response_limit(const struct pooldns_answer_cfg *cfg, const struct 
 	if (tcp) {
 		limit = POOLDNS_MSG_MAX;
 	} else if (q->edns) {
-		size_t req = q->edns_udp_size < POOLDNS_UDP_MIN ? POOLDNS_UDP_MIN : q->edns_udp_size;
+		size_t req =
+			q->edns_udp_size < POOLDNS_UDP_MIN ? POOLDNS_UDP_MIN : q->edns_udp_size;
 		limit = min_size(req, our_payload(cfg));
 	} else {
 		limit = POOLDNS_UDP_MIN;
@@ -141,7 +142,9 @@ static void write_soa(struct pooldns_writer *w, const struct pooldns_zone_cfg *z
 	} else {
 		/* "hostmaster." + apex, or the apex itself when that would not
 		 * fit in 255 bytes. */
-		static const uint8_t hm[] = { 10, 'h', 'o', 's', 't', 'm', 'a', 's', 't', 'e', 'r' };
+		static const uint8_t hm[] = {
+			10, 'h', 'o', 's', 't', 'm', 'a', 's', 't', 'e', 'r'
+		};
 		uint8_t rname[POOLDNS_NAME_MAX];
 		if (sizeof hm + r->apex_len <= POOLDNS_NAME_MAX) {
 			memcpy(rname, hm, sizeof hm);
@@ -210,12 +213,14 @@ static void encode_result(struct pooldns_writer *w, const struct pooldns_answer_
 
 	if (an > 0) {
 		for (size_t i = 0; i < r->n_v4; i++) {
-			size_t at = write_rr_head(w, q->qname, q->qname_len, POOLDNS_TYPE_A, r->ttl);
+			size_t at =
+				write_rr_head(w, q->qname, q->qname_len, POOLDNS_TYPE_A, r->ttl);
 			pooldns_writer_bytes(w, r->v4[i]->addr, 4);
 			end_rdata(w, at);
 		}
 		for (size_t i = 0; i < r->n_v6; i++) {
-			size_t at = write_rr_head(w, q->qname, q->qname_len, POOLDNS_TYPE_AAAA, r->ttl);
+			size_t at =
+				write_rr_head(w, q->qname, q->qname_len, POOLDNS_TYPE_AAAA, r->ttl);
 			pooldns_writer_bytes(w, r->v6[i]->addr, 16);
 			end_rdata(w, at);
 		}
@@ -268,8 +273,8 @@ static size_t encode_error(const struct pooldns_answer_cfg *cfg, const struct po
 
 size_t pooldns_answer_packet(const struct pooldns_answer_cfg *cfg, struct pooldns_store *store,
 			     const uint8_t *pkt, size_t len, bool tcp,
-			     const struct pooldns_client *client,
-			     uint8_t *out, size_t outcap, struct pooldns_answer_info *info)
+			     const struct pooldns_client *client, uint8_t *out, size_t outcap,
+			     struct pooldns_answer_info *info)
 {
 	struct pooldns_answer_info dummy;
 	struct pooldns_query q;
@@ -324,7 +329,7 @@ size_t pooldns_answer_packet(const struct pooldns_answer_cfg *cfg, struct pooldn
 		pooldns_read_unlock();
 
 		info->kind = r.kind;
-		info->rcode = r.kind == POOLDNS_RESULT_REFUSED   ? POOLDNS_RCODE_REFUSED
+		info->rcode = r.kind == POOLDNS_RESULT_REFUSED    ? POOLDNS_RCODE_REFUSED
 			      : r.kind == POOLDNS_RESULT_NXDOMAIN ? POOLDNS_RCODE_NXDOMAIN
 								  : POOLDNS_RCODE_NOERROR;
 		if (w.overflow) {

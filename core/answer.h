@@ -32,7 +32,7 @@ struct pooldns_answer_cfg {
 
 /* What happened, for counters. */
 struct pooldns_answer_info {
-	uint8_t rcode;           /* 0..15, or 16 for BADVERS */
+	uint8_t rcode; /* 0..15, or 16 for BADVERS */
 	bool truncated;
 	bool dropped;
 	enum pooldns_result_kind kind;
@@ -44,7 +44,7 @@ struct pooldns_answer_info {
  * the packet is to be dropped. info may be NULL. */
 size_t pooldns_answer_packet(const struct pooldns_answer_cfg *cfg, struct pooldns_store *store,
 			     const uint8_t *pkt, size_t len, bool tcp,
-			     const struct pooldns_client *client,
-			     uint8_t *out, size_t outcap, struct pooldns_answer_info *info);
+			     const struct pooldns_client *client, uint8_t *out, size_t outcap,
+			     struct pooldns_answer_info *info);
 
 #endif

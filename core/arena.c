@@ -22,7 +22,7 @@
 
 #define ARENA_CHUNK (64 * 1024)
 #define ARENA_ALIGN (alignof(max_align_t))
-#define ARENA_BIG (ARENA_CHUNK / 4)
+#define ARENA_BIG   (ARENA_CHUNK / 4)
 
 struct arena_chunk {
 	struct arena_chunk *next;

@@ -32,14 +32,41 @@
 
 /* Columns read by name, in the order of POOLDNS_SQL_POOLS (source.h). */
 enum {
-	PC_ID, PC_NAME, PC_TTL, PC_POLICY, PC_MAX_ANSWERS, PC_FALLBACK, PC_CHECK_TYPE,
-	PC_CHECK_PORT, PC_CHECK_PATH, PC_CHECK_HOST, PC_CHECK_EXPECT, PC_CHECK_BODY,
-	PC_CHECK_INTERVAL, PC_CHECK_TIMEOUT, PC_CHECK_RISE, PC_CHECK_FALL, PC_COUNT
+	PC_ID,
+	PC_NAME,
+	PC_TTL,
+	PC_POLICY,
+	PC_MAX_ANSWERS,
+	PC_FALLBACK,
+	PC_CHECK_TYPE,
+	PC_CHECK_PORT,
+	PC_CHECK_PATH,
+	PC_CHECK_HOST,
+	PC_CHECK_EXPECT,
+	PC_CHECK_BODY,
+	PC_CHECK_INTERVAL,
+	PC_CHECK_TIMEOUT,
+	PC_CHECK_RISE,
+	PC_CHECK_FALL,
+	PC_COUNT
 };
 static const char *const pool_cols[PC_COUNT] = {
-	"id", "name", "ttl", "policy", "max_answers", "fallback", "check_type",
-	"check_port", "check_path", "check_host", "check_expect", "check_body",
-	"check_interval_ms", "check_timeout_ms", "check_rise", "check_fall",
+	"id",
+	"name",
+	"ttl",
+	"policy",
+	"max_answers",
+	"fallback",
+	"check_type",
+	"check_port",
+	"check_path",
+	"check_host",
+	"check_expect",
+	"check_body",
+	"check_interval_ms",
+	"check_timeout_ms",
+	"check_rise",
+	"check_fall",
 };
 
 /* Columns of POOLDNS_SQL_MEMBERS. */
@@ -50,14 +77,14 @@ static const char *const member_cols[MC_COUNT] = {
 
 /* Longest reason text and longest quoted user string in a log line. */
 #define REASON_MAX 320
-#define QUOTE_MAX 100
+#define QUOTE_MAX  100
 
 /* A pool row, ordered by id; status of the first row of each id decides
  * what its members see. */
 struct prow {
 	int64_t id;
 	size_t row;
-	int accepted;     /* 1: loaded as pools[pool] */
+	int accepted; /* 1: loaded as pools[pool] */
 	size_t pool;
 };
 
@@ -65,14 +92,14 @@ struct prow {
 struct mrow {
 	int64_t id;
 	int64_t zone;
-	size_t pool;      /* index into the new snapshot's pools */
+	size_t pool; /* index into the new snapshot's pools */
 	size_t row;
 	int family;
 	uint8_t addr[16];
 	uint32_t weight;
 	uint32_t priority;
 	bool enabled;
-	bool dead;        /* skipped after the per-row checks */
+	bool dead; /* skipped after the per-row checks */
 };
 
 struct build {
@@ -157,8 +184,8 @@ static int cell_int(const struct pooldns_cell *c, int64_t *out)
 	return -1;
 }
 
-static int get_int(struct build *b, const struct pooldns_cell *c, const char *col,
-		   int64_t lo, int64_t hi, int64_t *out)
+static int get_int(struct build *b, const struct pooldns_cell *c, const char *col, int64_t lo,
+		   int64_t hi, int64_t *out)
 {
 	char q[QUOTE_MAX + 8];
 
@@ -168,7 +195,8 @@ static int get_int(struct build *b, const struct pooldns_cell *c, const char *co
 	}
 	if (cell_int(c, out) != 0) {
 		if (c->type == POOLDNS_CELL_TEXT)
-			reason_set(b, "%s \"%s\" is not an integer", col, quote(q, sizeof(q), c->s));
+			reason_set(b, "%s \"%s\" is not an integer", col,
+				   quote(q, sizeof(q), c->s));
 		else
 			reason_set(b, "%s %g is not an integer", col, c->r);
 		return -1;
@@ -182,8 +210,8 @@ static int get_int(struct build *b, const struct pooldns_cell *c, const char *co
 }
 
 /* A TEXT cell; allow_null: NULL gives *out = NULL. */
-static int get_text(struct build *b, const struct pooldns_cell *c, const char *col,
-		    bool allow_null, const char **out)
+static int get_text(struct build *b, const struct pooldns_cell *c, const char *col, bool allow_null,
+		    const char **out)
 {
 	if (c->type == POOLDNS_CELL_TEXT) {
 		*out = c->s;
@@ -193,7 +221,8 @@ static int get_text(struct build *b, const struct pooldns_cell *c, const char *c
 		*out = NULL;
 		return 0;
 	}
-	reason_set(b, "%s is %s, not text", col, c->type == POOLDNS_CELL_NULL ? "NULL" : "a number");
+	reason_set(b, "%s is %s, not text", col,
+		   c->type == POOLDNS_CELL_NULL ? "NULL" : "a number");
 	return -1;
 }
 
@@ -235,7 +264,8 @@ static int parse_pool_settings(struct build *b, size_t row, struct pooldns_pool 
 		reason_set(b, "unknown policy \"%s\"", quote(q, sizeof(q), s));
 		return -1;
 	}
-	if (get_int(b, pcell(b, row, PC_MAX_ANSWERS), "max_answers", 1, POOLDNS_MAX_ANSWERS, &v) != 0)
+	if (get_int(b, pcell(b, row, PC_MAX_ANSWERS), "max_answers", 1, POOLDNS_MAX_ANSWERS, &v) !=
+	    0)
 		return -1;
 	p->max_answers = (uint8_t)v;
 	if (get_text(b, pcell(b, row, PC_FALLBACK), "fallback", false, &s) != 0)
@@ -264,7 +294,9 @@ static int parse_pool_settings(struct build *b, size_t row, struct pooldns_pool 
 	if (get_text(b, pcell(b, row, PC_CHECK_PATH), "check_path", false, &s) != 0)
 		return -1;
 	if (s[0] != '/' || !is_token(s)) {
-		reason_set(b, "check_path \"%s\" must start with '/' and hold no spaces or control characters",
+		reason_set(b,
+			   "check_path \"%s\" must start with '/' and hold no spaces or control "
+			   "characters",
 			   quote(q, sizeof(q), s));
 		return -1;
 	}
@@ -287,7 +319,8 @@ static int parse_pool_settings(struct build *b, size_t row, struct pooldns_pool 
 	ck->body = NULL;
 	if (s != NULL && s[0] != '\0' && (ck->body = pooldns_arena_strdup(b->arena, s)) == NULL)
 		return -2;
-	if (get_int(b, pcell(b, row, PC_CHECK_INTERVAL), "check_interval_ms", 100, 3600000, &v) != 0)
+	if (get_int(b, pcell(b, row, PC_CHECK_INTERVAL), "check_interval_ms", 100, 3600000, &v) !=
+	    0)
 		return -1;
 	ck->interval_ms = (uint32_t)v;
 	if (get_int(b, pcell(b, row, PC_CHECK_TIMEOUT), "check_timeout_ms", 50, 60000, &v) != 0)
@@ -366,7 +399,8 @@ static int build_pools(struct build *b, const struct pooldns_snapshot *prev)
 
 		if (get_int(b, pcell(b, r, PC_ID), "id", INT64_MIN, INT64_MAX, &id) != 0) {
 			b->st.bad_pools++;
-			pooldns_log(POOLDNS_LOG_WARNING, "pool row %zu: %s (skipped)", r + 1, b->reason);
+			pooldns_log(POOLDNS_LOG_WARNING, "pool row %zu: %s (skipped)", r + 1,
+				    b->reason);
 			continue;
 		}
 		b->prows[b->nprows].id = id;
@@ -419,7 +453,8 @@ static int build_pools(struct build *b, const struct pooldns_snapshot *prev)
 		}
 		dup = name_insert(s, s->npools);
 		if (dup != (size_t)-1) {
-			reason_set(b, "duplicate name (pool id %lld has it)", (long long)s->pools[dup].id);
+			reason_set(b, "duplicate name (pool id %lld has it)",
+				   (long long)s->pools[dup].id);
 			pool_skip(b, pr->id, name);
 			continue;
 		}
@@ -431,9 +466,10 @@ static int build_pools(struct build *b, const struct pooldns_snapshot *prev)
 			const struct pooldns_pool *old =
 				pooldns_snapshot_lookup(prev, p->name, p->name_len);
 			if (old != NULL)
-				atomic_store_explicit(&p->rr,
-						      atomic_load_explicit(&old->rr, memory_order_relaxed),
-						      memory_order_relaxed);
+				atomic_store_explicit(
+					&p->rr,
+					atomic_load_explicit(&old->rr, memory_order_relaxed),
+					memory_order_relaxed);
 		}
 		pr->accepted = 1;
 		pr->pool = s->npools;
@@ -532,7 +568,8 @@ static int parse_member(struct build *b, size_t r, struct mrow *m)
 	} else if (hl >= 2 && hl <= 45 && inet_pton(AF_INET6, host, m->addr) == 1) {
 		m->family = AF_INET6;
 	} else {
-		reason_set(b, "host \"%s\" is not an IPv4 or IPv6 address", quote(q, sizeof(q), host));
+		reason_set(b, "host \"%s\" is not an IPv4 or IPv6 address",
+			   quote(q, sizeof(q), host));
 		return -1;
 	}
 	if (get_int(b, mcell(b, r, MC_WEIGHT), "weight", 1, POOLDNS_MAX_WEIGHT, &v) != 0)
@@ -603,10 +640,12 @@ static int build_members(struct build *b)
 		m->row = r;
 		if (get_int(b, mcell(b, r, MC_ID), "id", INT64_MIN, INT64_MAX, &m->id) != 0) {
 			b->st.bad_members++;
-			pooldns_log(POOLDNS_LOG_WARNING, "member row %zu: %s (skipped)", r + 1, b->reason);
+			pooldns_log(POOLDNS_LOG_WARNING, "member row %zu: %s (skipped)", r + 1,
+				    b->reason);
 			continue;
 		}
-		if (get_int(b, mcell(b, r, MC_ZONE), "dns_zone", INT64_MIN, INT64_MAX, &m->zone) != 0) {
+		if (get_int(b, mcell(b, r, MC_ZONE), "dns_zone", INT64_MIN, INT64_MAX, &m->zone) !=
+		    0) {
 			b->st.bad_members++;
 			pooldns_log(POOLDNS_LOG_WARNING, "member id %lld: %s (skipped)",
 				    (long long)m->id, b->reason);
@@ -653,7 +692,8 @@ static int build_members(struct build *b)
 		struct mrow *m = &b->mrows[i];
 		struct pooldns_pool *p = &s->pools[m->pool];
 
-		if (i == 0 || m->pool != b->mrows[i - 1].pool || m->family != b->mrows[i - 1].family)
+		if (i == 0 || m->pool != b->mrows[i - 1].pool ||
+		    m->family != b->mrows[i - 1].family)
 			run = 0;
 		if (m->dead)
 			continue;
@@ -706,8 +746,8 @@ static int build_members(struct build *b)
 
 /* ---- entry point ----------------------------------------------------------- */
 
-static int find_columns(const struct pooldns_table *t, const char *what,
-			const char *const *names, int *idx, size_t n, char *err, size_t errsz)
+static int find_columns(const struct pooldns_table *t, const char *what, const char *const *names,
+			int *idx, size_t n, char *err, size_t errsz)
 {
 	if (t == NULL) {
 		snprintf(err, errsz, "%s: no table", what);
@@ -725,8 +765,8 @@ static int find_columns(const struct pooldns_table *t, const char *what,
 
 struct pooldns_snapshot *pooldns_snapshot_build(const struct pooldns_dataset *ds,
 						const struct pooldns_snapshot *prev,
-						struct pooldns_build_stats *stats,
-						char *err, size_t errsz)
+						struct pooldns_build_stats *stats, char *err,
+						size_t errsz)
 {
 	struct build b;
 	struct pooldns_snapshot *snap = NULL;

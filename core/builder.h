@@ -20,10 +20,10 @@
 #include "table.h"
 
 struct pooldns_build_stats {
-	size_t pools;        /* loaded */
-	size_t members;      /* loaded */
-	size_t bad_pools;    /* skipped */
-	size_t bad_members;  /* skipped */
+	size_t pools;       /* loaded */
+	size_t members;     /* loaded */
+	size_t bad_pools;   /* skipped */
+	size_t bad_members; /* skipped */
 };
 
 /* Builds a snapshot from ds. prev (may be NULL) gives round-robin counters
@@ -31,7 +31,7 @@ struct pooldns_build_stats {
  * (a required column missing, out of memory), with a message in err. */
 struct pooldns_snapshot *pooldns_snapshot_build(const struct pooldns_dataset *ds,
 						const struct pooldns_snapshot *prev,
-						struct pooldns_build_stats *stats,
-						char *err, size_t errsz);
+						struct pooldns_build_stats *stats, char *err,
+						size_t errsz);
 
 #endif

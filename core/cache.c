@@ -34,15 +34,15 @@
 #include "rqlite_json.h"
 #include "source.h"
 
-#define CACHE_FORMAT "pooldns-cache"
+#define CACHE_FORMAT         "pooldns-cache"
 #define CACHE_FORMAT_VERSION 1
-#define CACHE_MAX_SIZE (256L * 1024 * 1024)
+#define CACHE_MAX_SIZE       (256L * 1024 * 1024)
 
 /* ---- writing ---- */
 
 /* One statement result in rqlite's shape: {"columns":[..],"values":[[..]..]}. */
-static json_t *table_to_json(const struct pooldns_table *t, const char *what,
-			     char *err, size_t errsz)
+static json_t *table_to_json(const struct pooldns_table *t, const char *what, char *err,
+			     size_t errsz)
 {
 	json_t *res = json_object();
 	json_t *cols = json_array();
@@ -51,7 +51,8 @@ static json_t *table_to_json(const struct pooldns_table *t, const char *what,
 		goto oom;
 	for (size_t c = 0; c < t->ncols; c++)
 		if (json_array_append_new(cols, json_string(t->cols[c])) != 0) {
-			pooldns_set_err(err, errsz, "%s: column %zu: name is not valid UTF-8", what, c);
+			pooldns_set_err(err, errsz, "%s: column %zu: name is not valid UTF-8", what,
+					c);
 			goto fail;
 		}
 	for (size_t r = 0; r < t->nrows; r++) {
@@ -70,7 +71,8 @@ static json_t *table_to_json(const struct pooldns_table *t, const char *what,
 				break;
 			case POOLDNS_CELL_REAL:
 				if (!isfinite(cell->r)) {
-					pooldns_set_err(err, errsz, "%s: row %zu column %s: real is not finite",
+					pooldns_set_err(err, errsz,
+							"%s: row %zu column %s: real is not finite",
 							what, r + 1, t->cols[c]);
 					goto fail;
 				}
@@ -79,8 +81,10 @@ static json_t *table_to_json(const struct pooldns_table *t, const char *what,
 			case POOLDNS_CELL_TEXT:
 				v = json_string(cell->s);
 				if (v == NULL) {
-					pooldns_set_err(err, errsz, "%s: row %zu column %s: text is not valid UTF-8",
-							what, r + 1, t->cols[c]);
+					pooldns_set_err(
+						err, errsz,
+						"%s: row %zu column %s: text is not valid UTF-8",
+						what, r + 1, t->cols[c]);
 					goto fail;
 				}
 				break;
@@ -141,8 +145,7 @@ static char *dir_of(const char *path)
 	return strndup(path, (size_t)(slash - path));
 }
 
-int pooldns_cache_write(const char *path, const struct pooldns_dataset *ds,
-			char *err, size_t errsz)
+int pooldns_cache_write(const char *path, const struct pooldns_dataset *ds, char *err, size_t errsz)
 {
 	if (ds == NULL || ds->pools == NULL || ds->members == NULL) {
 		pooldns_set_err(err, errsz, "cache %s: no dataset to write", path);
@@ -201,7 +204,8 @@ int pooldns_cache_write(const char *path, const struct pooldns_dataset *ds,
 	int rc = -1;
 	int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
-		pooldns_set_err(err, errsz, "cache %s: creating temporary file: %s", path, strerror(errno));
+		pooldns_set_err(err, errsz, "cache %s: creating temporary file: %s", path,
+				strerror(errno));
 		goto out;
 	}
 	struct fd_writer w = { .fd = fd, .error = 0 };
@@ -226,17 +230,20 @@ int pooldns_cache_write(const char *path, const struct pooldns_dataset *ds,
 		goto out_unlink;
 	}
 	if (rename(tmp, path) != 0) {
-		pooldns_set_err(err, errsz, "cache %s: rename from %s: %s", path, tmp, strerror(errno));
+		pooldns_set_err(err, errsz, "cache %s: rename from %s: %s", path, tmp,
+				strerror(errno));
 		goto out_unlink;
 	}
 	/* Make the rename itself durable. */
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
-		pooldns_set_err(err, errsz, "cache %s: opening directory %s: %s", path, dir, strerror(errno));
+		pooldns_set_err(err, errsz, "cache %s: opening directory %s: %s", path, dir,
+				strerror(errno));
 		goto out;
 	}
 	if (fsync(dfd) != 0 && errno != EINVAL) {
-		pooldns_set_err(err, errsz, "cache %s: fsync directory %s: %s", path, dir, strerror(errno));
+		pooldns_set_err(err, errsz, "cache %s: fsync directory %s: %s", path, dir,
+				strerror(errno));
 		close(dfd);
 		goto out;
 	}
@@ -284,8 +291,8 @@ static int check_columns(const struct pooldns_table *t, const char *sql, const c
 			return -1;
 		}
 		if (strlen(t->cols[k]) != len || memcmp(t->cols[k], p, len) != 0) {
-			pooldns_set_err(err, errsz, "%s: column %zu is '%s', expected '%.*s'",
-					what, k + 1, t->cols[k], (int)len, p);
+			pooldns_set_err(err, errsz, "%s: column %zu is '%s', expected '%.*s'", what,
+					k + 1, t->cols[k], (int)len, p);
 			return -1;
 		}
 		k++;
@@ -298,8 +305,8 @@ static int check_columns(const struct pooldns_table *t, const char *sql, const c
 	return 0;
 }
 
-int pooldns_cache_parse(const char *buf, size_t len, struct pooldns_dataset *out,
-			char *err, size_t errsz)
+int pooldns_cache_parse(const char *buf, size_t len, struct pooldns_dataset *out, char *err,
+			size_t errsz)
 {
 	out->version = 0;
 	out->pools = NULL;
@@ -308,8 +315,8 @@ int pooldns_cache_parse(const char *buf, size_t len, struct pooldns_dataset *out
 	json_t *root = json_loadb(buf != NULL ? buf : "", buf != NULL ? len : 0,
 				  JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
-		pooldns_set_err(err, errsz, "invalid JSON at line %d column %d: %s",
-				jerr.line, jerr.column, jerr.text);
+		pooldns_set_err(err, errsz, "invalid JSON at line %d column %d: %s", jerr.line,
+				jerr.column, jerr.text);
 		return -1;
 	}
 	int rc = -1;
@@ -320,7 +327,8 @@ int pooldns_cache_parse(const char *buf, size_t len, struct pooldns_dataset *out
 	}
 	const json_t *fmt = json_object_get(root, "format");
 	if (!json_is_string(fmt) || strcmp(json_string_value(fmt), CACHE_FORMAT) != 0) {
-		pooldns_set_err(err, errsz, "not a pooldns cache file (\"format\" is not \"%s\")", CACHE_FORMAT);
+		pooldns_set_err(err, errsz, "not a pooldns cache file (\"format\" is not \"%s\")",
+				CACHE_FORMAT);
 		goto out;
 	}
 	const json_t *fv = json_object_get(root, "format_version");
@@ -338,8 +346,8 @@ int pooldns_cache_parse(const char *buf, size_t len, struct pooldns_dataset *out
 		pooldns_set_err(err, errsz, "no integer \"data_version\"");
 		goto out;
 	}
-	if (pooldns_rqlite_parse_results_json(json_object_get(root, "results"), "results",
-					      t, 2, err, errsz) != 0)
+	if (pooldns_rqlite_parse_results_json(json_object_get(root, "results"), "results", t, 2,
+					      err, errsz) != 0)
 		goto out;
 	if (check_columns(t[0], POOLDNS_SQL_POOLS, "results[0] (pools)", err, errsz) != 0 ||
 	    check_columns(t[1], POOLDNS_SQL_MEMBERS, "results[1] (members)", err, errsz) != 0) {
@@ -356,8 +364,7 @@ out:
 	return rc;
 }
 
-int pooldns_cache_read(const char *path, struct pooldns_dataset *out,
-		       char *err, size_t errsz)
+int pooldns_cache_read(const char *path, struct pooldns_dataset *out, char *err, size_t errsz)
 {
 	out->version = 0;
 	out->pools = NULL;
@@ -379,7 +386,8 @@ int pooldns_cache_read(const char *path, struct pooldns_dataset *out,
 		return -1;
 	}
 	if (st.st_size > CACHE_MAX_SIZE) {
-		pooldns_set_err(err, errsz, "cache %s: larger than %ld bytes", path, CACHE_MAX_SIZE);
+		pooldns_set_err(err, errsz, "cache %s: larger than %ld bytes", path,
+				CACHE_MAX_SIZE);
 		close(fd);
 		return -1;
 	}

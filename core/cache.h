@@ -22,15 +22,14 @@
 #include "table.h"
 
 /* Atomically replaces path with ds. 0 or -1 with a message in err. */
-int pooldns_cache_write(const char *path, const struct pooldns_dataset *ds,
-			char *err, size_t errsz);
+int pooldns_cache_write(const char *path, const struct pooldns_dataset *ds, char *err,
+			size_t errsz);
 
 /* Reads path into *out (caller clears it). 0 or -1 with a message in err. */
-int pooldns_cache_read(const char *path, struct pooldns_dataset *out,
-		       char *err, size_t errsz);
+int pooldns_cache_read(const char *path, struct pooldns_dataset *out, char *err, size_t errsz);
 
 /* Same as pooldns_cache_read on an in-memory buffer (for tests and fuzzing). */
-int pooldns_cache_parse(const char *buf, size_t len, struct pooldns_dataset *out,
-			char *err, size_t errsz);
+int pooldns_cache_parse(const char *buf, size_t len, struct pooldns_dataset *out, char *err,
+			size_t errsz);
 
 #endif

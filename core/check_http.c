@@ -33,7 +33,8 @@ void pooldns_check_url_host(const struct pooldns_endpoint *ep, char *buf, size_t
 		snprintf(buf, bufsz, "%s", ep->host);
 }
 
-void pooldns_check_describe_error(const struct pooldns_probe *pr, CURLcode rc, char *reason, size_t rsz)
+void pooldns_check_describe_error(const struct pooldns_probe *pr, CURLcode rc, char *reason,
+				  size_t rsz)
 {
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
@@ -86,8 +87,8 @@ static bool is_ip_literal(const char *s)
 	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }
 
-int pooldns_check_http_setup(struct pooldns_health *h, struct pooldns_probe *pr,
-			     char *err, size_t errsz)
+int pooldns_check_http_setup(struct pooldns_health *h, struct pooldns_probe *pr, char *err,
+			     size_t errsz)
 {
 	const struct pooldns_endpoint *ep = pr->ep;
 	const char *scheme = ep->type == POOLDNS_CHECK_HTTPS ? "https" : "http";

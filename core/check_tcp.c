@@ -11,12 +11,13 @@
 
 #include "health_internal.h"
 
-int pooldns_check_tcp_setup(struct pooldns_health *h, struct pooldns_probe *pr,
-			    char *err, size_t errsz)
+int pooldns_check_tcp_setup(struct pooldns_health *h, struct pooldns_probe *pr, char *err,
+			    size_t errsz)
 {
 	char host[64];
 	pooldns_check_url_host(pr->ep, host, sizeof host);
-	if ((size_t)snprintf(pr->url, sizeof pr->url, "http://%s:%u/", host, pr->ep->port) >= sizeof pr->url) {
+	if ((size_t)snprintf(pr->url, sizeof pr->url, "http://%s:%u/", host, pr->ep->port) >=
+	    sizeof pr->url) {
 		snprintf(err, errsz, "probe URL too long");
 		return -1;
 	}

@@ -27,7 +27,7 @@
 #include "log.h"
 
 #define SCAN_QUANTUM_MS 10u
-#define MAX_WAIT_MS 1000u
+#define MAX_WAIT_MS     1000u
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_rc;

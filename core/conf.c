@@ -33,8 +33,8 @@
 #include "resolve.h"
 
 #define DEFAULT_RQLITE_URL "http://127.0.0.1:4001"
-#define DEFAULT_LISTEN "127.0.0.1:53"
-#define DEFAULT_NS "localhost."
+#define DEFAULT_LISTEN     "127.0.0.1:53"
+#define DEFAULT_NS         "localhost."
 
 /* Longest line the file parser accepts, and the largest file it reads. */
 #define MAX_LINE 4096
@@ -99,7 +99,8 @@ void pooldns_config_init(struct pooldns_config *cfg)
 	if (cfg->answer.zone.nns == 0) {
 		/* Defaults from resolve.c are authoritative; this only guards
 		 * the nns >= 1 invariant. */
-		int n = pooldns_dname_from_text(DEFAULT_NS, cfg->answer.zone.ns[0], POOLDNS_NAME_MAX);
+		int n = pooldns_dname_from_text(DEFAULT_NS, cfg->answer.zone.ns[0],
+						POOLDNS_NAME_MAX);
 		if (n > 0) {
 			cfg->answer.zone.ns_len[0] = (uint8_t)n;
 			cfg->answer.zone.nns = 1;
@@ -152,9 +153,10 @@ static void printable(const char *value, char *out, size_t outsz)
 	out[j] = '\0';
 }
 
-__attribute__((format(printf, 6, 7)))
-static int value_error(char *err, size_t errsz, const char *where, const char *key,
-		       const char *value, const char *fmt, ...)
+__attribute__((format(printf, 6, 7))) static int value_error(char *err, size_t errsz,
+							     const char *where, const char *key,
+							     const char *value, const char *fmt,
+							     ...)
 {
 	char v[128], why[256];
 	va_list ap;
@@ -374,8 +376,8 @@ static int set_string(char **slot, const char *value, char *err, size_t errsz, c
 
 /* Appends value to a string list that starts with a default: the first
  * explicit value (*set false) replaces the default. */
-static int list_add(char **list, size_t *n, size_t max, bool *set, const char *value,
-		    char *err, size_t errsz, const char *where, const char *key)
+static int list_add(char **list, size_t *n, size_t max, bool *set, const char *value, char *err,
+		    size_t errsz, const char *where, const char *key)
 {
 	size_t count = *set ? *n : 0;
 
@@ -403,8 +405,7 @@ static int parse_name(const char *where, const char *key, const char *value, uin
 	int n = pooldns_dname_from_text(value, wire, POOLDNS_NAME_MAX);
 
 	if (value[0] == '\0' || n <= 0)
-		return value_error(err, errsz, where, key, value,
-				   "not a valid domain name");
+		return value_error(err, errsz, where, key, value, "not a valid domain name");
 	*len = (uint8_t)n;
 	return 0;
 }
@@ -454,16 +455,16 @@ int pooldns_config_set(struct pooldns_config *cfg, const char *key, const char *
 		return 0;
 	}
 	if (strcmp(key, "rqlite-connect-timeout-ms") == 0)
-		return set_number(where, key, value, 1, 60000, &cfg->rqlite_connect_timeout_ms,
-				  err, errsz);
+		return set_number(where, key, value, 1, 60000, &cfg->rqlite_connect_timeout_ms, err,
+				  errsz);
 	if (strcmp(key, "rqlite-timeout-ms") == 0)
-		return set_number(where, key, value, 1, 600000, &cfg->rqlite_timeout_ms,
-				  err, errsz);
+		return set_number(where, key, value, 1, 600000, &cfg->rqlite_timeout_ms, err,
+				  errsz);
 	if (strcmp(key, "sqlite-path") == 0)
 		return set_string(&cfg->sqlite_path, value, err, errsz, where, key);
 	if (strcmp(key, "poll-interval-ms") == 0)
-		return set_number(where, key, value, 10, 3600000, &cfg->poll_interval_ms,
-				  err, errsz);
+		return set_number(where, key, value, 10, 3600000, &cfg->poll_interval_ms, err,
+				  errsz);
 	if (strcmp(key, "cache-file") == 0)
 		return set_string(&cfg->cache_file, value, err, errsz, where, key);
 	if (strcmp(key, "check-user-agent") == 0) {
@@ -502,8 +503,8 @@ int pooldns_config_set(struct pooldns_config *cfg, const char *key, const char *
 		return 0;
 	}
 	if (strcmp(key, "tcp-idle-timeout-ms") == 0)
-		return set_number(where, key, value, 100, 3600000, &cfg->tcp_idle_timeout_ms,
-				  err, errsz);
+		return set_number(where, key, value, 100, 3600000, &cfg->tcp_idle_timeout_ms, err,
+				  errsz);
 	if (strcmp(key, "tcp-max-connections") == 0) {
 		if (set_number(where, key, value, 1, 65536, &v, err, errsz) != 0)
 			return -1;
@@ -524,8 +525,8 @@ int pooldns_config_set(struct pooldns_config *cfg, const char *key, const char *
 			if (pooldns_dname_equal(zc->zones[i], zc->zone_len[i], wire, len))
 				return value_error(err, errsz, where, key, value, "given twice");
 		if (zc->nzones >= POOLDNS_MAX_ZONES)
-			return value_error(err, errsz, where, key, value,
-					   "too many (at most %d)", POOLDNS_MAX_ZONES);
+			return value_error(err, errsz, where, key, value, "too many (at most %d)",
+					   POOLDNS_MAX_ZONES);
 		memcpy(zc->zones[zc->nzones], wire, len);
 		zc->zone_len[zc->nzones++] = len;
 		return 0;
@@ -541,8 +542,8 @@ int pooldns_config_set(struct pooldns_config *cfg, const char *key, const char *
 			if (pooldns_dname_equal(zc->ns[i], zc->ns_len[i], wire, len))
 				return value_error(err, errsz, where, key, value, "given twice");
 		if (count >= POOLDNS_MAX_NS)
-			return value_error(err, errsz, where, key, value,
-					   "too many (at most %d)", POOLDNS_MAX_NS);
+			return value_error(err, errsz, where, key, value, "too many (at most %d)",
+					   POOLDNS_MAX_NS);
 		cfg->ns_set = true;
 		memcpy(zc->ns[count], wire, len);
 		zc->ns_len[count] = len;
@@ -555,8 +556,9 @@ int pooldns_config_set(struct pooldns_config *cfg, const char *key, const char *
 			return 0;
 		}
 		if (strchr(value, '@') != NULL)
-			return value_error(err, errsz, where, key, value,
-					   "write the mailbox as a domain name (hostmaster.example.com.)");
+			return value_error(
+				err, errsz, where, key, value,
+				"write the mailbox as a domain name (hostmaster.example.com.)");
 		return parse_name(where, key, value, zc->rname, &zc->rname_len, err, errsz);
 	}
 	{
@@ -622,8 +624,8 @@ static int parse_line(char *line, char **key, char **value, const char **why)
 	if (*p == '\0' || *p == '#')
 		return 0;
 	k = p;
-	while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-	       (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.')
+	while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+	       *p == '-' || *p == '_' || *p == '.')
 		p++;
 	if (p == k) {
 		*why = "expected a key";
@@ -800,7 +802,8 @@ int pooldns_config_check(const struct pooldns_config *cfg, char *err, size_t err
 		}
 		if (cfg->rqlite_timeout_ms < cfg->rqlite_connect_timeout_ms) {
 			snprintf(err, errsz,
-				 "rqlite-timeout-ms (%ld) is shorter than rqlite-connect-timeout-ms (%ld)",
+				 "rqlite-timeout-ms (%ld) is shorter than "
+				 "rqlite-connect-timeout-ms (%ld)",
 				 cfg->rqlite_timeout_ms, cfg->rqlite_connect_timeout_ms);
 			return -1;
 		}
@@ -873,7 +876,8 @@ static int read_password(const char *path, char *pw, size_t pwsz, char *err, siz
 			while (m < 0 && errno == EINTR);
 			if (m != 0) {
 				snprintf(err, errsz,
-					 "rqlite-password-file %s: password too long (at most %zu bytes)",
+					 "rqlite-password-file %s: password too long (at most %zu "
+					 "bytes)",
 					 path, pwsz - 2);
 				goto out;
 			}
@@ -932,8 +936,8 @@ int pooldns_config_rqlite_opts(const struct pooldns_config *cfg, struct pooldns_
 	return 0;
 }
 
-struct pooldns_source *pooldns_config_make_source(const struct pooldns_config *cfg,
-						  char *err, size_t errsz)
+struct pooldns_source *pooldns_config_make_source(const struct pooldns_config *cfg, char *err,
+						  size_t errsz)
 {
 	struct pooldns_source *src;
 

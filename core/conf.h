@@ -64,7 +64,7 @@ struct pooldns_config {
 	/* rqlite; urls/user/ca_file point into owned strings below */
 	char *rqlite_urls[POOLDNS_RQLITE_MAX_URLS];
 	size_t n_rqlite_urls;
-	bool rqlite_urls_set;     /* first rqlite-url replaces the default list */
+	bool rqlite_urls_set; /* first rqlite-url replaces the default list */
 	char *rqlite_user;
 	char *rqlite_password_file;
 	char *rqlite_ca_file;
@@ -84,13 +84,13 @@ struct pooldns_config {
 	/* standalone server */
 	char *listen[POOLDNS_MAX_LISTEN];
 	size_t nlisten;
-	bool listen_set;          /* first listen replaces the default */
+	bool listen_set; /* first listen replaces the default */
 	int threads;
 	long tcp_idle_timeout_ms;
 	int tcp_max_connections;
 	/* answers */
 	struct pooldns_answer_cfg answer;
-	bool ns_set;              /* first ns-name replaces the default */
+	bool ns_set; /* first ns-name replaces the default */
 	/* logging */
 	enum pooldns_log_dest log_dest;
 	enum pooldns_log_level log_level;
@@ -127,7 +127,7 @@ int pooldns_config_rqlite_opts(const struct pooldns_config *cfg, struct pooldns_
 void pooldns_config_health_opts(const struct pooldns_config *cfg, struct pooldns_health_opts *opts);
 
 /* Creates the configured source. NULL with a message. */
-struct pooldns_source *pooldns_config_make_source(const struct pooldns_config *cfg,
-						  char *err, size_t errsz);
+struct pooldns_source *pooldns_config_make_source(const struct pooldns_config *cfg, char *err,
+						  size_t errsz);
 
 #endif

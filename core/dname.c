@@ -47,8 +47,8 @@ static int wire_name_len(const uint8_t *wire, size_t len)
 
 int pooldns_dname_from_text(const char *text, uint8_t *wire, size_t wire_cap)
 {
-	size_t out = 0;       /* bytes written to wire */
-	size_t label_at = 0;  /* offset of the current label's length byte */
+	size_t out = 0;      /* bytes written to wire */
+	size_t label_at = 0; /* offset of the current label's length byte */
 	size_t label_len = 0;
 	const char *p = text;
 
@@ -122,8 +122,8 @@ int pooldns_dname_from_text(const char *text, uint8_t *wire, size_t wire_cap)
 /* Characters that have a meaning in master files and are escaped as \X. */
 static int needs_plain_escape(uint8_t c)
 {
-	return c == '.' || c == '\\' || c == '"' || c == '(' || c == ')' ||
-	       c == ';' || c == '@' || c == '$';
+	return c == '.' || c == '\\' || c == '"' || c == '(' || c == ')' || c == ';' || c == '@' ||
+	       c == '$';
 }
 
 int pooldns_dname_to_text(const uint8_t *wire, size_t wire_len, char *text, size_t text_cap)
@@ -195,8 +195,8 @@ uint32_t pooldns_dname_hash(const uint8_t *wire, size_t len)
 	return h;
 }
 
-bool pooldns_dname_is_subdomain(const uint8_t *name, size_t name_len,
-				const uint8_t *apex, size_t apex_len)
+bool pooldns_dname_is_subdomain(const uint8_t *name, size_t name_len, const uint8_t *apex,
+				size_t apex_len)
 {
 	size_t pos = 0;
 

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define POOLDNS_NAME_MAX 255
+#define POOLDNS_NAME_MAX  255
 #define POOLDNS_LABEL_MAX 63
 /* Longest presentation form written by pooldns_dname_to_text, NUL included
  * (every byte may need a \DDD escape). */
@@ -42,8 +42,8 @@ uint32_t pooldns_dname_hash(const uint8_t *wire, size_t len);
 
 /* True if name is sub (or equal to) apex: apex is a suffix of name on a
  * label boundary. Both lower-cased wire names. */
-bool pooldns_dname_is_subdomain(const uint8_t *name, size_t name_len,
-				const uint8_t *apex, size_t apex_len);
+bool pooldns_dname_is_subdomain(const uint8_t *name, size_t name_len, const uint8_t *apex,
+				size_t apex_len);
 
 /* Number of labels, not counting the root. */
 int pooldns_dname_labels(const uint8_t *wire, size_t len);

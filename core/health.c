@@ -24,7 +24,7 @@
 #include "health_internal.h"
 #include "log.h"
 
-#define HEALTH_MIN_BUCKETS 256u
+#define HEALTH_MIN_BUCKETS         256u
 #define HEALTH_DEFAULT_CONCURRENCY 256u
 
 uint64_t pooldns_health_now_ms(void)
@@ -63,8 +63,8 @@ static uint32_t key_hash(const struct pooldns_member *m, const struct pooldns_ch
 {
 	uint32_t h = 2166136261u;
 	uint16_t port = default_port(c);
-	uint32_t nums[8] = { (uint32_t)m->family, (uint32_t)c->type, port, c->expect_status,
-			     c->interval_ms, c->timeout_ms, c->rise, c->fall };
+	uint32_t nums[8] = { (uint32_t)m->family, (uint32_t)c->type, port,    c->expect_status,
+			     c->interval_ms,      c->timeout_ms,     c->rise, c->fall };
 	h = fnv_bytes(h, nums, sizeof nums);
 	h = fnv_bytes(h, m->addr, sizeof m->addr);
 	h = fnv_str(h, c->path);
@@ -230,7 +230,10 @@ void pooldns_health_attach(struct pooldns_health *h, struct pooldns_snapshot *sn
 		h->next_scan_ms = 0;
 	pthread_mutex_unlock(&h->lock);
 	if (oom)
-		pooldns_log(POOLDNS_LOG_ERR, "health: out of memory: %zu members are answered without a health check", oom);
+		pooldns_log(
+			POOLDNS_LOG_ERR,
+			"health: out of memory: %zu members are answered without a health check",
+			oom);
 	if (created)
 		pooldns_checker_wake(h);
 }
@@ -263,7 +266,8 @@ void pooldns_health_retire_unused(struct pooldns_health *h)
 		pthread_cond_broadcast(&h->round_cond);
 	pthread_mutex_unlock(&h->lock);
 	if (retired) {
-		pooldns_log(POOLDNS_LOG_INFO, "health: %zu endpoints no longer used, probing stopped", retired);
+		pooldns_log(POOLDNS_LOG_INFO,
+			    "health: %zu endpoints no longer used, probing stopped", retired);
 		if (h->thread_started)
 			pooldns_checker_wake(h);
 	}
@@ -279,8 +283,8 @@ void pooldns_health_free_retired(struct pooldns_health *h)
 	}
 }
 
-void pooldns_health_report(struct pooldns_health *h, struct pooldns_endpoint *ep,
-			   bool ok, const char *reason)
+void pooldns_health_report(struct pooldns_health *h, struct pooldns_endpoint *ep, bool ok,
+			   const char *reason)
 {
 	atomic_fetch_add_explicit(ok ? &h->probes_ok : &h->probes_failed, 1, memory_order_relaxed);
 	bool up = atomic_load_explicit(&ep->state.up, memory_order_relaxed);
@@ -297,9 +301,11 @@ void pooldns_health_report(struct pooldns_health *h, struct pooldns_endpoint *ep
 			atomic_store_explicit(&ep->state.up, false, memory_order_relaxed);
 			h->down++;
 			atomic_fetch_add_explicit(&h->transitions, 1, memory_order_relaxed);
-			pooldns_log(POOLDNS_LOG_WARNING, "%s: new -> down (%s, first check)", ep->label, reason);
+			pooldns_log(POOLDNS_LOG_WARNING, "%s: new -> down (%s, first check)",
+				    ep->label, reason);
 		} else {
-			pooldns_log(POOLDNS_LOG_INFO, "%s: new -> up (%s, first check)", ep->label, reason);
+			pooldns_log(POOLDNS_LOG_INFO, "%s: new -> up (%s, first check)", ep->label,
+				    reason);
 		}
 		return;
 	}
@@ -312,8 +318,9 @@ void pooldns_health_report(struct pooldns_health *h, struct pooldns_endpoint *ep
 			atomic_store_explicit(&ep->state.up, true, memory_order_relaxed);
 			h->down--;
 			atomic_fetch_add_explicit(&h->transitions, 1, memory_order_relaxed);
-			pooldns_log(POOLDNS_LOG_NOTICE, "%s: down -> up (%s, %u consecutive successes)",
-				    ep->label, reason, ep->ok_run);
+			pooldns_log(POOLDNS_LOG_NOTICE,
+				    "%s: down -> up (%s, %u consecutive successes)", ep->label,
+				    reason, ep->ok_run);
 		}
 	} else {
 		ep->ok_run = 0;
@@ -323,8 +330,9 @@ void pooldns_health_report(struct pooldns_health *h, struct pooldns_endpoint *ep
 			atomic_store_explicit(&ep->state.up, false, memory_order_relaxed);
 			h->down++;
 			atomic_fetch_add_explicit(&h->transitions, 1, memory_order_relaxed);
-			pooldns_log(POOLDNS_LOG_WARNING, "%s: up -> down (%s, %u consecutive failures)",
-				    ep->label, reason, ep->fail_run);
+			pooldns_log(POOLDNS_LOG_WARNING,
+				    "%s: up -> down (%s, %u consecutive failures)", ep->label,
+				    reason, ep->fail_run);
 		}
 	}
 }
@@ -366,8 +374,8 @@ static char *opt_dup(const char *s, bool *oom)
 	return (s != NULL && s[0] != '\0') ? dup_or_null(s, oom) : NULL;
 }
 
-struct pooldns_health *pooldns_health_start(const struct pooldns_health_opts *opts,
-					    char *err, size_t errsz)
+struct pooldns_health *pooldns_health_start(const struct pooldns_health_opts *opts, char *err,
+					    size_t errsz)
 {
 	struct pooldns_health *h = calloc(1, sizeof *h);
 	if (h == NULL) {
@@ -380,7 +388,8 @@ struct pooldns_health *pooldns_health_start(const struct pooldns_health_opts *op
 	h->user_agent = dup_or_null(opts->user_agent ? opts->user_agent : ua, &oom);
 	h->source_address = opt_dup(opts->source_address, &oom);
 	h->ca_file = opt_dup(opts->ca_file, &oom);
-	h->max_concurrent = opts->max_concurrent ? opts->max_concurrent : HEALTH_DEFAULT_CONCURRENCY;
+	h->max_concurrent =
+		opts->max_concurrent ? opts->max_concurrent : HEALTH_DEFAULT_CONCURRENCY;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);

@@ -38,7 +38,6 @@ static inline bool pooldns_member_usable(const struct pooldns_member *m)
 	return m->enabled && pooldns_hstate_up(m->health);
 }
 
-
 /*
  * The health registry and checker (health.c, checker.c, check_http.c,
  * check_tcp.c).
@@ -71,8 +70,8 @@ struct pooldns_health_opts {
 
 /* Starts the checker thread (signals blocked in it). Strings are copied.
  * NULL with a message in err. */
-struct pooldns_health *pooldns_health_start(const struct pooldns_health_opts *opts,
-					    char *err, size_t errsz);
+struct pooldns_health *pooldns_health_start(const struct pooldns_health_opts *opts, char *err,
+					    size_t errsz);
 
 /* Poller, before publishing snap: points every member of a pool with a
  * check at its endpoint state, creating endpoints (probed soon) as needed.
@@ -89,7 +88,7 @@ void pooldns_health_retire_unused(struct pooldns_health *h);
 bool pooldns_health_wait_first_round(struct pooldns_health *h, long timeout_ms);
 
 struct pooldns_health_stats {
-	size_t endpoints;        /* live endpoints */
+	size_t endpoints; /* live endpoints */
 	size_t endpoints_down;
 	uint64_t probes_started;
 	uint64_t probes_ok;

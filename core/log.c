@@ -31,10 +31,8 @@
 #define LOG_MSG_MAX 1024
 
 static const char *const level_names[] = {
-	[POOLDNS_LOG_ERR] = "err",
-	[POOLDNS_LOG_WARNING] = "warning",
-	[POOLDNS_LOG_NOTICE] = "notice",
-	[POOLDNS_LOG_INFO] = "info",
+	[POOLDNS_LOG_ERR] = "err",       [POOLDNS_LOG_WARNING] = "warning",
+	[POOLDNS_LOG_NOTICE] = "notice", [POOLDNS_LOG_INFO] = "info",
 	[POOLDNS_LOG_DEBUG] = "debug",
 };
 
@@ -59,9 +57,10 @@ static void stderr_sink(enum pooldns_log_level level, const char *msg, void *ctx
 	}
 	if (gmtime_r(&ts.tv_sec, &tm) == NULL)
 		memset(&tm, 0, sizeof(tm));
-	n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s: ",
-		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-		     tm.tm_sec, (long)(ts.tv_nsec / 1000000), pooldns_log_level_name(level));
+	n = snprintf(line, sizeof(line),
+		     "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s: ", tm.tm_year + 1900, tm.tm_mon + 1,
+		     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)(ts.tv_nsec / 1000000),
+		     pooldns_log_level_name(level));
 	if (n < 0)
 		return;
 	off = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;

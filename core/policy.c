@@ -119,9 +119,8 @@ static size_t select_all(struct pooldns_pool *pool, const struct pooldns_member 
 
 /* ---- weighted: draw without replacement, proportional to weight ------------ */
 
-static size_t select_weighted(struct pooldns_pool *pool,
-			      const struct pooldns_member *const *usable, size_t n,
-			      const struct pooldns_client *client,
+static size_t select_weighted(struct pooldns_pool *pool, const struct pooldns_member *const *usable,
+			      size_t n, const struct pooldns_client *client,
 			      const struct pooldns_member **out, size_t max)
 {
 	const struct pooldns_member *left[MAXN];
@@ -157,9 +156,8 @@ static size_t select_weighted(struct pooldns_pool *pool,
 
 /* ---- failover: lowest priority value present, rotated -------------------- */
 
-static size_t select_failover(struct pooldns_pool *pool,
-			      const struct pooldns_member *const *usable, size_t n,
-			      const struct pooldns_client *client,
+static size_t select_failover(struct pooldns_pool *pool, const struct pooldns_member *const *usable,
+			      size_t n, const struct pooldns_client *client,
 			      const struct pooldns_member **out, size_t max)
 {
 	const struct pooldns_member *group[MAXN];
@@ -263,31 +261,19 @@ static size_t select_hash(struct pooldns_pool *pool, const struct pooldns_member
 /* ---- the table ------------------------------------------------------------- */
 
 static const struct pooldns_policy_def policies[POOLDNS_POLICY_COUNT] = {
-	[POOLDNS_POLICY_ROUND_ROBIN] = {
-		.id = POOLDNS_POLICY_ROUND_ROBIN,
-		.name = "round_robin",
-		.select = select_round_robin,
-	},
-	[POOLDNS_POLICY_ALL] = {
-		.id = POOLDNS_POLICY_ALL,
-		.name = "all",
-		.select = select_all,
-	},
-	[POOLDNS_POLICY_WEIGHTED] = {
-		.id = POOLDNS_POLICY_WEIGHTED,
-		.name = "weighted",
-		.select = select_weighted,
-	},
-	[POOLDNS_POLICY_FAILOVER] = {
-		.id = POOLDNS_POLICY_FAILOVER,
-		.name = "failover",
-		.select = select_failover,
-	},
-	[POOLDNS_POLICY_HASH] = {
-		.id = POOLDNS_POLICY_HASH,
-		.name = "hash",
-		.select = select_hash,
-	},
+	[POOLDNS_POLICY_ROUND_ROBIN] = { .id = POOLDNS_POLICY_ROUND_ROBIN,
+					 .name = "round_robin",
+					 .select = select_round_robin },
+	[POOLDNS_POLICY_ALL] = { .id = POOLDNS_POLICY_ALL, .name = "all", .select = select_all },
+	[POOLDNS_POLICY_WEIGHTED] = { .id = POOLDNS_POLICY_WEIGHTED,
+				      .name = "weighted",
+				      .select = select_weighted },
+	[POOLDNS_POLICY_FAILOVER] = { .id = POOLDNS_POLICY_FAILOVER,
+				      .name = "failover",
+				      .select = select_failover },
+	[POOLDNS_POLICY_HASH] = { .id = POOLDNS_POLICY_HASH,
+				  .name = "hash",
+				  .select = select_hash },
 };
 
 const struct pooldns_policy_def *pooldns_policy_get(enum pooldns_policy id)
@@ -317,8 +303,7 @@ int pooldns_policy_parse(const char *s, enum pooldns_policy *out)
 	return -1;
 }
 
-size_t pooldns_select(struct pooldns_pool *pool, int family,
-		      const struct pooldns_client *client,
+size_t pooldns_select(struct pooldns_pool *pool, int family, const struct pooldns_client *client,
 		      const struct pooldns_member **out, size_t outcap)
 {
 	const struct pooldns_member *cand[MAXN];

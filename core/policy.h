@@ -36,9 +36,9 @@
 #define POOLDNS_HASH_BITS_V6 56
 
 struct pooldns_client {
-	int family;        /* AF_INET, AF_INET6 or 0 */
+	int family; /* AF_INET, AF_INET6 or 0 */
 	uint8_t addr[16];
-	uint8_t prefix;    /* significant bits of addr */
+	uint8_t prefix; /* significant bits of addr */
 };
 
 typedef size_t (*pooldns_select_fn)(struct pooldns_pool *pool,
@@ -58,8 +58,7 @@ int pooldns_policy_parse(const char *s, enum pooldns_policy *out);
 
 /* Selects up to min(outcap, pool->max_answers) members of the given family
  * (AF_INET for A, AF_INET6 for AAAA) into out. Returns how many. */
-size_t pooldns_select(struct pooldns_pool *pool, int family,
-		      const struct pooldns_client *client,
+size_t pooldns_select(struct pooldns_pool *pool, int family, const struct pooldns_client *client,
 		      const struct pooldns_member **out, size_t outcap);
 
 /* Seeds the calling thread's generator (tests make draws repeatable). */

@@ -48,9 +48,9 @@ struct pooldns_poller {
 	bool ready;
 
 	/* Written by the poller thread only. */
-	int64_t published_version;   /* -1: nothing published */
-	bool need_full_load;         /* last load failed, or data came from the cache */
-	unsigned failures;           /* consecutive failed attempts */
+	int64_t published_version; /* -1: nothing published */
+	bool need_full_load;       /* last load failed, or data came from the cache */
+	unsigned failures;         /* consecutive failed attempts */
 
 	/* Status readable from any thread. */
 	_Atomic int64_t st_version;
@@ -78,8 +78,8 @@ static int poller_publish(struct pooldns_poller *p, const struct pooldns_dataset
 	const struct pooldns_snapshot *prev = pooldns_store_get(p->store);
 	struct pooldns_snapshot *snap = pooldns_snapshot_build(ds, prev, &stats, err, sizeof err);
 	if (snap == NULL) {
-		pooldns_log(POOLDNS_LOG_ERR, "%s: data version %lld not loaded, keeping %s: %s", origin,
-			    (long long)ds->version,
+		pooldns_log(POOLDNS_LOG_ERR, "%s: data version %lld not loaded, keeping %s: %s",
+			    origin, (long long)ds->version,
 			    p->published_version >= 0 ? "the last good snapshot" : "no data", err);
 		return -1;
 	}
@@ -93,12 +93,13 @@ static int poller_publish(struct pooldns_poller *p, const struct pooldns_dataset
 	pooldns_store_publish(p->store, snap);
 	if (p->health != NULL)
 		pooldns_health_retire_unused(p->health);
-	enum pooldns_log_level lvl = (stats.bad_pools || stats.bad_members) ? POOLDNS_LOG_WARNING
-									    : POOLDNS_LOG_INFO;
-	pooldns_log(lvl, "%s: loaded data version %lld: %zu pools, %zu members"
+	enum pooldns_log_level lvl =
+		(stats.bad_pools || stats.bad_members) ? POOLDNS_LOG_WARNING : POOLDNS_LOG_INFO;
+	pooldns_log(lvl,
+		    "%s: loaded data version %lld: %zu pools, %zu members"
 		    " (skipped %zu bad pool rows, %zu bad member rows)",
-		    origin, (long long)ds->version, stats.pools, stats.members,
-		    stats.bad_pools, stats.bad_members);
+		    origin, (long long)ds->version, stats.pools, stats.members, stats.bad_pools,
+		    stats.bad_members);
 	p->published_version = ds->version;
 	return 0;
 }
@@ -110,7 +111,8 @@ static void poller_source_failed(struct pooldns_poller *p, const char *what, con
 	atomic_fetch_add(&p->st_loads_failed, 1);
 	if (atomic_exchange(&p->st_source_ok, false) || p->failures == 1)
 		pooldns_log(POOLDNS_LOG_ERR, "%s failed, serving %s: %s", what,
-			    p->published_version >= 0 ? "the last good snapshot" : "nothing yet", err);
+			    p->published_version >= 0 ? "the last good snapshot" : "nothing yet",
+			    err);
 	else
 		pooldns_log(POOLDNS_LOG_DEBUG, "%s failed again (%u in a row): %s", what,
 			    p->failures, err);
@@ -145,8 +147,7 @@ static void poller_load_from_source(struct pooldns_poller *p)
 		return;
 	}
 	p->need_full_load = false;
-	if (p->cache_file != NULL &&
-	    pooldns_cache_write(p->cache_file, &ds, err, sizeof err) != 0)
+	if (p->cache_file != NULL && pooldns_cache_write(p->cache_file, &ds, err, sizeof err) != 0)
 		pooldns_log(POOLDNS_LOG_WARNING, "cache file not updated: %s", err);
 	pooldns_dataset_clear(&ds);
 }
@@ -162,7 +163,8 @@ static void poller_load_from_cache(struct pooldns_poller *p)
 	char origin[1100];
 	snprintf(origin, sizeof origin, "cache file %s", p->cache_file);
 	if (poller_publish(p, &ds, origin, true) == 0) {
-		pooldns_log(POOLDNS_LOG_WARNING, "serving data version %lld from the cache file until %s answers",
+		pooldns_log(POOLDNS_LOG_WARNING,
+			    "serving data version %lld from the cache file until %s answers",
 			    (long long)ds.version, p->source->ops->describe(p->source));
 	}
 	pooldns_dataset_clear(&ds);
@@ -253,8 +255,8 @@ static void *poller_main(void *arg)
 	return NULL;
 }
 
-struct pooldns_poller *pooldns_poller_start(const struct pooldns_poller_opts *opts,
-					    char *err, size_t errsz)
+struct pooldns_poller *pooldns_poller_start(const struct pooldns_poller_opts *opts, char *err,
+					    size_t errsz)
 {
 	if (opts->source == NULL || opts->store == NULL) {
 		snprintf(err, errsz, "poller: source and store are required");

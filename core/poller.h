@@ -42,8 +42,8 @@ struct pooldns_poller_opts {
 
 /* Creates the poller and starts its thread (signals blocked in it).
  * NULL with a message in err. */
-struct pooldns_poller *pooldns_poller_start(const struct pooldns_poller_opts *opts,
-					    char *err, size_t errsz);
+struct pooldns_poller *pooldns_poller_start(const struct pooldns_poller_opts *opts, char *err,
+					    size_t errsz);
 
 /* Waits up to timeout_ms for the first snapshot (from source or cache) to
  * be published. Returns true if one is published. */
@@ -56,11 +56,11 @@ void pooldns_poller_kick(struct pooldns_poller *p);
 void pooldns_poller_stop(struct pooldns_poller *p);
 
 struct pooldns_poller_status {
-	int64_t version;        /* version of the published snapshot, -1 if none */
+	int64_t version; /* version of the published snapshot, -1 if none */
 	uint64_t loads_ok;
 	uint64_t loads_failed;
-	bool from_cache;        /* published snapshot came from the cache file */
-	bool source_ok;         /* last contact with the source succeeded */
+	bool from_cache; /* published snapshot came from the cache file */
+	bool source_ok;  /* last contact with the source succeeded */
 };
 void pooldns_poller_status(struct pooldns_poller *p, struct pooldns_poller_status *st);
 

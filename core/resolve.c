@@ -77,8 +77,8 @@ static void negative(struct pooldns_result *r, enum pooldns_result_kind kind)
 }
 
 /* Answers a question at a pool name. */
-static void at_pool(struct pooldns_pool *pool, uint16_t qtype,
-		    const struct pooldns_client *client, struct pooldns_result *r)
+static void at_pool(struct pooldns_pool *pool, uint16_t qtype, const struct pooldns_client *client,
+		    struct pooldns_result *r)
 {
 	r->pool = pool;
 	r->ttl = pool->ttl;
@@ -133,8 +133,7 @@ static void at_zone_apex(uint16_t qtype, struct pooldns_result *r)
 }
 
 void pooldns_resolve(const struct pooldns_zone_cfg *zc, struct pooldns_snapshot *snap,
-		     const uint8_t *qname_lower, size_t qname_len,
-		     uint16_t qtype, uint16_t qclass,
+		     const uint8_t *qname_lower, size_t qname_len, uint16_t qtype, uint16_t qclass,
 		     const struct pooldns_client *client, struct pooldns_result *r)
 {
 	/* Only the scalar fields are cleared: the member arrays are filled up

@@ -32,19 +32,19 @@
 #include "snapshot.h"
 
 #define POOLDNS_MAX_ZONES 64
-#define POOLDNS_MAX_NS 8
+#define POOLDNS_MAX_NS    8
 
 /* Settings of the synthesized SOA/NS and negative caching (from config). */
 struct pooldns_zone_cfg {
 	uint8_t zones[POOLDNS_MAX_ZONES][POOLDNS_NAME_MAX]; /* lower-cased wire apexes */
 	uint8_t zone_len[POOLDNS_MAX_ZONES];
 	size_t nzones;
-	uint8_t ns[POOLDNS_MAX_NS][POOLDNS_NAME_MAX];       /* NS targets, wire */
+	uint8_t ns[POOLDNS_MAX_NS][POOLDNS_NAME_MAX]; /* NS targets, wire */
 	uint8_t ns_len[POOLDNS_MAX_NS];
-	size_t nns;                                         /* >= 1 */
-	uint8_t rname[POOLDNS_NAME_MAX];                    /* SOA RNAME, wire */
-	uint8_t rname_len;                                  /* 0: "hostmaster.<apex>" */
-	uint32_t soa_ttl;      /* TTL of the SOA and NS records */
+	size_t nns;                      /* >= 1 */
+	uint8_t rname[POOLDNS_NAME_MAX]; /* SOA RNAME, wire */
+	uint8_t rname_len;               /* 0: "hostmaster.<apex>" */
+	uint32_t soa_ttl;                /* TTL of the SOA and NS records */
 	uint32_t refresh, retry, expire;
 	uint32_t negative_ttl; /* SOA MINIMUM (RFC 2308) */
 	uint32_t zone_serial;  /* serial of configured zones' SOA when no snapshot */
@@ -66,20 +66,19 @@ struct pooldns_result {
 	const struct pooldns_pool *pool; /* the pool when qname is a pool name, else NULL */
 	uint32_t serial;                 /* SOA serial: the snapshot's data version */
 	/* Answer section content for POOLDNS_RESULT_ANSWER. */
-	bool answer_soa;                 /* one SOA RR at apex */
-	bool answer_ns;                  /* the NS set at apex */
-	size_t n_v4, n_v6;               /* selected members: A first, then AAAA */
+	bool answer_soa;   /* one SOA RR at apex */
+	bool answer_ns;    /* the NS set at apex */
+	size_t n_v4, n_v6; /* selected members: A first, then AAAA */
 	const struct pooldns_member *v4[POOLDNS_MAX_ANSWERS];
 	const struct pooldns_member *v6[POOLDNS_MAX_ANSWERS];
-	uint32_t ttl;                    /* TTL of A/AAAA records (the pool's) */
-	bool authority_soa;              /* negative answer: SOA in authority */
+	uint32_t ttl;       /* TTL of A/AAAA records (the pool's) */
+	bool authority_soa; /* negative answer: SOA in authority */
 };
 
 /* Fills r for (qname_lower, qtype, qclass). snap may be NULL (nothing loaded
  * yet): pool names are then unknown; configured zones still answer. */
 void pooldns_resolve(const struct pooldns_zone_cfg *zc, struct pooldns_snapshot *snap,
-		     const uint8_t *qname_lower, size_t qname_len,
-		     uint16_t qtype, uint16_t qclass,
+		     const uint8_t *qname_lower, size_t qname_len, uint16_t qtype, uint16_t qclass,
 		     const struct pooldns_client *client, struct pooldns_result *r);
 
 /* Fills zc with defaults: no zones, NS "localhost.", RNAME hostmaster.<apex>,

@@ -79,12 +79,13 @@ static int to_cell(const json_t *v, struct pooldns_cell *c)
 	}
 }
 
-static int parse_one(const json_t *res, const char *where, size_t idx,
-		     struct pooldns_table **out, char *err, size_t errsz)
+static int parse_one(const json_t *res, const char *where, size_t idx, struct pooldns_table **out,
+		     char *err, size_t errsz)
 {
 	*out = NULL;
 	if (!json_is_object(res)) {
-		pooldns_set_err(err, errsz, "%s[%zu]: expected an object, got %s", where, idx, kind_name(res));
+		pooldns_set_err(err, errsz, "%s[%zu]: expected an object, got %s", where, idx,
+				kind_name(res));
 		return -1;
 	}
 	const json_t *e = json_object_get(res, "error");
@@ -101,12 +102,13 @@ static int parse_one(const json_t *res, const char *where, size_t idx,
 	}
 	const json_t *cols = json_object_get(res, "columns");
 	if (cols == NULL) {
-		pooldns_set_err(err, errsz, "%s[%zu]: no \"columns\" (not a query result?)", where, idx);
+		pooldns_set_err(err, errsz, "%s[%zu]: no \"columns\" (not a query result?)", where,
+				idx);
 		return -1;
 	}
 	if (!json_is_array(cols)) {
-		pooldns_set_err(err, errsz, "%s[%zu].columns: expected an array, got %s", where, idx,
-				kind_name(cols));
+		pooldns_set_err(err, errsz, "%s[%zu].columns: expected an array, got %s", where,
+				idx, kind_name(cols));
 		return -1;
 	}
 	size_t ncols = json_array_size(cols);
@@ -122,8 +124,9 @@ static int parse_one(const json_t *res, const char *where, size_t idx,
 	for (size_t c = 0; c < ncols; c++) {
 		const json_t *cn = json_array_get(cols, c);
 		if (!json_is_string(cn)) {
-			pooldns_set_err(err, errsz, "%s[%zu].columns[%zu]: expected a string, got %s",
-					where, idx, c, kind_name(cn));
+			pooldns_set_err(err, errsz,
+					"%s[%zu].columns[%zu]: expected a string, got %s", where,
+					idx, c, kind_name(cn));
 			free(names);
 			return -1;
 		}
@@ -157,25 +160,29 @@ static int parse_one(const json_t *res, const char *where, size_t idx,
 	for (size_t r = 0; r < nrows; r++) {
 		const json_t *jr = json_array_get(vals, r);
 		if (!json_is_array(jr)) {
-			pooldns_set_err(err, errsz, "%s[%zu].values[%zu]: expected an array, got %s",
-					where, idx, r, kind_name(jr));
+			pooldns_set_err(err, errsz,
+					"%s[%zu].values[%zu]: expected an array, got %s", where,
+					idx, r, kind_name(jr));
 			goto fail;
 		}
 		if (json_array_size(jr) != ncols) {
-			pooldns_set_err(err, errsz, "%s[%zu].values[%zu]: %zu cells for %zu columns",
-					where, idx, r, json_array_size(jr), ncols);
+			pooldns_set_err(err, errsz,
+					"%s[%zu].values[%zu]: %zu cells for %zu columns", where,
+					idx, r, json_array_size(jr), ncols);
 			goto fail;
 		}
 		for (size_t c = 0; c < ncols; c++) {
 			const json_t *jc = json_array_get(jr, c);
 			if (to_cell(jc, &row[c]) != 0) {
-				pooldns_set_err(err, errsz, "%s[%zu].values[%zu][%zu]: %s not allowed",
-						where, idx, r, c, kind_name(jc));
+				pooldns_set_err(err, errsz,
+						"%s[%zu].values[%zu][%zu]: %s not allowed", where,
+						idx, r, c, kind_name(jc));
 				goto fail;
 			}
 		}
 		if (pooldns_table_add_row(t, row) != 0) {
-			pooldns_set_err(err, errsz, "%s[%zu].values[%zu]: out of memory", where, idx, r);
+			pooldns_set_err(err, errsz, "%s[%zu].values[%zu]: out of memory", where,
+					idx, r);
 			goto fail;
 		}
 	}
@@ -189,8 +196,7 @@ fail:
 }
 
 int pooldns_rqlite_parse_results_json(const struct json_t *results, const char *where,
-				      struct pooldns_table **out, size_t n,
-				      char *err, size_t errsz)
+				      struct pooldns_table **out, size_t n, char *err, size_t errsz)
 {
 	if (where == NULL)
 		where = "results";
@@ -201,7 +207,8 @@ int pooldns_rqlite_parse_results_json(const struct json_t *results, const char *
 		return -1;
 	}
 	if (!json_is_array(results)) {
-		pooldns_set_err(err, errsz, "%s: expected an array, got %s", where, kind_name(results));
+		pooldns_set_err(err, errsz, "%s: expected an array, got %s", where,
+				kind_name(results));
 		return -1;
 	}
 	size_t have = json_array_size(results);
@@ -214,7 +221,8 @@ int pooldns_rqlite_parse_results_json(const struct json_t *results, const char *
 				return -1;
 			}
 		}
-		pooldns_set_err(err, errsz, "%s: %zu statement results, expected %zu", where, have, n);
+		pooldns_set_err(err, errsz, "%s: %zu statement results, expected %zu", where, have,
+				n);
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -229,8 +237,7 @@ int pooldns_rqlite_parse_results_json(const struct json_t *results, const char *
 	return 0;
 }
 
-int pooldns_rqlite_parse_results(const char *body, size_t len,
-				 struct pooldns_table **out, size_t n,
+int pooldns_rqlite_parse_results(const char *body, size_t len, struct pooldns_table **out, size_t n,
 				 char *err, size_t errsz)
 {
 	for (size_t i = 0; i < n; i++)
@@ -239,8 +246,8 @@ int pooldns_rqlite_parse_results(const char *body, size_t len,
 	json_t *root = json_loadb(body != NULL ? body : "", body != NULL ? len : 0,
 				  JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
-		pooldns_set_err(err, errsz, "invalid JSON at line %d column %d: %s",
-				jerr.line, jerr.column, jerr.text);
+		pooldns_set_err(err, errsz, "invalid JSON at line %d column %d: %s", jerr.line,
+				jerr.column, jerr.text);
 		return -1;
 	}
 	int rc = -1;
@@ -253,11 +260,12 @@ int pooldns_rqlite_parse_results(const char *body, size_t len,
 		if (json_is_string(e))
 			set_remote_err(err, errsz, "error", json_string_value(e));
 		else
-			pooldns_set_err(err, errsz, "error: expected a string, got %s", kind_name(e));
+			pooldns_set_err(err, errsz, "error: expected a string, got %s",
+					kind_name(e));
 		goto out;
 	}
-	rc = pooldns_rqlite_parse_results_json(json_object_get(root, "results"), "results",
-					       out, n, err, errsz);
+	rc = pooldns_rqlite_parse_results_json(json_object_get(root, "results"), "results", out, n,
+					       err, errsz);
 out:
 	json_decref(root);
 	return rc;

@@ -22,8 +22,7 @@
  * other numbers REAL, strings TEXT, null NULL; booleans, arrays and objects
  * in cells are rejected. 0 on success; -1 with a message in err, and
  * nothing left in out. */
-int pooldns_rqlite_parse_results(const char *body, size_t len,
-				 struct pooldns_table **out, size_t n,
+int pooldns_rqlite_parse_results(const char *body, size_t len, struct pooldns_table **out, size_t n,
 				 char *err, size_t errsz);
 
 /* Same on an already parsed "results" array (a jansson json_t; the cache
@@ -32,7 +31,7 @@ int pooldns_rqlite_parse_results(const char *body, size_t len,
  * pooldns_rqlite_parse_results. */
 struct json_t;
 int pooldns_rqlite_parse_results_json(const struct json_t *results, const char *where,
-				      struct pooldns_table **out, size_t n,
-				      char *err, size_t errsz);
+				      struct pooldns_table **out, size_t n, char *err,
+				      size_t errsz);
 
 #endif

@@ -77,8 +77,8 @@ const struct pooldns_pool *pooldns_snapshot_find_closest(const struct pooldns_sn
 	}
 }
 
-bool pooldns_snapshot_has_descendant(const struct pooldns_snapshot *snap,
-				     const uint8_t *name, size_t len)
+bool pooldns_snapshot_has_descendant(const struct pooldns_snapshot *snap, const uint8_t *name,
+				     size_t len)
 {
 	size_t mask, i;
 

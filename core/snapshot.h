@@ -28,9 +28,9 @@
 
 /* Limits enforced by the builder (rows beyond them are skipped and reported). */
 #define POOLDNS_MAX_MEMBERS_PER_FAMILY 1024
-#define POOLDNS_MAX_ANSWERS 64
-#define POOLDNS_MAX_TTL 86400
-#define POOLDNS_MAX_WEIGHT 1000000
+#define POOLDNS_MAX_ANSWERS            64
+#define POOLDNS_MAX_TTL                86400
+#define POOLDNS_MAX_WEIGHT             1000000
 
 enum pooldns_policy {
 	POOLDNS_POLICY_ROUND_ROBIN = 0,
@@ -71,12 +71,12 @@ struct pooldns_hstate; /* health.h: shared, outlives snapshots */
 
 struct pooldns_member {
 	int64_t id;
-	int family;             /* AF_INET or AF_INET6 */
-	uint8_t addr[16];       /* network order; first 4 bytes for AF_INET */
-	char host[46];          /* canonical text form of addr */
-	uint32_t weight;        /* 1..POOLDNS_MAX_WEIGHT */
-	uint32_t priority;      /* failover: lower is preferred */
-	bool enabled;           /* false: drained, never answered */
+	int family;                          /* AF_INET or AF_INET6 */
+	uint8_t addr[16];                    /* network order; first 4 bytes for AF_INET */
+	char host[46];                       /* canonical text form of addr */
+	uint32_t weight;                     /* 1..POOLDNS_MAX_WEIGHT */
+	uint32_t priority;                   /* failover: lower is preferred */
+	bool enabled;                        /* false: drained, never answered */
 	const struct pooldns_hstate *health; /* NULL: no check, counts as up */
 };
 
@@ -84,11 +84,11 @@ struct pooldns_pool {
 	int64_t id;
 	uint8_t name[POOLDNS_NAME_MAX]; /* lower-cased wire form */
 	uint8_t name_len;
-	const char *name_text;  /* "www.example.com." */
+	const char *name_text; /* "www.example.com." */
 	uint32_t ttl;
 	enum pooldns_policy policy;
 	enum pooldns_fallback fallback;
-	uint8_t max_answers;    /* 1..POOLDNS_MAX_ANSWERS */
+	uint8_t max_answers; /* 1..POOLDNS_MAX_ANSWERS */
 	struct pooldns_check check;
 	/* Members per address family, sorted by (priority, id). */
 	struct pooldns_member *v4;
@@ -103,7 +103,7 @@ struct pooldns_pool {
 struct pooldns_arena; /* arena.h */
 
 struct pooldns_snapshot {
-	int64_t version;            /* data version it was built from */
+	int64_t version; /* data version it was built from */
 	size_t npools;
 	struct pooldns_pool *pools; /* sorted by id */
 	/* Open-addressing hash of lower-cased names: nbuckets is a power of
@@ -128,8 +128,8 @@ const struct pooldns_pool *pooldns_snapshot_find_closest(const struct pooldns_sn
 							 const uint8_t *name, size_t len);
 
 /* True when some pool name is strictly below name (lower-cased wire). */
-bool pooldns_snapshot_has_descendant(const struct pooldns_snapshot *snap,
-				     const uint8_t *name, size_t len);
+bool pooldns_snapshot_has_descendant(const struct pooldns_snapshot *snap, const uint8_t *name,
+				     size_t len);
 
 /* Frees a snapshot that no reader can see any more. NULL is accepted. */
 void pooldns_snapshot_free(struct pooldns_snapshot *snap);

@@ -23,15 +23,14 @@
 #include "table.h"
 
 /* The SQL both sources run. Column order is what the builder expects. */
-#define POOLDNS_SQL_VERSION \
-	"SELECT value FROM pooldns_meta WHERE key = 'data_version'"
-#define POOLDNS_SQL_POOLS \
-	"SELECT id, name, ttl, policy, max_answers, fallback, check_type, " \
-	"check_port, check_path, check_host, check_expect, check_body, " \
-	"check_interval_ms, check_timeout_ms, check_rise, check_fall " \
+#define POOLDNS_SQL_VERSION "SELECT value FROM pooldns_meta WHERE key = 'data_version'"
+#define POOLDNS_SQL_POOLS                                                                          \
+	"SELECT id, name, ttl, policy, max_answers, fallback, check_type, "                        \
+	"check_port, check_path, check_host, check_expect, check_body, "                           \
+	"check_interval_ms, check_timeout_ms, check_rise, check_fall "                             \
 	"FROM dns_zone ORDER BY id"
-#define POOLDNS_SQL_MEMBERS \
-	"SELECT id, dns_zone, host, weight, priority, enabled " \
+#define POOLDNS_SQL_MEMBERS                                                                        \
+	"SELECT id, dns_zone, host, weight, priority, enabled "                                    \
 	"FROM dns_zone_member ORDER BY dns_zone, priority, id"
 
 struct pooldns_source;
@@ -44,7 +43,8 @@ struct pooldns_source_ops {
 	 * The version is read in the same round trip, before the tables, so a
 	 * change racing the load is seen again on the next poll.
 	 * 0 on success, -1 with a message in err (nothing is left in *out). */
-	int (*load)(struct pooldns_source *src, struct pooldns_dataset *out, char *err, size_t errsz);
+	int (*load)(struct pooldns_source *src, struct pooldns_dataset *out, char *err,
+		    size_t errsz);
 	/* Short description for logs, e.g. "rqlite http://10.0.0.1:4001". */
 	const char *(*describe)(struct pooldns_source *src);
 	void (*destroy)(struct pooldns_source *src);
@@ -66,17 +66,17 @@ enum pooldns_rqlite_level {
 struct pooldns_rqlite_opts {
 	const char *urls[POOLDNS_RQLITE_MAX_URLS]; /* "http[s]://host:port", tried in order */
 	size_t nurls;
-	const char *user;         /* NULL: no authentication */
-	const char *password;     /* the secret itself, read from a file by the caller */
-	const char *ca_file;      /* NULL: system trust store; verification is always on */
+	const char *user;     /* NULL: no authentication */
+	const char *password; /* the secret itself, read from a file by the caller */
+	const char *ca_file;  /* NULL: system trust store; verification is always on */
 	enum pooldns_rqlite_level level;
-	long connect_timeout_ms;  /* per node */
-	long timeout_ms;          /* whole request, per node */
+	long connect_timeout_ms; /* per node */
+	long timeout_ms;         /* whole request, per node */
 };
 
 /* Strings in opts are copied. NULL with a message in err on bad options. */
-struct pooldns_source *pooldns_source_rqlite_new(const struct pooldns_rqlite_opts *opts,
-						 char *err, size_t errsz);
+struct pooldns_source *pooldns_source_rqlite_new(const struct pooldns_rqlite_opts *opts, char *err,
+						 size_t errsz);
 
 /* Opens path read-only (it must exist). NULL with a message in err. */
 struct pooldns_source *pooldns_source_sqlite_new(const char *path, char *err, size_t errsz);

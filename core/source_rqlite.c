@@ -37,18 +37,18 @@
 #include "rqlite_json.h"
 #include "source.h"
 
-#define POOLDNS_RQLITE_MAX_RESPONSE (256L * 1024 * 1024)
-#define RQLITE_MAX_REDIRS 3L
+#define POOLDNS_RQLITE_MAX_RESPONSE       (256L * 1024 * 1024)
+#define RQLITE_MAX_REDIRS                 3L
 #define RQLITE_DEFAULT_CONNECT_TIMEOUT_MS 1000L
-#define RQLITE_DEFAULT_TIMEOUT_MS 3000L
-#define RQLITE_URL_MAX 2048
+#define RQLITE_DEFAULT_TIMEOUT_MS         3000L
+#define RQLITE_URL_MAX                    2048
 
 struct rqlite_source {
-	struct pooldns_source base; /* must be first */
+	struct pooldns_source base;          /* must be first */
 	char *urls[POOLDNS_RQLITE_MAX_URLS]; /* trailing '/' removed */
 	size_t nurls;
-	size_t current;             /* node that answered last */
-	char *user;                 /* NULL: no auth */
+	size_t current; /* node that answered last */
+	char *user;     /* NULL: no auth */
 	char *password;
 	char *ca_file;
 	enum pooldns_rqlite_level level;
@@ -149,7 +149,8 @@ static int check_url(const char *u, char *err, size_t errsz)
 	else if (strncasecmp(u, "https://", 8) == 0)
 		skip = 8;
 	else {
-		pooldns_set_err(err, errsz, "rqlite url '%s': must start with http:// or https://", u);
+		pooldns_set_err(err, errsz, "rqlite url '%s': must start with http:// or https://",
+				u);
 		return -1;
 	}
 	size_t len = strlen(u);
@@ -164,12 +165,15 @@ static int check_url(const char *u, char *err, size_t errsz)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)u[i];
 		if (ch <= 0x20 || ch == 0x7f) {
-			pooldns_set_err(err, errsz, "rqlite url '%s': contains a space or control character", u);
+			pooldns_set_err(err, errsz,
+					"rqlite url '%s': contains a space or control character",
+					u);
 			return -1;
 		}
 	}
 	if (strpbrk(u + skip, "?#") != NULL) {
-		pooldns_set_err(err, errsz, "rqlite url '%s': must not have a query or fragment", u);
+		pooldns_set_err(err, errsz, "rqlite url '%s': must not have a query or fragment",
+				u);
 		return -1;
 	}
 	return 0;
@@ -248,8 +252,11 @@ static int query_node(struct rqlite_source *s, size_t i, const char *body,
 
 	CURL *c = s->curl;
 	CURLcode rc = CURLE_OK;
-#define SETOPT(opt, val) \
-	do { if (rc == CURLE_OK) rc = curl_easy_setopt(c, opt, val); } while (0)
+#define SETOPT(opt, val)                                                                           \
+	do {                                                                                       \
+		if (rc == CURLE_OK)                                                                \
+			rc = curl_easy_setopt(c, opt, val);                                        \
+	} while (0)
 	SETOPT(CURLOPT_URL, url);
 	SETOPT(CURLOPT_ERRORBUFFER, cerr);
 	SETOPT(CURLOPT_POST, 1L);
@@ -258,8 +265,9 @@ static int query_node(struct rqlite_source *s, size_t i, const char *body,
 #if LIBCURL_VERSION_NUM >= 0x075500
 	SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, is_https(s->urls[i]) ? "https" : "http,https");
 #else
-	SETOPT(CURLOPT_REDIR_PROTOCOLS, is_https(s->urls[i]) ? (long)CURLPROTO_HTTPS
-							     : (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+	SETOPT(CURLOPT_REDIR_PROTOCOLS, is_https(s->urls[i])
+						? (long)CURLPROTO_HTTPS
+						: (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
 #undef SETOPT
 	if (rc != CURLE_OK) {
@@ -271,9 +279,11 @@ static int query_node(struct rqlite_source *s, size_t i, const char *body,
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
 	if (rc != CURLE_OK) {
 		if (s->too_big)
-			pooldns_set_err(err, errsz, "response larger than %ld bytes", POOLDNS_RQLITE_MAX_RESPONSE);
+			pooldns_set_err(err, errsz, "response larger than %ld bytes",
+					POOLDNS_RQLITE_MAX_RESPONSE);
 		else
-			pooldns_set_err(err, errsz, "%s", cerr[0] != '\0' ? cerr : curl_easy_strerror(rc));
+			pooldns_set_err(err, errsz, "%s",
+					cerr[0] != '\0' ? cerr : curl_easy_strerror(rc));
 		return -1;
 	}
 	long status = 0;
@@ -291,7 +301,8 @@ static int query_node(struct rqlite_source *s, size_t i, const char *body,
 		pooldns_set_err(err, errsz, "HTTP %ld%s%s%s", status, hint, ex[0] ? ": " : "", ex);
 		return -1;
 	}
-	if (pooldns_rqlite_parse_results(s->buf != NULL ? s->buf : "", s->len, out, n, err, errsz) != 0) {
+	if (pooldns_rqlite_parse_results(s->buf != NULL ? s->buf : "", s->len, out, n, err,
+					 errsz) != 0) {
 		if (err != NULL && errsz > 0 && strstr(err, "no such table") != NULL)
 			append_err(err, errsz, " (schema not loaded?)");
 		return -1;
@@ -303,8 +314,8 @@ static int query_node(struct rqlite_source *s, size_t i, const char *body,
  * Runs the statements in body on the first node that answers, starting at
  * the last good one. 0, or -1 naming every node's error.
  */
-static int query(struct rqlite_source *s, const char *body, struct pooldns_table **out,
-		 size_t n, char *err, size_t errsz)
+static int query(struct rqlite_source *s, const char *body, struct pooldns_table **out, size_t n,
+		 char *err, size_t errsz)
 {
 	char one[512];
 	if (err != NULL && errsz > 0)
@@ -314,7 +325,8 @@ static int query(struct rqlite_source *s, const char *body, struct pooldns_table
 		one[0] = '\0';
 		if (query_node(s, i, body, out, n, one, sizeof one) == 0) {
 			if (i != s->current)
-				pooldns_log(POOLDNS_LOG_DEBUG, "rqlite: now using node %s", s->urls[i]);
+				pooldns_log(POOLDNS_LOG_DEBUG, "rqlite: now using node %s",
+					    s->urls[i]);
 			s->current = i;
 			return 0;
 		}
@@ -372,11 +384,14 @@ static int rqlite_version(struct pooldns_source *src, int64_t *version, char *er
 	return rc;
 }
 
-static int rqlite_load(struct pooldns_source *src, struct pooldns_dataset *out, char *err, size_t errsz)
+static int rqlite_load(struct pooldns_source *src, struct pooldns_dataset *out, char *err,
+		       size_t errsz)
 {
 	struct rqlite_source *s = (struct rqlite_source *)src;
 	static const char *const sql[] = {
-		POOLDNS_SQL_VERSION, POOLDNS_SQL_POOLS, POOLDNS_SQL_MEMBERS,
+		POOLDNS_SQL_VERSION,
+		POOLDNS_SQL_POOLS,
+		POOLDNS_SQL_MEMBERS,
 	};
 	out->version = 0;
 	out->pools = NULL;
@@ -419,8 +434,11 @@ static int setup_curl(struct rqlite_source *s, char *err, size_t errsz)
 {
 	CURL *c = s->curl;
 	CURLcode rc = CURLE_OK;
-#define SETOPT(opt, val) \
-	do { if (rc == CURLE_OK) rc = curl_easy_setopt(c, opt, val); } while (0)
+#define SETOPT(opt, val)                                                                           \
+	do {                                                                                       \
+		if (rc == CURLE_OK)                                                                \
+			rc = curl_easy_setopt(c, opt, val);                                        \
+	} while (0)
 	SETOPT(CURLOPT_NOSIGNAL, 1L);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
@@ -458,15 +476,16 @@ static int setup_curl(struct rqlite_source *s, char *err, size_t errsz)
 	return 0;
 }
 
-struct pooldns_source *pooldns_source_rqlite_new(const struct pooldns_rqlite_opts *opts,
-						 char *err, size_t errsz)
+struct pooldns_source *pooldns_source_rqlite_new(const struct pooldns_rqlite_opts *opts, char *err,
+						 size_t errsz)
 {
 	if (opts == NULL || opts->nurls == 0) {
 		pooldns_set_err(err, errsz, "rqlite: no url given");
 		return NULL;
 	}
 	if (opts->nurls > POOLDNS_RQLITE_MAX_URLS) {
-		pooldns_set_err(err, errsz, "rqlite: %zu urls, at most %d", opts->nurls, POOLDNS_RQLITE_MAX_URLS);
+		pooldns_set_err(err, errsz, "rqlite: %zu urls, at most %d", opts->nurls,
+				POOLDNS_RQLITE_MAX_URLS);
 		return NULL;
 	}
 	for (size_t i = 0; i < opts->nurls; i++) {
@@ -479,7 +498,8 @@ struct pooldns_source *pooldns_source_rqlite_new(const struct pooldns_rqlite_opt
 	}
 	if (opts->level != POOLDNS_RQLITE_NONE && opts->level != POOLDNS_RQLITE_WEAK &&
 	    opts->level != POOLDNS_RQLITE_STRONG) {
-		pooldns_set_err(err, errsz, "rqlite: unknown consistency level %d", (int)opts->level);
+		pooldns_set_err(err, errsz, "rqlite: unknown consistency level %d",
+				(int)opts->level);
 		return NULL;
 	}
 	if (opts->connect_timeout_ms < 0 || opts->timeout_ms < 0) {
@@ -488,7 +508,8 @@ struct pooldns_source *pooldns_source_rqlite_new(const struct pooldns_rqlite_opt
 	}
 	pthread_once(&curl_once, curl_init_once);
 	if (curl_init_rc != CURLE_OK) {
-		pooldns_set_err(err, errsz, "rqlite: libcurl init failed: %s", curl_easy_strerror(curl_init_rc));
+		pooldns_set_err(err, errsz, "rqlite: libcurl init failed: %s",
+				curl_easy_strerror(curl_init_rc));
 		return NULL;
 	}
 

@@ -33,8 +33,8 @@ struct sqlite_source {
 	struct pooldns_source base; /* must be first */
 	char *path;
 	char *describe;
-	sqlite3 *db;                /* NULL until (re)opened */
-	dev_t dev;                  /* identity of the file db was opened on */
+	sqlite3 *db; /* NULL until (re)opened */
+	dev_t dev;   /* identity of the file db was opened on */
 	ino_t ino;
 };
 
@@ -143,7 +143,8 @@ static int run_select(struct sqlite_source *s, const char *sql, struct pooldns_t
 				if (txt == NULL && n > 0)
 					goto oom;
 				if (txt != NULL && strlen((const char *)txt) != (size_t)n) {
-					pooldns_set_err(err, errsz, "%s: row %zu column %s: NUL byte in text",
+					pooldns_set_err(err, errsz,
+							"%s: row %zu column %s: NUL byte in text",
 							s->describe, t->nrows + 1, names[c]);
 					goto fail;
 				}
@@ -219,11 +220,14 @@ static int sqlite_version(struct pooldns_source *src, int64_t *version, char *er
 	return rc;
 }
 
-static int sqlite_load(struct pooldns_source *src, struct pooldns_dataset *out, char *err, size_t errsz)
+static int sqlite_load(struct pooldns_source *src, struct pooldns_dataset *out, char *err,
+		       size_t errsz)
 {
 	struct sqlite_source *s = (struct sqlite_source *)src;
 	static const char *const sql[] = {
-		POOLDNS_SQL_VERSION, POOLDNS_SQL_POOLS, POOLDNS_SQL_MEMBERS,
+		POOLDNS_SQL_VERSION,
+		POOLDNS_SQL_POOLS,
+		POOLDNS_SQL_MEMBERS,
 	};
 	out->version = 0;
 	out->pools = NULL;

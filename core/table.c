@@ -131,7 +131,8 @@ int pooldns_table_data_version(const struct pooldns_table *t, const char *who, i
 {
 	if (t->nrows == 0) {
 		pooldns_set_err(err, errsz,
-				"%s: no data_version row in pooldns_meta (schema not loaded?)", who);
+				"%s: no data_version row in pooldns_meta (schema not loaded?)",
+				who);
 		return -1;
 	}
 	const struct pooldns_cell *c = pooldns_table_cell(t, 0, 0);

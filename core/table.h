@@ -27,9 +27,9 @@ enum pooldns_cell_type {
 
 struct pooldns_cell {
 	enum pooldns_cell_type type;
-	int64_t i;      /* POOLDNS_CELL_INT */
-	double r;       /* POOLDNS_CELL_REAL */
-	char *s;        /* POOLDNS_CELL_TEXT: NUL-terminated, owned by the table */
+	int64_t i; /* POOLDNS_CELL_INT */
+	double r;  /* POOLDNS_CELL_REAL */
+	char *s;   /* POOLDNS_CELL_TEXT: NUL-terminated, owned by the table */
 };
 
 struct pooldns_table {
@@ -51,7 +51,8 @@ int pooldns_table_add_row(struct pooldns_table *t, const struct pooldns_cell *ce
 int pooldns_table_col(const struct pooldns_table *t, const char *name);
 
 /* Cell at row, col; both must be in range. */
-const struct pooldns_cell *pooldns_table_cell(const struct pooldns_table *t, size_t row, size_t col);
+const struct pooldns_cell *pooldns_table_cell(const struct pooldns_table *t, size_t row,
+					      size_t col);
 
 /*
  * What one full load returns: the data version (from pooldns_meta) and the

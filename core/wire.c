@@ -322,8 +322,8 @@ static uint8_t lower8(uint8_t c)
  * pointers, all of which were written by this writer and point backwards)
  * equals the uncompressed wire name s[0..slen), ignoring ASCII case.
  */
-static bool buf_name_equals(const struct pooldns_writer *w, size_t off,
-			    const uint8_t *s, size_t slen)
+static bool buf_name_equals(const struct pooldns_writer *w, size_t off, const uint8_t *s,
+			    size_t slen)
 {
 	size_t sp = 0;
 	unsigned hops = 0;

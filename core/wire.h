@@ -20,20 +20,28 @@
 #include "dname.h"
 #include "policy.h"
 
-#define POOLDNS_HEADER_LEN 12
-#define POOLDNS_UDP_MIN 512          /* without EDNS */
-#define POOLDNS_EDNS_DEFAULT 1232    /* our default payload size (DNS flag day 2020) */
-#define POOLDNS_MSG_MAX 65535
+#define POOLDNS_HEADER_LEN   12
+#define POOLDNS_UDP_MIN      512  /* without EDNS */
+#define POOLDNS_EDNS_DEFAULT 1232 /* our default payload size (DNS flag day 2020) */
+#define POOLDNS_MSG_MAX      65535
 
 /* RR types, classes and rcodes used by pooldns. */
 enum {
-	POOLDNS_TYPE_A = 1, POOLDNS_TYPE_NS = 2, POOLDNS_TYPE_CNAME = 5,
-	POOLDNS_TYPE_SOA = 6, POOLDNS_TYPE_AAAA = 28, POOLDNS_TYPE_OPT = 41,
+	POOLDNS_TYPE_A = 1,
+	POOLDNS_TYPE_NS = 2,
+	POOLDNS_TYPE_CNAME = 5,
+	POOLDNS_TYPE_SOA = 6,
+	POOLDNS_TYPE_AAAA = 28,
+	POOLDNS_TYPE_OPT = 41,
 	POOLDNS_TYPE_ANY = 255,
-	POOLDNS_CLASS_IN = 1, POOLDNS_CLASS_ANY = 255,
-	POOLDNS_RCODE_NOERROR = 0, POOLDNS_RCODE_FORMERR = 1,
-	POOLDNS_RCODE_SERVFAIL = 2, POOLDNS_RCODE_NXDOMAIN = 3,
-	POOLDNS_RCODE_NOTIMP = 4, POOLDNS_RCODE_REFUSED = 5,
+	POOLDNS_CLASS_IN = 1,
+	POOLDNS_CLASS_ANY = 255,
+	POOLDNS_RCODE_NOERROR = 0,
+	POOLDNS_RCODE_FORMERR = 1,
+	POOLDNS_RCODE_SERVFAIL = 2,
+	POOLDNS_RCODE_NXDOMAIN = 3,
+	POOLDNS_RCODE_NOTIMP = 4,
+	POOLDNS_RCODE_REFUSED = 5,
 	POOLDNS_RCODE_BADVERS = 16, /* extended: needs OPT */
 	POOLDNS_EDNS_OPT_ECS = 8,
 };
@@ -49,18 +57,18 @@ enum {
 
 enum pooldns_parse_status {
 	POOLDNS_PARSE_OK = 0,
-	POOLDNS_PARSE_DROP,     /* not worth an answer: shorter than a header, or QR set */
-	POOLDNS_PARSE_FORMERR,  /* header readable, rest malformed: answer FORMERR */
-	POOLDNS_PARSE_NOTIMP,   /* opcode other than QUERY */
-	POOLDNS_PARSE_BADVERS,  /* EDNS version > 0 */
+	POOLDNS_PARSE_DROP,    /* not worth an answer: shorter than a header, or QR set */
+	POOLDNS_PARSE_FORMERR, /* header readable, rest malformed: answer FORMERR */
+	POOLDNS_PARSE_NOTIMP,  /* opcode other than QUERY */
+	POOLDNS_PARSE_BADVERS, /* EDNS version > 0 */
 };
 
 struct pooldns_query {
 	uint16_t id;
-	uint16_t flags;          /* header flags word as received */
+	uint16_t flags; /* header flags word as received */
 	uint8_t opcode;
-	bool header_ok;          /* id/flags valid (everything but DROP) */
-	bool question_ok;        /* qname/qtype/qclass valid: may be echoed */
+	bool header_ok;                        /* id/flags valid (everything but DROP) */
+	bool question_ok;                      /* qname/qtype/qclass valid: may be echoed */
 	uint8_t qname[POOLDNS_NAME_MAX];       /* as received: the client's case */
 	uint8_t qname_lower[POOLDNS_NAME_MAX]; /* for lookups */
 	uint8_t qname_len;
@@ -69,7 +77,7 @@ struct pooldns_query {
 	/* EDNS (RFC 6891) */
 	bool edns;
 	uint8_t edns_version;
-	uint16_t edns_udp_size;  /* as requested; values below 512 mean 512 */
+	uint16_t edns_udp_size; /* as requested; values below 512 mean 512 */
 	bool edns_do;
 	/* EDNS client subnet (RFC 7871) */
 	bool ecs;

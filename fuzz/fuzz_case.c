@@ -27,9 +27,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 * queries carry what they need. */
 		for (size_t i = 0; i < c.nsteps; i++) {
 			const struct pooldns_step *s = &c.steps[i];
-			if (s->kind == POOLDNS_STEP_WAIT && (s->body_end <= i + 1 || s->body_end > c.nsteps))
+			if (s->kind == POOLDNS_STEP_WAIT &&
+			    (s->body_end <= i + 1 || s->body_end > c.nsteps))
 				abort();
-			if (s->kind == POOLDNS_STEP_QUERY && (s->q.qname == NULL || s->q.repeat == 0))
+			if (s->kind == POOLDNS_STEP_QUERY &&
+			    (s->q.qname == NULL || s->q.repeat == 0))
 				abort();
 			if (s->kind == POOLDNS_STEP_RAW && (s->q.raw == NULL || s->q.raw_len == 0))
 				abort();

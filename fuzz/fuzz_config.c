@@ -30,7 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		/* Invariants the answer path relies on. */
 		if (cfg.answer.zone.nns < 1 || cfg.answer.zone.nns > POOLDNS_MAX_NS ||
-		    cfg.answer.zone.nzones > POOLDNS_MAX_ZONES || cfg.nlisten > POOLDNS_MAX_LISTEN ||
+		    cfg.answer.zone.nzones > POOLDNS_MAX_ZONES ||
+		    cfg.nlisten > POOLDNS_MAX_LISTEN ||
 		    cfg.n_rqlite_urls > POOLDNS_RQLITE_MAX_URLS || cfg.answer.edns_payload < 512 ||
 		    cfg.answer.edns_payload > 4096)
 			abort();

@@ -42,13 +42,13 @@ static struct pooldns_answer_cfg cfg;
 static struct pooldns_store *store;
 static uint8_t out[POOLDNS_MSG_MAX];
 
-#define CHECK(cond)                                                                 \
-	do {                                                                        \
-		if (!(cond)) {                                                      \
-			fprintf(stderr, "fuzz_wire: check failed at line %d: %s\n", \
-				__LINE__, #cond);                                   \
-			abort();                                                    \
-		}                                                                   \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "fuzz_wire: check failed at line %d: %s\n", __LINE__,      \
+				#cond);                                                            \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 static void set_name(uint8_t *dst, uint8_t *len, const char *text)
@@ -73,23 +73,28 @@ static void fixture_init(void)
 	cfg.zone.nzones = 1;
 
 	td_dataset_init(&ds, 7);
-	TD_POOL(&ds, .id = 1, .name = "www.example.com.", .ttl = 30, .policy = "round_robin", .max_answers = 8);
+	TD_POOL(&ds, .id = 1, .name = "www.example.com.", .ttl = 30, .policy = "round_robin",
+		.max_answers = 8);
 	TD_MEMBER(&ds, .id = 1, .pool = 1, .host = "192.0.2.1");
 	TD_MEMBER(&ds, .id = 2, .pool = 1, .host = "192.0.2.2");
 	TD_MEMBER(&ds, .id = 3, .pool = 1, .host = "2001:db8::1");
-	TD_POOL(&ds, .id = 2, .name = "big6.example.com.", .ttl = 60, .policy = "all", .max_answers = 64);
+	TD_POOL(&ds, .id = 2, .name = "big6.example.com.", .ttl = 60, .policy = "all",
+		.max_answers = 64);
 	for (int i = 0; i < 64; i++) {
 		char h[64];
 		snprintf(h, sizeof h, "2001:db8:6::%x", i + 1);
 		TD_MEMBER(&ds, .id = 100 + i, .pool = 2, .host = h);
 	}
-	TD_POOL(&ds, .id = 3, .name = "hash.example.com.", .ttl = 10, .policy = "hash", .max_answers = 2);
+	TD_POOL(&ds, .id = 3, .name = "hash.example.com.", .ttl = 10, .policy = "hash",
+		.max_answers = 2);
 	TD_MEMBER(&ds, .id = 200, .pool = 3, .host = "198.51.100.1");
 	TD_MEMBER(&ds, .id = 201, .pool = 3, .host = "198.51.100.2");
 	TD_MEMBER(&ds, .id = 202, .pool = 3, .host = "198.51.100.3");
-	TD_POOL(&ds, .id = 4, .name = "a.b.ent.example.com.", .ttl = 10, .policy = "weighted", .max_answers = 8);
+	TD_POOL(&ds, .id = 4, .name = "a.b.ent.example.com.", .ttl = 10, .policy = "weighted",
+		.max_answers = 8);
 	TD_MEMBER(&ds, .id = 300, .pool = 4, .host = "203.0.113.4");
-	TD_POOL(&ds, .id = 5, .name = "pool.test.", .ttl = 5, .policy = "failover", .max_answers = 4);
+	TD_POOL(&ds, .id = 5, .name = "pool.test.", .ttl = 5, .policy = "failover",
+		.max_answers = 4);
 	TD_MEMBER(&ds, .id = 400, .pool = 5, .host = "10.0.0.1");
 	TD_MEMBER(&ds, .id = 401, .pool = 5, .host = "fd00::1");
 
@@ -179,10 +184,12 @@ static void answer_and_check(const uint8_t *data, size_t size, bool tcp,
 			     enum pooldns_parse_status st, const struct pooldns_query *q)
 {
 	static const struct pooldns_client client = { .family = AF_INET6,
-						       .addr = { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9 },
-						       .prefix = 128 };
+						      .addr = { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+								0, 0, 0, 0, 9 },
+						      .prefix = 128 };
 	struct pooldns_answer_info info;
-	size_t n = pooldns_answer_packet(&cfg, store, data, size, tcp, &client, out, sizeof out, &info);
+	size_t n = pooldns_answer_packet(&cfg, store, data, size, tcp, &client, out, sizeof out,
+					 &info);
 
 	if (st == POOLDNS_PARSE_DROP) {
 		CHECK(n == 0);
@@ -196,8 +203,10 @@ static void answer_and_check(const uint8_t *data, size_t size, bool tcp,
 	if (tcp)
 		limit = POOLDNS_MSG_MAX;
 	else if (q->edns)
-		limit = q->edns_udp_size < 512 ? 512 : (q->edns_udp_size > cfg.edns_payload ?
-							    cfg.edns_payload : q->edns_udp_size);
+		limit = q->edns_udp_size < 512
+				? 512
+				: (q->edns_udp_size > cfg.edns_payload ? cfg.edns_payload
+								       : q->edns_udp_size);
 	else
 		limit = 512;
 	CHECK(n <= limit);

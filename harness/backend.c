@@ -40,13 +40,13 @@
 #include "backend.h"
 #include "probe.h"
 
-#define MAX_CONNS 256          /* open connections over all backends */
-#define REQ_MAX 8192           /* request head bytes read */
-#define CONN_IDLE_MS 10000u    /* a connection lives at most this (plus its delay) */
-#define LOG_MAX 20000u         /* requests logged per backend */
-#define FIELD_MAX 256          /* bytes kept of path, Host, User-Agent */
-#define ACK_WAIT_MS 5000u      /* bound of a wait for the service thread */
-#define POLL_MAX_MS 1000
+#define MAX_CONNS    256    /* open connections over all backends */
+#define REQ_MAX      8192   /* request head bytes read */
+#define CONN_IDLE_MS 10000u /* a connection lives at most this (plus its delay) */
+#define LOG_MAX      20000u /* requests logged per backend */
+#define FIELD_MAX    256    /* bytes kept of path, Host, User-Agent */
+#define ACK_WAIT_MS  5000u  /* bound of a wait for the service thread */
+#define POLL_MAX_MS  1000
 
 struct req {
 	uint64_t ts;
@@ -62,9 +62,9 @@ struct backend {
 	uint8_t addr[16];
 	char addr_text[64];
 	uint16_t port;
-	int lfd;            /* listening socket (service thread's), -1: down */
-	int pending_lfd;    /* opened by `up`, adopted by the service thread */
-	bool want_down;     /* `down`: the service thread closes lfd and connections */
+	int lfd;         /* listening socket (service thread's), -1: down */
+	int pending_lfd; /* opened by `up`, adopted by the service thread */
+	bool want_down;  /* `down`: the service thread closes lfd and connections */
 	uint16_t status;
 	char *body;
 	uint32_t delay_ms;
@@ -133,21 +133,36 @@ static void ssl_errors(char *buf, size_t bufsz)
 static const char *reason_phrase(unsigned status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 301: return "Moved Permanently";
-	case 302: return "Found";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return "Status";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 204:
+		return "No Content";
+	case 301:
+		return "Moved Permanently";
+	case 302:
+		return "Found";
+	case 304:
+		return "Not Modified";
+	case 400:
+		return "Bad Request";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 500:
+		return "Internal Server Error";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	default:
+		return "Status";
 	}
 }
 
@@ -179,8 +194,8 @@ static int open_listener(const struct backend *b, char *err, size_t errsz)
 	if (b->family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
 	if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, 128) != 0) {
-		snprintf(err, errsz, "backend %s: cannot listen on %s port %u: %s", b->name, b->addr_text,
-			 b->port, strerror(errno));
+		snprintf(err, errsz, "backend %s: cannot listen on %s port %u: %s", b->name,
+			 b->addr_text, b->port, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -328,7 +343,8 @@ static void build_response(struct conn *c)
 	}
 	int n;
 	if (nobody)
-		n = snprintf(c->out, cap, "HTTP/1.1 %u %s\r\nConnection: close\r\n\r\n", st, reason_phrase(st));
+		n = snprintf(c->out, cap, "HTTP/1.1 %u %s\r\nConnection: close\r\n\r\n", st,
+			     reason_phrase(st));
 	else
 		n = snprintf(c->out, cap,
 			     "HTTP/1.1 %u %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
@@ -542,7 +558,8 @@ static void *service_main(void *arg)
 			pc[ncn++] = c;
 			pfd[n++] = (struct pollfd){ .fd = c->fd, .events = c->events };
 			uint64_t t = c->st == C_DELAY ? c->respond_at : c->deadline;
-			int ms = t <= now ? 0 : (t - now > POLL_MAX_MS ? POLL_MAX_MS : (int)(t - now));
+			int ms = t <= now ? 0
+					  : (t - now > POLL_MAX_MS ? POLL_MAX_MS : (int)(t - now));
 			if (ms < timeout)
 				timeout = ms;
 		}
@@ -558,7 +575,8 @@ static void *service_main(void *arg)
 		}
 		/* Only this thread closes polled sockets: entries are still valid. */
 		for (size_t i = 0; r > 0 && i < nl; i++)
-			if (pfd[1 + i].revents != 0 && lb[i]->lfd == pfd[1 + i].fd && !lb[i]->want_down)
+			if (pfd[1 + i].revents != 0 && lb[i]->lfd == pfd[1 + i].fd &&
+			    !lb[i]->want_down)
 				accept_all(bs, lb[i]);
 		now = now_ms();
 		for (size_t i = 0; i < ncn; i++) {
@@ -671,15 +689,19 @@ static int sync_thread(struct pooldns_backends *bs, const char *name, char *err,
 	uint64_t seq = ++bs->req_seq;
 	char one = 1;
 	if (write(bs->wake[1], &one, 1) < 0 && errno != EAGAIN) {
-		snprintf(err, errsz, "backend %s: cannot wake the service thread: %s", name, strerror(errno));
+		snprintf(err, errsz, "backend %s: cannot wake the service thread: %s", name,
+			 strerror(errno));
 		return -1;
 	}
 	struct timespec until;
 	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += ACK_WAIT_MS / 1000;
 	while (bs->done_seq < seq) {
-		if (pthread_cond_timedwait(&bs->cond, &bs->lock, &until) == ETIMEDOUT && bs->done_seq < seq) {
-			snprintf(err, errsz, "backend %s: the service thread did not answer within %u ms", name, ACK_WAIT_MS);
+		if (pthread_cond_timedwait(&bs->cond, &bs->lock, &until) == ETIMEDOUT &&
+		    bs->done_seq < seq) {
+			snprintf(err, errsz,
+				 "backend %s: the service thread did not answer within %u ms", name,
+				 ACK_WAIT_MS);
 			return -1;
 		}
 	}
@@ -698,7 +720,8 @@ static int set_body(struct backend *b, const char *body, char *err, size_t errsz
 	return 0;
 }
 
-static int do_start(struct pooldns_backends *bs, const struct pooldns_backend_spec *s, char *err, size_t errsz)
+static int do_start(struct pooldns_backends *bs, const struct pooldns_backend_spec *s, char *err,
+		    size_t errsz)
 {
 	if (find(bs, s->name) != NULL) {
 		snprintf(err, errsz, "backend %s: already running", s->name);
@@ -753,7 +776,9 @@ int pooldns_backends_apply(struct pooldns_backends *bs, const struct pooldns_bac
 	struct backend *b = find(bs, s->name);
 	int rc = 0;
 	if (b == NULL) {
-		snprintf(err, errsz, "backend %s: not running (its declaration was skipped or failed)", s->name);
+		snprintf(err, errsz,
+			 "backend %s: not running (its declaration was skipped or failed)",
+			 s->name);
 		rc = -1;
 	} else if (s->op == POOLDNS_BACKEND_SET) {
 		if (s->status_set)
@@ -821,9 +846,8 @@ long pooldns_backends_count(struct pooldns_backends *bs, const char *name, uint6
 	return n;
 }
 
-int pooldns_backends_last(struct pooldns_backends *bs, const char *name,
-			  char *path, size_t pathsz, char *host, size_t hostsz,
-			  char *ua, size_t uasz)
+int pooldns_backends_last(struct pooldns_backends *bs, const char *name, char *path, size_t pathsz,
+			  char *host, size_t hostsz, char *ua, size_t uasz)
 {
 	pthread_mutex_lock(&bs->lock);
 	struct backend *b = find(bs, name);

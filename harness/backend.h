@@ -42,9 +42,8 @@ long pooldns_backends_count(struct pooldns_backends *bs, const char *name, uint6
 
 /* The last request backend name received: 1 (fields copied, truncated to
  * their buffers), 0 when none since its start or last reset, -1 if unknown. */
-int pooldns_backends_last(struct pooldns_backends *bs, const char *name,
-			  char *path, size_t pathsz, char *host, size_t hostsz,
-			  char *ua, size_t uasz);
+int pooldns_backends_last(struct pooldns_backends *bs, const char *name, char *path, size_t pathsz,
+			  char *host, size_t hostsz, char *ua, size_t uasz);
 
 /* Stops the service thread, closes every listener and connection, frees.
  * NULL is accepted. */

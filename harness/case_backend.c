@@ -113,12 +113,14 @@ static int parse_addr(struct pooldns_case_pctx *p, const char *s, struct pooldns
 		return pooldns_case_perr(p, "backend: '%.60s' is not an IP address", s);
 	if (inet_pton(AF_INET, s, b->addr) == 1) {
 		if (b->addr[0] != 127)
-			return pooldns_case_perr(p, "backend: %s is not a loopback address (127.0.0.0/8 or ::1)", s);
+			return pooldns_case_perr(
+				p, "backend: %s is not a loopback address (127.0.0.0/8 or ::1)", s);
 		b->family = AF_INET;
 	} else if (inet_pton(AF_INET6, s, b->addr) == 1) {
 		static const uint8_t lo6[16] = { [15] = 1 };
 		if (memcmp(b->addr, lo6, 16) != 0)
-			return pooldns_case_perr(p, "backend: %s is not a loopback address (127.0.0.0/8 or ::1)", s);
+			return pooldns_case_perr(
+				p, "backend: %s is not a loopback address (127.0.0.0/8 or ::1)", s);
 		b->family = AF_INET6;
 	} else {
 		return pooldns_case_perr(p, "backend: '%.60s' is not an IP address", s);
@@ -131,28 +133,35 @@ static int parse_addr(struct pooldns_case_pctx *p, const char *s, struct pooldns
 static int declare(struct pooldns_case_pctx *p, struct pooldns_backend_spec *b)
 {
 	if (p->in_wait)
-		return pooldns_case_perr(p, "backend: a backend cannot be declared inside wait-until");
+		return pooldns_case_perr(p,
+					 "backend: a backend cannot be declared inside wait-until");
 	if (find(p, b->name) != NULL)
 		return pooldns_case_perr(p, "backend: '%s' is already declared", b->name);
 	if (p->nbackends >= POOLDNS_CASE_MAX_BACKENDS)
-		return pooldns_case_perr(p, "backend: more than %d backends in one case", POOLDNS_CASE_MAX_BACKENDS);
+		return pooldns_case_perr(p, "backend: more than %d backends in one case",
+					 POOLDNS_CASE_MAX_BACKENDS);
 	const char *k = p->tok[2];
 	b->op = POOLDNS_BACKEND_START;
-	b->kind = strcmp(k, "http") == 0 ? POOLDNS_BACKEND_HTTP
-		: strcmp(k, "https") == 0 ? POOLDNS_BACKEND_HTTPS : POOLDNS_BACKEND_TCP;
+	b->kind = strcmp(k, "http") == 0    ? POOLDNS_BACKEND_HTTP
+		  : strcmp(k, "https") == 0 ? POOLDNS_BACKEND_HTTPS
+					    : POOLDNS_BACKEND_TCP;
 	if (p->ntok < 5)
-		return pooldns_case_perr(p, "backend: expected 'backend NAME %s ADDRESS PORT [options]'", k);
+		return pooldns_case_perr(
+			p, "backend: expected 'backend NAME %s ADDRESS PORT [options]'", k);
 	if (parse_addr(p, p->tok[3], b) != 0)
 		return -1;
 	uint32_t port;
 	if (pooldns_case_u32(p->tok[4], 65535, &port) != 0 || port == 0)
-		return pooldns_case_perr(p, "backend: port '%.20s' is not a number in 1..65535", p->tok[4]);
+		return pooldns_case_perr(p, "backend: port '%.20s' is not a number in 1..65535",
+					 p->tok[4]);
 	b->port = (uint16_t)port;
 	for (size_t i = 0; i < p->nbackends; i++) {
 		const struct pooldns_case_pbackend *o = &p->backends[i];
-		if (o->family == b->family && o->port == b->port && memcmp(o->addr, b->addr, 16) == 0)
-			return pooldns_case_perr(p, "backend: %s port %u is already used by backend '%s'",
-						 b->addr_text, b->port, o->name);
+		if (o->family == b->family && o->port == b->port &&
+		    memcmp(o->addr, b->addr, 16) == 0)
+			return pooldns_case_perr(
+				p, "backend: %s port %u is already used by backend '%s'",
+				b->addr_text, b->port, o->name);
 	}
 	b->status = 200;
 	b->body = strdup("OK");
@@ -167,7 +176,9 @@ static int declare(struct pooldns_case_pctx *p, struct pooldns_backend_spec *b)
 		if (r < 0)
 			return -1;
 		if (r == 0)
-			return pooldns_case_perr(p, "backend: unknown option '%.40s' for a %s backend", p->tok[i], k);
+			return pooldns_case_perr(p,
+						 "backend: unknown option '%.40s' for a %s backend",
+						 p->tok[i], k);
 	}
 	struct pooldns_case_pbackend *d = &p->backends[p->nbackends++];
 	memcpy(d->name, b->name, sizeof d->name);
@@ -182,37 +193,53 @@ static int declare(struct pooldns_case_pctx *p, struct pooldns_backend_spec *b)
 static int expectation(struct pooldns_case_pctx *p, struct pooldns_backend_spec *b)
 {
 	if (p->ntok < 4)
-		return pooldns_case_perr(p, "backend: expect: 'requests RANGE' or 'request' expected");
+		return pooldns_case_perr(p,
+					 "backend: expect: 'requests RANGE' or 'request' expected");
 	size_t i;
 	if (strcmp(p->tok[3], "requests") == 0) {
 		b->op = POOLDNS_BACKEND_EXPECT_COUNT;
 		if (p->ntok < 5 || pooldns_case_range(p->tok[4], &b->range) != 0)
-			return pooldns_case_perr(p, "backend: expect requests: expected a count N, MIN..MAX or MIN..");
+			return pooldns_case_perr(
+				p,
+				"backend: expect requests: expected a count N, MIN..MAX or MIN..");
 		i = 5;
 	} else if (strcmp(p->tok[3], "request") == 0) {
 		b->op = POOLDNS_BACKEND_EXPECT_LAST;
 		if (b->kind == POOLDNS_BACKEND_TCP)
-			return pooldns_case_perr(p, "backend: expect request: '%s' is a tcp backend (no requests to look at)", b->name);
+			return pooldns_case_perr(p,
+						 "backend: expect request: '%s' is a tcp backend "
+						 "(no requests to look at)",
+						 b->name);
 		i = 4;
 	} else {
-		return pooldns_case_perr(p, "backend: expect: 'requests RANGE' or 'request' expected, not '%.40s'", p->tok[3]);
+		return pooldns_case_perr(
+			p, "backend: expect: 'requests RANGE' or 'request' expected, not '%.40s'",
+			p->tok[3]);
 	}
 	for (; i < p->ntok; i++) {
 		const char *t = p->tok[i];
 		if (strcmp(t, "path") == 0 || strcmp(t, "host") == 0 ||
 		    (strcmp(t, "user-agent") == 0 && b->op == POOLDNS_BACKEND_EXPECT_LAST)) {
 			if (b->kind == POOLDNS_BACKEND_TCP)
-				return pooldns_case_perr(p, "backend: %s: '%s' is a tcp backend (connections have no %s)", t, b->name, t);
-			char **dst = t[0] == 'p' ? &b->path : t[0] == 'h' ? &b->host : &b->user_agent;
+				return pooldns_case_perr(p,
+							 "backend: %s: '%s' is a tcp backend "
+							 "(connections have no %s)",
+							 t, b->name, t);
+			char **dst = t[0] == 'p'   ? &b->path
+				     : t[0] == 'h' ? &b->host
+						   : &b->user_agent;
 			if (opt_text(p, &i, MAX_FILTER, dst) != 0)
 				return -1;
 		} else if (strcmp(t, "over-ms") == 0 && b->op == POOLDNS_BACKEND_EXPECT_COUNT) {
 			if (p->in_wait)
-				return pooldns_case_perr(p, "backend: over-ms is not allowed inside wait-until (it sleeps)");
-			if (pooldns_case_opt_u32(p, &i, 1, POOLDNS_CASE_MAX_WAIT_MS, &b->over_ms) != 0)
+				return pooldns_case_perr(p, "backend: over-ms is not allowed "
+							    "inside wait-until (it sleeps)");
+			if (pooldns_case_opt_u32(p, &i, 1, POOLDNS_CASE_MAX_WAIT_MS, &b->over_ms) !=
+			    0)
 				return -1;
 		} else {
-			return pooldns_case_perr(p, "backend: expect %s: unknown option '%.40s'", p->tok[3], t);
+			return pooldns_case_perr(p, "backend: expect %s: unknown option '%.40s'",
+						 p->tok[3], t);
 		}
 	}
 	return 0;
@@ -221,10 +248,13 @@ static int expectation(struct pooldns_case_pctx *p, struct pooldns_backend_spec 
 int pooldns_case_dir_backend(struct pooldns_case_pctx *p, unsigned targets)
 {
 	if (p->ntok < 3)
-		return pooldns_case_perr(p, "backend: expected 'backend NAME http|https|tcp ADDRESS PORT ...' or 'backend NAME set|down|up|reset|expect ...'");
+		return pooldns_case_perr(
+			p, "backend: expected 'backend NAME http|https|tcp ADDRESS PORT ...' or "
+			   "'backend NAME set|down|up|reset|expect ...'");
 	if (!name_ok(p->tok[1]))
-		return pooldns_case_perr(p, "backend: bad name '%.40s' (1..%d of A-Z a-z 0-9 _ - .)", p->tok[1],
-					 POOLDNS_CASE_MAX_BACKEND_NAME);
+		return pooldns_case_perr(p,
+					 "backend: bad name '%.40s' (1..%d of A-Z a-z 0-9 _ - .)",
+					 p->tok[1], POOLDNS_CASE_MAX_BACKEND_NAME);
 	struct pooldns_step *s = pooldns_case_new_step(p, POOLDNS_STEP_BACKEND, targets);
 	if (s == NULL)
 		return -1;
@@ -235,32 +265,43 @@ int pooldns_case_dir_backend(struct pooldns_case_pctx *p, unsigned targets)
 		return declare(p, b);
 	const struct pooldns_case_pbackend *d = find(p, b->name);
 	if (d == NULL)
-		return pooldns_case_perr(p, "backend: '%s' is not declared (backend %s http|https|tcp ADDRESS PORT)", b->name, b->name);
+		return pooldns_case_perr(
+			p, "backend: '%s' is not declared (backend %s http|https|tcp ADDRESS PORT)",
+			b->name, b->name);
 	b->kind = d->kind;
 	if (strcmp(verb, "expect") == 0)
 		return expectation(p, b);
 	if (p->in_wait)
-		return pooldns_case_perr(p, "backend: %s is not allowed inside wait-until (only 'expect')", verb);
+		return pooldns_case_perr(
+			p, "backend: %s is not allowed inside wait-until (only 'expect')", verb);
 	if (strcmp(verb, "down") == 0 || strcmp(verb, "up") == 0 || strcmp(verb, "reset") == 0) {
 		if (p->ntok != 3)
 			return pooldns_case_perr(p, "backend: %s takes nothing more", verb);
-		b->op = verb[0] == 'd' ? POOLDNS_BACKEND_DOWN : verb[0] == 'u' ? POOLDNS_BACKEND_UP : POOLDNS_BACKEND_RESET;
+		b->op = verb[0] == 'd'   ? POOLDNS_BACKEND_DOWN
+			: verb[0] == 'u' ? POOLDNS_BACKEND_UP
+					 : POOLDNS_BACKEND_RESET;
 		return 0;
 	}
 	if (strcmp(verb, "set") == 0) {
 		b->op = POOLDNS_BACKEND_SET;
 		if (b->kind == POOLDNS_BACKEND_TCP)
-			return pooldns_case_perr(p, "backend: set: '%s' is a tcp backend (use down/up)", b->name);
+			return pooldns_case_perr(
+				p, "backend: set: '%s' is a tcp backend (use down/up)", b->name);
 		if (p->ntok < 4)
-			return pooldns_case_perr(p, "backend: set: nothing to set (status N, body TEXT, delay-ms N, close, answer)");
+			return pooldns_case_perr(p, "backend: set: nothing to set (status N, body "
+						    "TEXT, delay-ms N, close, answer)");
 		for (size_t i = 3; i < p->ntok; i++) {
 			int r = response_opt(p, &i, b);
 			if (r < 0)
 				return -1;
 			if (r == 0)
-				return pooldns_case_perr(p, "backend: set: unknown option '%.40s'", p->tok[i]);
+				return pooldns_case_perr(p, "backend: set: unknown option '%.40s'",
+							 p->tok[i]);
 		}
 		return 0;
 	}
-	return pooldns_case_perr(p, "backend: unknown action '%.40s' (http, https, tcp, set, down, up, reset, expect)", verb);
+	return pooldns_case_perr(
+		p,
+		"backend: unknown action '%.40s' (http, https, tcp, set, down, up, reset, expect)",
+		verb);
 }

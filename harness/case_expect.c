@@ -20,10 +20,10 @@ static const struct {
 	const char *name;
 	unsigned value;
 } rcodes[] = {
-	{"NOERROR", 0}, {"FORMERR", 1}, {"SERVFAIL", 2}, {"NXDOMAIN", 3},
-	{"NOTIMP", 4}, {"REFUSED", 5}, {"YXDOMAIN", 6}, {"YXRRSET", 7},
-	{"NXRRSET", 8}, {"NOTAUTH", 9}, {"NOTZONE", 10}, {"BADVERS", 16},
-	{"BADCOOKIE", 23},
+	{ "NOERROR", 0 },    { "FORMERR", 1 }, { "SERVFAIL", 2 }, { "NXDOMAIN", 3 },
+	{ "NOTIMP", 4 },     { "REFUSED", 5 }, { "YXDOMAIN", 6 }, { "YXRRSET", 7 },
+	{ "NXRRSET", 8 },    { "NOTAUTH", 9 }, { "NOTZONE", 10 }, { "BADVERS", 16 },
+	{ "BADCOOKIE", 23 },
 };
 
 int pooldns_case_rcode_parse(const char *s)
@@ -58,9 +58,12 @@ unsigned pooldns_case_target_parse(const char *s)
 const char *pooldns_case_section_name(enum pooldns_section s)
 {
 	switch (s) {
-	case POOLDNS_SEC_ANSWER: return "answer";
-	case POOLDNS_SEC_AUTHORITY: return "authority";
-	case POOLDNS_SEC_ADDITIONAL: return "additional";
+	case POOLDNS_SEC_ANSWER:
+		return "answer";
+	case POOLDNS_SEC_AUTHORITY:
+		return "authority";
+	case POOLDNS_SEC_ADDITIONAL:
+		return "additional";
 	}
 	return "?";
 }
@@ -82,10 +85,10 @@ static const struct {
 	const char *name;
 	uint16_t bit;
 } flag_names[] = {
-	{"qr", POOLDNS_CASE_FLAG_QR}, {"aa", POOLDNS_CASE_FLAG_AA},
-	{"tc", POOLDNS_CASE_FLAG_TC}, {"rd", POOLDNS_CASE_FLAG_RD},
-	{"ra", POOLDNS_CASE_FLAG_RA}, {"ad", POOLDNS_CASE_FLAG_AD},
-	{"cd", POOLDNS_CASE_FLAG_CD},
+	{ "qr", POOLDNS_CASE_FLAG_QR }, { "aa", POOLDNS_CASE_FLAG_AA },
+	{ "tc", POOLDNS_CASE_FLAG_TC }, { "rd", POOLDNS_CASE_FLAG_RD },
+	{ "ra", POOLDNS_CASE_FLAG_RA }, { "ad", POOLDNS_CASE_FLAG_AD },
+	{ "cd", POOLDNS_CASE_FLAG_CD },
 };
 
 static uint16_t flag_bit(const char *s)
@@ -118,9 +121,11 @@ static int parse_rr(struct pooldns_case_pctx *p, const char *text, struct pooldn
 		n++;
 	}
 	if (n < 2)
-		return pooldns_case_perr(p, "record '%.60s': expected OWNER [TTL] [CLASS] TYPE RDATA", text);
+		return pooldns_case_perr(
+			p, "record '%.60s': expected OWNER [TTL] [CLASS] TYPE RDATA", text);
 	if (first[0][0] == '$' || first[0][0] == '@' || first[0][0] == ';')
-		return pooldns_case_perr(p, "record '%.60s': the owner must be a domain name", text);
+		return pooldns_case_perr(p, "record '%.60s': the owner must be a domain name",
+					 text);
 	ldns_rdf *origin = ldns_dname_new_frm_str(".");
 	if (origin == NULL)
 		return pooldns_case_perr(p, "out of memory");
@@ -130,11 +135,13 @@ static int parse_rr(struct pooldns_case_pctx *p, const char *text, struct pooldn
 	if (st != LDNS_STATUS_OK || rr == NULL) {
 		if (rr != NULL)
 			ldns_rr_free(rr);
-		return pooldns_case_perr(p, "record '%.80s': %s", text, ldns_get_errorstr_by_id(st));
+		return pooldns_case_perr(p, "record '%.80s': %s", text,
+					 ldns_get_errorstr_by_id(st));
 	}
 	if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_OPT) {
 		ldns_rr_free(rr);
-		return pooldns_case_perr(p, "record '%.60s': OPT is checked with 'expect edns'", text);
+		return pooldns_case_perr(p, "record '%.60s': OPT is checked with 'expect edns'",
+					 text);
 	}
 	if (ldns_rr_rd_count(rr) == 0) {
 		ldns_rr_free(rr);
@@ -148,7 +155,8 @@ static int parse_rr(struct pooldns_case_pctx *p, const char *text, struct pooldn
 int pooldns_case_add_rr(struct pooldns_case_pctx *p, struct pooldns_expect *e, const char *text)
 {
 	if (e->nrrs >= POOLDNS_CASE_MAX_RRS)
-		return pooldns_case_perr(p, "more than %d records in one expectation", POOLDNS_CASE_MAX_RRS);
+		return pooldns_case_perr(p, "more than %d records in one expectation",
+					 POOLDNS_CASE_MAX_RRS);
 	if (e->nrrs == p->rr_cap) {
 		size_t ncap = p->rr_cap ? p->rr_cap * 2 : 8;
 		struct pooldns_case_rr *n = realloc(e->rrs, ncap * sizeof *n);
@@ -187,14 +195,16 @@ static int serial_ref(struct pooldns_case_pctx *p, size_t *i, struct pooldns_ser
 		return 0;
 	}
 	if (pooldns_case_u32(v, UINT32_MAX, &r->value) != 0)
-		return pooldns_case_perr(p, "%s: '%.40s' is neither a number nor 'version'", opt, v);
+		return pooldns_case_perr(p, "%s: '%.40s' is neither a number nor 'version'", opt,
+					 v);
 	return 0;
 }
 
 static int expect_soa(struct pooldns_case_pctx *p, struct pooldns_expect *e)
 {
 	if (p->ntok < 3 || parse_section(p->tok[2], &e->section) != 0)
-		return pooldns_case_perr(p, "expect soa: needs a section (answer, authority, additional)");
+		return pooldns_case_perr(
+			p, "expect soa: needs a section (answer, authority, additional)");
 	for (size_t i = 3; i < p->ntok; i++) {
 		const char *t = p->tok[i];
 		if (strcmp(t, "owner") == 0) {
@@ -204,7 +214,8 @@ static int expect_soa(struct pooldns_case_pctx *p, struct pooldns_expect *e)
 				return pooldns_case_perr(p, "owner given twice");
 			e->soa_owner = pooldns_case_name(p->tok[++i]);
 			if (e->soa_owner == NULL)
-				return pooldns_case_perr(p, "owner: '%.80s' is not a domain name", p->tok[i]);
+				return pooldns_case_perr(p, "owner: '%.80s' is not a domain name",
+							 p->tok[i]);
 		} else if (strcmp(t, "serial") == 0) {
 			if (serial_ref(p, &i, &e->soa_serial) != 0)
 				return -1;
@@ -234,7 +245,8 @@ static int expect_edns(struct pooldns_case_pctx *p, struct pooldns_expect *e)
 		return 0;
 	}
 	if (strcmp(p->tok[2], "present") != 0)
-		return pooldns_case_perr(p, "expect edns: present or absent, not '%.40s'", p->tok[2]);
+		return pooldns_case_perr(p, "expect edns: present or absent, not '%.40s'",
+					 p->tok[2]);
 	e->edns_present = true;
 	for (size_t i = 3; i < p->ntok; i++) {
 		const char *t = p->tok[i];
@@ -245,8 +257,10 @@ static int expect_edns(struct pooldns_case_pctx *p, struct pooldns_expect *e)
 			e->edns_version_set = true;
 			e->edns_version = (uint8_t)v;
 		} else if (strcmp(t, "payload") == 0) {
-			if (i + 1 >= p->ntok || pooldns_case_range(p->tok[i + 1], &e->edns_payload) != 0)
-				return pooldns_case_perr(p, "payload: expected N, MIN..MAX or MIN..");
+			if (i + 1 >= p->ntok ||
+			    pooldns_case_range(p->tok[i + 1], &e->edns_payload) != 0)
+				return pooldns_case_perr(p,
+							 "payload: expected N, MIN..MAX or MIN..");
 			e->edns_payload_set = true;
 			i++;
 		} else if (strcmp(t, "do") == 0) {
@@ -268,7 +282,8 @@ static int expect_edns(struct pooldns_case_pctx *p, struct pooldns_expect *e)
 int pooldns_case_dir_expect(struct pooldns_case_pctx *p, unsigned targets)
 {
 	if (!p->can_expect)
-		return pooldns_case_perr(p, "expect: must follow a query or raw step (or another expect)");
+		return pooldns_case_perr(
+			p, "expect: must follow a query or raw step (or another expect)");
 	if (p->ntok < 2)
 		return pooldns_case_perr(p, "expect: missing what to check");
 	struct pooldns_step *s = pooldns_case_new_step(p, POOLDNS_STEP_EXPECT, targets);
@@ -290,23 +305,29 @@ int pooldns_case_dir_expect(struct pooldns_case_pctx *p, unsigned targets)
 		else if (strcmp(p->tok[2], "optional") == 0)
 			e->response = POOLDNS_RESP_OPTIONAL;
 		else
-			return pooldns_case_perr(p, "expect response: required, none or optional, not '%.40s'", p->tok[2]);
+			return pooldns_case_perr(
+				p, "expect response: required, none or optional, not '%.40s'",
+				p->tok[2]);
 	} else if (strcmp(what, "rcode") == 0) {
 		e->kind = POOLDNS_EXP_RCODE;
 		int rc = p->ntok == 3 ? pooldns_case_rcode_parse(p->tok[2]) : -1;
 		if (rc < 0)
-			return pooldns_case_perr(p, "expect rcode: one rcode name (NOERROR, NXDOMAIN, ...) or number 0..4095");
+			return pooldns_case_perr(p, "expect rcode: one rcode name (NOERROR, "
+						    "NXDOMAIN, ...) or number 0..4095");
 		e->rcode = (uint16_t)rc;
 	} else if (strcmp(what, "flags") == 0) {
 		e->kind = POOLDNS_EXP_FLAGS;
 		if (p->ntok < 3)
-			return pooldns_case_perr(p, "expect flags: list flags (qr aa tc rd ra ad cd), '!' for absent");
+			return pooldns_case_perr(
+				p,
+				"expect flags: list flags (qr aa tc rd ra ad cd), '!' for absent");
 		for (size_t i = 2; i < p->ntok; i++) {
 			const char *t = p->tok[i];
 			bool neg = t[0] == '!';
 			uint16_t bit = flag_bit(neg ? t + 1 : t);
 			if (bit == 0)
-				return pooldns_case_perr(p, "expect flags: unknown flag '%.40s'", t);
+				return pooldns_case_perr(p, "expect flags: unknown flag '%.40s'",
+							 t);
 			if ((e->flags_set | e->flags_clear) & bit)
 				return pooldns_case_perr(p, "expect flags: '%.40s' given twice", t);
 			if (neg)
@@ -322,11 +343,13 @@ int pooldns_case_dir_expect(struct pooldns_case_pctx *p, unsigned targets)
 	} else if (parse_section(what, &sec) == 0) {
 		e->section = sec;
 		if (p->ntok < 3)
-			return pooldns_case_perr(p, "expect %s: empty, exactly, contains, within or excludes", what);
+			return pooldns_case_perr(
+				p, "expect %s: empty, exactly, contains, within or excludes", what);
 		const char *mode = p->tok[2];
 		if (strcmp(mode, "empty") == 0) {
 			if (p->ntok != 3)
-				return pooldns_case_perr(p, "expect %s empty: takes nothing more", what);
+				return pooldns_case_perr(p, "expect %s empty: takes nothing more",
+							 what);
 			e->kind = POOLDNS_EXP_COUNT;
 			e->range.min = e->range.max = 0;
 			return 0;
@@ -341,8 +364,10 @@ int pooldns_case_dir_expect(struct pooldns_case_pctx *p, unsigned targets)
 		else if (strcmp(mode, "excludes") == 0)
 			e->set_mode = POOLDNS_SET_EXCLUDES;
 		else
-			return pooldns_case_perr(p, "expect %s: empty, exactly, contains, within or excludes, not '%.40s'",
-				    what, mode);
+			return pooldns_case_perr(p,
+						 "expect %s: empty, exactly, contains, within or "
+						 "excludes, not '%.40s'",
+						 what, mode);
 		return expect_set(p, s, 3);
 	} else if (strcmp(what, "types") == 0) {
 		e->kind = POOLDNS_EXP_TYPES;
@@ -354,7 +379,8 @@ int pooldns_case_dir_expect(struct pooldns_case_pctx *p, unsigned targets)
 		for (size_t i = 3; i < p->ntok; i++) {
 			ldns_rr_type t = ldns_get_rr_type_by_name(p->tok[i]);
 			if (t == 0)
-				return pooldns_case_perr(p, "expect types: unknown type '%.40s'", p->tok[i]);
+				return pooldns_case_perr(p, "expect types: unknown type '%.40s'",
+							 p->tok[i]);
 			e->types[e->ntypes++] = (uint16_t)t;
 		}
 	} else if (strcmp(what, "soa") == 0) {

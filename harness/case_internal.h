@@ -18,23 +18,23 @@ struct pooldns_case_pctx {
 	const char *name;
 	const char *buf;
 	size_t len, pos;
-	unsigned next_line;     /* physical line number of buf[pos] */
-	unsigned lineno;        /* first physical line of the current logical line */
-	char *line;             /* current logical line, comment removed */
-	char *work;             /* tokenized copy of line */
+	unsigned next_line; /* physical line number of buf[pos] */
+	unsigned lineno;    /* first physical line of the current logical line */
+	char *line;         /* current logical line, comment removed */
+	char *work;         /* tokenized copy of line */
 	char **tok;
-	size_t *tokoff;         /* offset of each token in line */
+	size_t *tokoff; /* offset of each token in line */
 	size_t ntok;
 	struct pooldns_case *c;
 	size_t cap;
 	/* block state */
 	bool in_rr_block;
-	size_t rr_step;         /* the expect step collecting RR lines */
+	size_t rr_step; /* the expect step collecting RR lines */
 	size_t rr_cap;
 	unsigned rr_block_line;
 	bool in_wait;
 	size_t wait_step;
-	bool can_expect;        /* previous step is a query, raw or expect */
+	bool can_expect; /* previous step is a query, raw or expect */
 	/* backends declared so far (names are looked up by later lines) */
 	struct pooldns_case_pbackend {
 		char name[POOLDNS_CASE_MAX_BACKEND_NAME + 1];

@@ -29,7 +29,7 @@
 #include "case.h"
 #include "case_internal.h"
 
-#define MAX_TOKENS (POOLDNS_CASE_MAX_LINE / 2 + 2)
+#define MAX_TOKENS     (POOLDNS_CASE_MAX_LINE / 2 + 2)
 #define MAX_FILE_BYTES (16u * 1024u * 1024u)
 
 int pooldns_case_perr(struct pooldns_case_pctx *p, const char *fmt, ...)
@@ -139,7 +139,8 @@ static int next_line(struct pooldns_case_pctx *p)
 		if (cont)
 			l--;
 		if (out + l + 1 > POOLDNS_CASE_MAX_LINE)
-			return pooldns_case_perr(p, "line longer than %d bytes", POOLDNS_CASE_MAX_LINE);
+			return pooldns_case_perr(p, "line longer than %d bytes",
+						 POOLDNS_CASE_MAX_LINE);
 		memcpy(p->line + out, s, l);
 		out += l;
 		if (!cont)
@@ -236,7 +237,8 @@ int pooldns_case_opt_u32(struct pooldns_case_pctx *p, size_t *i, uint32_t min, u
 		return pooldns_case_perr(p, "%s: missing value", opt);
 	uint32_t v;
 	if (pooldns_case_u32(p->tok[*i + 1], max, &v) != 0 || v < min)
-		return pooldns_case_perr(p, "%s: '%.40s' is not a number in %u..%u", opt, p->tok[*i + 1], min, max);
+		return pooldns_case_perr(p, "%s: '%.40s' is not a number in %u..%u", opt,
+					 p->tok[*i + 1], min, max);
 	*out = v;
 	*i += 1;
 	return 0;
@@ -349,7 +351,8 @@ static int dir_query(struct pooldns_case_pctx *p, unsigned targets)
 			q->qclass = ldns_get_rr_class_by_name(t);
 			class_set = true;
 		} else {
-			return pooldns_case_perr(p, "query: unknown type, class or option '%.60s'", t);
+			return pooldns_case_perr(p, "query: unknown type, class or option '%.60s'",
+						 t);
 		}
 	}
 	return 0;
@@ -385,7 +388,9 @@ static int dir_raw(struct pooldns_case_pctx *p, unsigned targets)
 	for (size_t t = i; t < p->ntok; t++)
 		for (const char *c = p->tok[t]; *c; c++) {
 			if (hexval(*c) < 0)
-				return pooldns_case_perr(p, "raw: '%.40s' is neither an option nor hex bytes", p->tok[t]);
+				return pooldns_case_perr(
+					p, "raw: '%.40s' is neither an option nor hex bytes",
+					p->tok[t]);
 			digits++;
 		}
 	if (digits == 0)
@@ -425,7 +430,8 @@ static int dir_sync(struct pooldns_case_pctx *p, unsigned targets)
 		return pooldns_case_perr(p, "sync: '%.80s' is not a domain name", p->tok[1]);
 	for (size_t i = 2; i < p->ntok; i++) {
 		if (strcmp(p->tok[i], "timeout-ms") == 0) {
-			if (pooldns_case_opt_u32(p, &i, 1, POOLDNS_CASE_MAX_WAIT_MS, &s->timeout_ms) != 0)
+			if (pooldns_case_opt_u32(p, &i, 1, POOLDNS_CASE_MAX_WAIT_MS,
+						 &s->timeout_ms) != 0)
 				return -1;
 		} else {
 			return pooldns_case_perr(p, "sync: unknown option '%.60s'", p->tok[i]);
@@ -446,33 +452,43 @@ static int dir_wait(struct pooldns_case_pctx *p, unsigned targets)
 	bool timeout_set = false;
 	for (size_t i = 1; i < p->ntok; i++) {
 		if (strcmp(p->tok[i], "timeout-ms") == 0) {
-			if (pooldns_case_opt_u32(p, &i, 1, POOLDNS_CASE_MAX_WAIT_MS, &s->timeout_ms) != 0)
+			if (pooldns_case_opt_u32(p, &i, 1, POOLDNS_CASE_MAX_WAIT_MS,
+						 &s->timeout_ms) != 0)
 				return -1;
 			timeout_set = true;
 		} else if (strcmp(p->tok[i], "interval-ms") == 0) {
 			if (pooldns_case_opt_u32(p, &i, 1, 60000, &s->interval_ms) != 0)
 				return -1;
 		} else if (strcmp(p->tok[i], "within-ms") == 0) {
-			if (pooldns_case_opt_u32(p, &i, 1, POOLDNS_CASE_MAX_WAIT_MS, &s->within_ms) != 0)
+			if (pooldns_case_opt_u32(p, &i, 1, POOLDNS_CASE_MAX_WAIT_MS,
+						 &s->within_ms) != 0)
 				return -1;
 		} else if (strcmp(p->tok[i], "after-ms") == 0) {
-			if (pooldns_case_opt_u32(p, &i, 1, POOLDNS_CASE_MAX_WAIT_MS, &s->after_ms) != 0)
+			if (pooldns_case_opt_u32(p, &i, 1, POOLDNS_CASE_MAX_WAIT_MS,
+						 &s->after_ms) != 0)
 				return -1;
 		} else {
-			return pooldns_case_perr(p, "wait-until: unknown option '%.60s'", p->tok[i]);
+			return pooldns_case_perr(p, "wait-until: unknown option '%.60s'",
+						 p->tok[i]);
 		}
 	}
 	if (s->within_ms != 0 && !timeout_set) {
 		/* Wait past the bound, so that a late success is measured. */
 		uint64_t t = (uint64_t)s->within_ms * 2 + 1000;
-		s->timeout_ms = t > POOLDNS_CASE_MAX_WAIT_MS ? POOLDNS_CASE_MAX_WAIT_MS : (uint32_t)t;
+		s->timeout_ms =
+			t > POOLDNS_CASE_MAX_WAIT_MS ? POOLDNS_CASE_MAX_WAIT_MS : (uint32_t)t;
 	}
 	if (s->within_ms != 0 && s->within_ms > s->timeout_ms)
-		return pooldns_case_perr(p, "wait-until: within-ms %u is longer than timeout-ms %u", s->within_ms, s->timeout_ms);
+		return pooldns_case_perr(p, "wait-until: within-ms %u is longer than timeout-ms %u",
+					 s->within_ms, s->timeout_ms);
 	if (s->after_ms != 0 && s->after_ms >= s->timeout_ms)
-		return pooldns_case_perr(p, "wait-until: after-ms %u is not shorter than timeout-ms %u", s->after_ms, s->timeout_ms);
+		return pooldns_case_perr(
+			p, "wait-until: after-ms %u is not shorter than timeout-ms %u", s->after_ms,
+			s->timeout_ms);
 	if (s->after_ms != 0 && s->within_ms != 0 && s->after_ms >= s->within_ms)
-		return pooldns_case_perr(p, "wait-until: after-ms %u is not shorter than within-ms %u", s->after_ms, s->within_ms);
+		return pooldns_case_perr(p,
+					 "wait-until: after-ms %u is not shorter than within-ms %u",
+					 s->after_ms, s->within_ms);
 	p->in_wait = true;
 	p->wait_step = p->c->nsteps - 1;
 	return 0;
@@ -482,9 +498,11 @@ static int dir_sql(struct pooldns_case_pctx *p, unsigned targets, enum pooldns_s
 		   size_t first)
 {
 	if (p->in_wait)
-		return pooldns_case_perr(p, "%s: not allowed inside wait-until", kind == POOLDNS_STEP_SQL ? "sql" : "cleanup");
+		return pooldns_case_perr(p, "%s: not allowed inside wait-until",
+					 kind == POOLDNS_STEP_SQL ? "sql" : "cleanup");
 	if (first >= p->ntok)
-		return pooldns_case_perr(p, "%s: missing statement", kind == POOLDNS_STEP_SQL ? "sql" : "cleanup sql");
+		return pooldns_case_perr(p, "%s: missing statement",
+					 kind == POOLDNS_STEP_SQL ? "sql" : "cleanup sql");
 	struct pooldns_step *s = pooldns_case_new_step(p, kind, targets);
 	if (s == NULL)
 		return -1;
@@ -501,16 +519,19 @@ static int directive(struct pooldns_case_pctx *p)
 	if (p->tok[0][0] == '@') {
 		char *list = p->tok[0] + 1;
 		if (*list == '\0')
-			return pooldns_case_perr(p, "'@' needs a target name (standalone, unbound)");
+			return pooldns_case_perr(p,
+						 "'@' needs a target name (standalone, unbound)");
 		for (char *save = NULL, *t = strtok_r(list, ",", &save); t != NULL;
 		     t = strtok_r(NULL, ",", &save)) {
 			unsigned m = pooldns_case_target_parse(t);
 			if (m == 0)
-				return pooldns_case_perr(p, "unknown target '%.40s' (standalone, unbound)", t);
+				return pooldns_case_perr(
+					p, "unknown target '%.40s' (standalone, unbound)", t);
 			targets |= m;
 		}
 		if (targets == 0)
-			return pooldns_case_perr(p, "'@' needs a target name (standalone, unbound)");
+			return pooldns_case_perr(p,
+						 "'@' needs a target name (standalone, unbound)");
 		t0 = 1;
 		if (p->ntok < 2)
 			return pooldns_case_perr(p, "target prefix without a directive");
@@ -539,14 +560,17 @@ static int directive(struct pooldns_case_pctx *p)
 		else
 			rc = dir_sql(p, targets, POOLDNS_STEP_CLEANUP, 2);
 	} else if (strcmp(d, "sync") == 0) {
-		rc = p->in_wait ? pooldns_case_perr(p, "sync: not allowed inside wait-until") : dir_sync(p, targets);
+		rc = p->in_wait ? pooldns_case_perr(p, "sync: not allowed inside wait-until")
+				: dir_sync(p, targets);
 	} else if (strcmp(d, "sleep") == 0) {
 		struct pooldns_step *s = NULL;
 		uint32_t ms;
 		if (p->ntok != 2 || pooldns_case_u32(p->tok[1], POOLDNS_CASE_MAX_WAIT_MS, &ms) != 0)
-			rc = pooldns_case_perr(p, "sleep: expected milliseconds 0..%d", POOLDNS_CASE_MAX_WAIT_MS);
+			rc = pooldns_case_perr(p, "sleep: expected milliseconds 0..%d",
+					       POOLDNS_CASE_MAX_WAIT_MS);
 		else if (p->in_wait)
-			rc = pooldns_case_perr(p, "sleep: not allowed inside wait-until (use interval-ms)");
+			rc = pooldns_case_perr(
+				p, "sleep: not allowed inside wait-until (use interval-ms)");
 		else if ((s = pooldns_case_new_step(p, POOLDNS_STEP_SLEEP, targets)) == NULL)
 			rc = -1;
 		else {
@@ -557,7 +581,8 @@ static int directive(struct pooldns_case_pctx *p)
 		rc = dir_wait(p, targets);
 	} else if (strcmp(d, "end") == 0) {
 		if (t0 != 0)
-			rc = pooldns_case_perr(p, "end: takes no target prefix (the opening line has it)");
+			rc = pooldns_case_perr(
+				p, "end: takes no target prefix (the opening line has it)");
 		else if (p->ntok != 1)
 			rc = pooldns_case_perr(p, "end: takes nothing more");
 		else if (!p->in_wait)
@@ -627,7 +652,9 @@ static int parse_all(struct pooldns_case_pctx *p)
 			if (strcmp(s, "end") == 0) {
 				struct pooldns_expect *e = &p->c->steps[p->rr_step].e;
 				if (e->nrrs == 0)
-					return pooldns_case_perr(p, "empty record block (opened on line %u)", p->rr_block_line);
+					return pooldns_case_perr(
+						p, "empty record block (opened on line %u)",
+						p->rr_block_line);
 				p->in_rr_block = false;
 				continue;
 			}
@@ -654,7 +681,8 @@ static int parse_all(struct pooldns_case_pctx *p)
 	}
 	bool any = false;
 	for (size_t i = 0; i < p->c->nsteps; i++)
-		if (p->c->steps[i].kind == POOLDNS_STEP_QUERY || p->c->steps[i].kind == POOLDNS_STEP_RAW)
+		if (p->c->steps[i].kind == POOLDNS_STEP_QUERY ||
+		    p->c->steps[i].kind == POOLDNS_STEP_RAW)
 			any = true;
 	if (!any) {
 		p->lineno = p->next_line > 1 ? p->next_line - 1 : 1;
@@ -663,8 +691,8 @@ static int parse_all(struct pooldns_case_pctx *p)
 	return 0;
 }
 
-int pooldns_case_parse(const char *buf, size_t len, const char *name,
-		       struct pooldns_case *out, char *err, size_t errsz)
+int pooldns_case_parse(const char *buf, size_t len, const char *name, struct pooldns_case *out,
+		       char *err, size_t errsz)
 {
 	struct pooldns_case_pctx p;
 	memset(&p, 0, sizeof p);
@@ -716,7 +744,8 @@ int pooldns_case_load(const char *path, struct pooldns_case *out, char *err, siz
 	for (;;) {
 		if (len == cap) {
 			if (cap >= MAX_FILE_BYTES) {
-				snprintf(err, errsz, "%s: file larger than %u bytes", base, MAX_FILE_BYTES);
+				snprintf(err, errsz, "%s: file larger than %u bytes", base,
+					 MAX_FILE_BYTES);
 				rc = -1;
 				break;
 			}

@@ -14,7 +14,8 @@
 
 #include "eval.h"
 
-static void msgf(char *msg, size_t msgsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void msgf(char *msg, size_t msgsz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static void msgf(char *msg, size_t msgsz, const char *fmt, ...)
 {
@@ -85,7 +86,8 @@ bool pooldns_eval_rr_match(const struct pooldns_case_rr *want, const ldns_rr *go
 		const ldns_rdf *a = ldns_rr_rdf(w, i), *b = ldns_rr_rdf(got, i);
 		if (a == NULL || b == NULL)
 			return false;
-		if (ldns_rdf_get_type(a) == LDNS_RDF_TYPE_DNAME && ldns_rdf_get_type(b) == LDNS_RDF_TYPE_DNAME) {
+		if (ldns_rdf_get_type(a) == LDNS_RDF_TYPE_DNAME &&
+		    ldns_rdf_get_type(b) == LDNS_RDF_TYPE_DNAME) {
 			if (ldns_dname_compare(a, b) != 0)
 				return false;
 		} else if (ldns_rdf_compare(a, b) != 0) {
@@ -100,9 +102,12 @@ static const ldns_rr_list *section(const struct pooldns_probe_resp *r, enum pool
 	if (r->pkt == NULL)
 		return NULL;
 	switch (s) {
-	case POOLDNS_SEC_ANSWER: return ldns_pkt_answer(r->pkt);
-	case POOLDNS_SEC_AUTHORITY: return ldns_pkt_authority(r->pkt);
-	case POOLDNS_SEC_ADDITIONAL: return ldns_pkt_additional(r->pkt);
+	case POOLDNS_SEC_ANSWER:
+		return ldns_pkt_answer(r->pkt);
+	case POOLDNS_SEC_AUTHORITY:
+		return ldns_pkt_authority(r->pkt);
+	case POOLDNS_SEC_ADDITIONAL:
+		return ldns_pkt_additional(r->pkt);
 	}
 	return NULL;
 }
@@ -113,7 +118,7 @@ static size_t count(const ldns_rr_list *l)
 }
 
 void pooldns_eval_section_text(const struct pooldns_probe_resp *r, enum pooldns_section sec,
-				char *buf, size_t bufsz)
+			       char *buf, size_t bufsz)
 {
 	if (bufsz == 0)
 		return;
@@ -138,9 +143,10 @@ static void flags_text(uint16_t flags, char *buf, size_t bufsz)
 		const char *n;
 		uint16_t b;
 	} f[] = {
-		{"qr", POOLDNS_CASE_FLAG_QR}, {"aa", POOLDNS_CASE_FLAG_AA}, {"tc", POOLDNS_CASE_FLAG_TC},
-		{"rd", POOLDNS_CASE_FLAG_RD}, {"ra", POOLDNS_CASE_FLAG_RA}, {"ad", POOLDNS_CASE_FLAG_AD},
-		{"cd", POOLDNS_CASE_FLAG_CD},
+		{ "qr", POOLDNS_CASE_FLAG_QR }, { "aa", POOLDNS_CASE_FLAG_AA },
+		{ "tc", POOLDNS_CASE_FLAG_TC }, { "rd", POOLDNS_CASE_FLAG_RD },
+		{ "ra", POOLDNS_CASE_FLAG_RA }, { "ad", POOLDNS_CASE_FLAG_AD },
+		{ "cd", POOLDNS_CASE_FLAG_CD },
 	};
 	buf[0] = '\0';
 	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
@@ -248,11 +254,14 @@ static int check_one(const struct pooldns_expect *e, const struct pooldns_probe_
 		flags_text(missing, m, sizeof m);
 		flags_text(extra, x, sizeof x);
 		if (missing && extra)
-			msgf(msg, msgsz, "expected flags %s set and %s clear, got flags %s", m, x, got);
+			msgf(msg, msgsz, "expected flags %s set and %s clear, got flags %s", m, x,
+			     got);
 		else if (missing)
-			msgf(msg, msgsz, "expected flag%s %s set, got flags %s", strchr(m, ' ') ? "s" : "", m, got);
+			msgf(msg, msgsz, "expected flag%s %s set, got flags %s",
+			     strchr(m, ' ') ? "s" : "", m, got);
 		else
-			msgf(msg, msgsz, "expected flag%s %s clear, got flags %s", strchr(x, ' ') ? "s" : "", x, got);
+			msgf(msg, msgsz, "expected flag%s %s clear, got flags %s",
+			     strchr(x, ' ') ? "s" : "", x, got);
 		return -1;
 	}
 	case POOLDNS_EXP_COUNT: {
@@ -262,8 +271,8 @@ static int check_one(const struct pooldns_expect *e, const struct pooldns_probe_
 		range_text(&e->range, a, sizeof a);
 		pooldns_eval_section_text(r, e->section, b, sizeof b);
 		if (e->range.min == 0 && e->range.max == 0)
-			msgf(msg, msgsz, "expected an empty %s section, got %zu record%s: %s", secname, c,
-			     c == 1 ? "" : "s", b);
+			msgf(msg, msgsz, "expected an empty %s section, got %zu record%s: %s",
+			     secname, c, c == 1 ? "" : "s", b);
 		else
 			msgf(msg, msgsz, "expected %s %s record%s, got %zu: %s", a, secname,
 			     e->range.max == 1 ? "" : "s", c, b);
@@ -302,7 +311,8 @@ static int check_one(const struct pooldns_expect *e, const struct pooldns_probe_
 				if (pooldns_eval_rr_match(&e->rrs[w], ldns_rr_list_rr(l, g))) {
 					if (e->set_mode == POOLDNS_SET_EXCLUDES) {
 						want_text(&e->rrs[w], a, sizeof a);
-						msgf(msg, msgsz, "%s must not contain %s, got: %s", secname, a, b);
+						msgf(msg, msgsz, "%s must not contain %s, got: %s",
+						     secname, a, b);
 						rc = -1;
 						break;
 					}
@@ -319,7 +329,8 @@ static int check_one(const struct pooldns_expect *e, const struct pooldns_probe_
 				rc = -1;
 			}
 		}
-		if (rc == 0 && (e->set_mode == POOLDNS_SET_EXACTLY || e->set_mode == POOLDNS_SET_WITHIN)) {
+		if (rc == 0 &&
+		    (e->set_mode == POOLDNS_SET_EXACTLY || e->set_mode == POOLDNS_SET_WITHIN)) {
 			for (size_t g = 0; g < ng && rc == 0; g++) {
 				const ldns_rr *got = ldns_rr_list_rr(l, g);
 				bool listed = false;
@@ -330,7 +341,8 @@ static int check_one(const struct pooldns_expect *e, const struct pooldns_probe_
 						listed = pooldns_eval_rr_match(&e->rrs[w], got);
 				if (!listed) {
 					rr_text(got, true, true, a, sizeof a);
-					msgf(msg, msgsz, "%s has unexpected record %s, got: %s", secname, a, b);
+					msgf(msg, msgsz, "%s has unexpected record %s, got: %s",
+					     secname, a, b);
 					rc = -1;
 				}
 			}
@@ -351,7 +363,8 @@ static int check_one(const struct pooldns_expect *e, const struct pooldns_probe_
 				ok = ldns_rr_get_type(rr) == e->types[t];
 			if (!ok) {
 				rr_text(rr, true, true, a, sizeof a);
-				msgf(msg, msgsz, "%s has a record of an unexpected type: %s", secname, a);
+				msgf(msg, msgsz, "%s has a record of an unexpected type: %s",
+				     secname, a);
 				return -1;
 			}
 		}
@@ -372,7 +385,8 @@ static int check_one(const struct pooldns_expect *e, const struct pooldns_probe_
 			return -1;
 		}
 		rr_text(soa, true, true, b, sizeof b);
-		if (e->soa_owner != NULL && ldns_dname_compare(e->soa_owner, ldns_rr_owner(soa)) != 0) {
+		if (e->soa_owner != NULL &&
+		    ldns_dname_compare(e->soa_owner, ldns_rr_owner(soa)) != 0) {
 			char *o = ldns_rdf2str(e->soa_owner);
 			msgf(msg, msgsz, "expected SOA owner %s, got %s", o != NULL ? o : "?", b);
 			free(o);
@@ -384,7 +398,8 @@ static int check_one(const struct pooldns_expect *e, const struct pooldns_probe_
 			msgf(msg, msgsz, "SOA has no serial: %s", b);
 			return -1;
 		}
-		uint32_t serial = sr != NULL && ldns_rdf_size(sr) == 4 ? ldns_rdf2native_int32(sr) : 0;
+		uint32_t serial =
+			sr != NULL && ldns_rdf_size(sr) == 4 ? ldns_rdf2native_int32(sr) : 0;
 		uint32_t want;
 		if (e->soa_serial.set) {
 			if (serial_value(&e->soa_serial, ctx, &want, msg, msgsz) != 0)
@@ -432,7 +447,8 @@ static int check_one(const struct pooldns_expect *e, const struct pooldns_probe_
 				s[strcspn(s, "\n")] = '\0';
 			if (q != NULL)
 				q[strcspn(q, "\n")] = '\0';
-			msgf(msg, msgsz, "question not echoed exactly: sent '%s', got %u question%s%s%s%s",
+			msgf(msg, msgsz,
+			     "question not echoed exactly: sent '%s', got %u question%s%s%s%s",
 			     s != NULL ? s : "?", qd, qd == 1 ? "" : "s", q != NULL ? " '" : "",
 			     q != NULL ? q : "", q != NULL ? "'" : "");
 			free(q);
@@ -444,7 +460,8 @@ static int check_one(const struct pooldns_expect *e, const struct pooldns_probe_
 	case POOLDNS_EXP_EDNS:
 		if (!e->edns_present) {
 			if (r->edns) {
-				msgf(msg, msgsz, "expected no OPT record, got one (payload %u, version %u)",
+				msgf(msg, msgsz,
+				     "expected no OPT record, got one (payload %u, version %u)",
 				     r->edns_payload, r->edns_version);
 				return -1;
 			}
@@ -455,7 +472,8 @@ static int check_one(const struct pooldns_expect *e, const struct pooldns_probe_
 			return -1;
 		}
 		if (e->edns_version_set && r->edns_version != e->edns_version) {
-			msgf(msg, msgsz, "expected EDNS version %u, got %u", e->edns_version, r->edns_version);
+			msgf(msg, msgsz, "expected EDNS version %u, got %u", e->edns_version,
+			     r->edns_version);
 			return -1;
 		}
 		if (e->edns_payload_set && !in_range(&e->edns_payload, r->edns_payload)) {
@@ -463,19 +481,22 @@ static int check_one(const struct pooldns_expect *e, const struct pooldns_probe_
 			msgf(msg, msgsz, "expected EDNS payload %s, got %u", a, r->edns_payload);
 			return -1;
 		}
-		if (e->edns_do != POOLDNS_TRI_ANY && r->edns_do != (e->edns_do == POOLDNS_TRI_YES)) {
+		if (e->edns_do != POOLDNS_TRI_ANY &&
+		    r->edns_do != (e->edns_do == POOLDNS_TRI_YES)) {
 			msgf(msg, msgsz, "expected the DO bit %s, got it %s",
-			     e->edns_do == POOLDNS_TRI_YES ? "set" : "clear", r->edns_do ? "set" : "clear");
+			     e->edns_do == POOLDNS_TRI_YES ? "set" : "clear",
+			     r->edns_do ? "set" : "clear");
 			return -1;
 		}
 		if (e->ecs_scope_set) {
 			if (!r->ecs) {
-				msgf(msg, msgsz, "expected a client subnet option in the OPT record, got none");
+				msgf(msg, msgsz,
+				     "expected a client subnet option in the OPT record, got none");
 				return -1;
 			}
 			if (r->ecs_scope != e->ecs_scope) {
-				msgf(msg, msgsz, "expected client subnet scope /%u, got /%u", e->ecs_scope,
-				     r->ecs_scope);
+				msgf(msg, msgsz, "expected client subnet scope /%u, got /%u",
+				     e->ecs_scope, r->ecs_scope);
 				return -1;
 			}
 		}
@@ -507,7 +528,7 @@ static bool same_answer(const struct pooldns_probe_resp *x, const struct pooldns
 		return false;
 	bool ok = true;
 	for (size_t i = 0; i < n && ok; i++) {
-		struct pooldns_case_rr w = {.rr = ldns_rr_list_rr(a, i), .ttl_given = true};
+		struct pooldns_case_rr w = { .rr = ldns_rr_list_rr(a, i), .ttl_given = true };
 		bool found = false;
 		for (size_t j = 0; j < n && !found; j++)
 			if (!used[j] && pooldns_eval_rr_match(&w, ldns_rr_list_rr(b, j)))
@@ -545,11 +566,15 @@ static int check_aggregate(const struct pooldns_expect *e, const struct pooldns_
 		for (size_t w = 0; w < e->nrrs; w++) {
 			bool seen = false;
 			for (size_t i = 0; i < n && !seen; i++)
-				seen = resp[i].status == POOLDNS_PROBE_OK && answer_has(&resp[i], &e->rrs[w]);
+				seen = resp[i].status == POOLDNS_PROBE_OK &&
+				       answer_has(&resp[i], &e->rrs[w]);
 			if (!seen) {
 				want_text(&e->rrs[w], a, sizeof a);
-				pooldns_eval_section_text(&resp[first], POOLDNS_SEC_ANSWER, b, sizeof b);
-				msgf(msg, msgsz, "%s never seen in %zu responses (first answer: %s)", a, got, b);
+				pooldns_eval_section_text(&resp[first], POOLDNS_SEC_ANSWER, b,
+							  sizeof b);
+				msgf(msg, msgsz,
+				     "%s never seen in %zu responses (first answer: %s)", a, got,
+				     b);
 				*bad = first;
 				return -1;
 			}
@@ -557,12 +582,13 @@ static int check_aggregate(const struct pooldns_expect *e, const struct pooldns_
 		return 0;
 	case POOLDNS_EXP_SAME:
 		for (size_t i = first + 1; i < n; i++) {
-			if (resp[i].status != POOLDNS_PROBE_OK || same_answer(&resp[first], &resp[i]))
+			if (resp[i].status != POOLDNS_PROBE_OK ||
+			    same_answer(&resp[first], &resp[i]))
 				continue;
 			pooldns_eval_section_text(&resp[first], POOLDNS_SEC_ANSWER, a, sizeof a);
 			pooldns_eval_section_text(&resp[i], POOLDNS_SEC_ANSWER, b, sizeof b);
-			msgf(msg, msgsz, "answers differ: response %zu: %s; response %zu: %s", first + 1, a,
-			     i + 1, b);
+			msgf(msg, msgsz, "answers differ: response %zu: %s; response %zu: %s",
+			     first + 1, a, i + 1, b);
 			*bad = i;
 			return -1;
 		}
@@ -577,15 +603,16 @@ static int check_aggregate(const struct pooldns_expect *e, const struct pooldns_
 				hits += answer_has(&resp[i], &e->rrs[0]);
 			} else {
 				const ldns_rr_list *l = section(&resp[i], POOLDNS_SEC_ANSWER);
-				hits += count(l) > 0 && pooldns_eval_rr_match(&e->rrs[0], ldns_rr_list_rr(l, 0));
+				hits += count(l) > 0 &&
+					pooldns_eval_rr_match(&e->rrs[0], ldns_rr_list_rr(l, 0));
 			}
 		}
 		if (in_range(&e->range, hits))
 			return 0;
 		want_text(&e->rrs[0], a, sizeof a);
 		range_text(&e->range, b, sizeof b);
-		msgf(msg, msgsz, "%s %s in %zu of %zu responses, expected %s",
-		     a, e->kind == POOLDNS_EXP_COUNT_OF ? "answered" : "first", hits, got, b);
+		msgf(msg, msgsz, "%s %s in %zu of %zu responses, expected %s", a,
+		     e->kind == POOLDNS_EXP_COUNT_OF ? "answered" : "first", hits, got, b);
 		return -1;
 	}
 	default:
@@ -595,8 +622,8 @@ static int check_aggregate(const struct pooldns_expect *e, const struct pooldns_
 }
 
 int pooldns_eval_expect(const struct pooldns_expect *e, const struct pooldns_probe_resp *resp,
-			 size_t n, const struct pooldns_eval_ctx *ctx,
-			 char *msg, size_t msgsz, size_t *bad)
+			size_t n, const struct pooldns_eval_ctx *ctx, char *msg, size_t msgsz,
+			size_t *bad)
 {
 	*bad = POOLDNS_EVAL_NO_INDEX;
 	if (e->kind == POOLDNS_EXP_RESPONSE)

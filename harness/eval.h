@@ -20,9 +20,9 @@
 #define POOLDNS_EVAL_NO_INDEX ((size_t)-1)
 
 struct pooldns_eval_ctx {
-	const uint8_t *sent;      /* wire of the (first) query sent, for `expect question` */
+	const uint8_t *sent; /* wire of the (first) query sent, for `expect question` */
 	size_t sent_len;
-	bool have_version;        /* a sync ran: `version` is usable in soa checks */
+	bool have_version; /* a sync ran: `version` is usable in soa checks */
 	int64_t version;
 };
 
@@ -31,12 +31,12 @@ struct pooldns_eval_ctx {
  * of the response to show (POOLDNS_EVAL_NO_INDEX when no single response
  * is to blame). */
 int pooldns_eval_expect(const struct pooldns_expect *e, const struct pooldns_probe_resp *resp,
-			 size_t n, const struct pooldns_eval_ctx *ctx,
-			 char *msg, size_t msgsz, size_t *bad);
+			size_t n, const struct pooldns_eval_ctx *ctx, char *msg, size_t msgsz,
+			size_t *bad);
 
 /* Compact one-line text of a section, e.g. "A 192.0.2.1, AAAA 2001:db8::1". */
 void pooldns_eval_section_text(const struct pooldns_probe_resp *r, enum pooldns_section sec,
-				char *buf, size_t bufsz);
+			       char *buf, size_t bufsz);
 
 /* Does got match the expectation record want (owner case-insensitive,
  * class, type, rdata; TTL only when ttl_given)? */

@@ -20,12 +20,12 @@
 
 #include "hstore.h"
 
-#define BODY_MAX (4u * 1024u * 1024u)
+#define BODY_MAX    (4u * 1024u * 1024u)
 #define VERSION_SQL "SELECT value FROM pooldns_meta WHERE key = 'data_version'"
 
 struct pooldns_hstore {
 	bool rqlite;
-	char *where;            /* URL without trailing '/', or the file path */
+	char *where; /* URL without trailing '/', or the file path */
 	char describe[512];
 	uint32_t timeout_ms;
 	CURL *curl;
@@ -55,8 +55,8 @@ static size_t body_write(char *ptr, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-struct pooldns_hstore *pooldns_hstore_rqlite(const char *url, uint32_t timeout_ms,
-					     char *err, size_t errsz)
+struct pooldns_hstore *pooldns_hstore_rqlite(const char *url, uint32_t timeout_ms, char *err,
+					     size_t errsz)
 {
 	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
 		snprintf(err, errsz, "rqlite URL '%s' must start with http:// or https://", url);
@@ -83,8 +83,8 @@ struct pooldns_hstore *pooldns_hstore_rqlite(const char *url, uint32_t timeout_m
 	return st;
 }
 
-struct pooldns_hstore *pooldns_hstore_sqlite(const char *path, uint32_t timeout_ms,
-					     char *err, size_t errsz)
+struct pooldns_hstore *pooldns_hstore_sqlite(const char *path, uint32_t timeout_ms, char *err,
+					     size_t errsz)
 {
 	struct pooldns_hstore *st = calloc(1, sizeof *st);
 	if (st == NULL || (st->where = strdup(path)) == NULL) {
@@ -114,8 +114,8 @@ void pooldns_hstore_close(struct pooldns_hstore *st)
 
 /* POSTs a JSON array with one statement to PATH; parses the reply into
  * *out (caller decrefs). 0 or -1 with err. */
-static int rqlite_post(struct pooldns_hstore *st, const char *path, const char *sql,
-		       json_t **out, char *err, size_t errsz)
+static int rqlite_post(struct pooldns_hstore *st, const char *path, const char *sql, json_t **out,
+		       char *err, size_t errsz)
 {
 	*out = NULL;
 	json_t *arr = json_array();
@@ -132,7 +132,7 @@ static int rqlite_post(struct pooldns_hstore *st, const char *path, const char *
 	}
 	char url[1200];
 	snprintf(url, sizeof url, "%s%s", st->where, path);
-	struct body b = {0};
+	struct body b = { 0 };
 	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
 	CURL *c = st->curl;
 	curl_easy_reset(c);
@@ -186,14 +186,16 @@ static int rqlite_post(struct pooldns_hstore *st, const char *path, const char *
 static json_t *only_result(json_t *root, char *err, size_t errsz)
 {
 	json_t *res = json_object_get(root, "results");
-	if (!json_is_array(res) || json_array_size(res) != 1 || !json_is_object(json_array_get(res, 0))) {
+	if (!json_is_array(res) || json_array_size(res) != 1 ||
+	    !json_is_object(json_array_get(res, 0))) {
 		snprintf(err, errsz, "rqlite reply has no single result object");
 		return NULL;
 	}
 	json_t *r = json_array_get(res, 0);
 	json_t *e = json_object_get(r, "error");
 	if (e != NULL) {
-		snprintf(err, errsz, "%s", json_is_string(e) ? json_string_value(e) : "error (not a string)");
+		snprintf(err, errsz, "%s",
+			 json_is_string(e) ? json_string_value(e) : "error (not a string)");
 		return NULL;
 	}
 	return r;
@@ -245,8 +247,8 @@ int pooldns_hstore_execute(struct pooldns_hstore *st, const char *sql, char *err
 	return rc;
 }
 
-int pooldns_hstore_data_version(struct pooldns_hstore *st, int64_t *version,
-				char *err, size_t errsz)
+int pooldns_hstore_data_version(struct pooldns_hstore *st, int64_t *version, char *err,
+				size_t errsz)
 {
 	if (st->rqlite) {
 		json_t *root;

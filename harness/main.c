@@ -32,7 +32,8 @@ static void usage(FILE *f)
 		"usage: pooldns-harness [options] FILE.case...\n"
 		"  --server ADDR        DNS server address (default 127.0.0.1)\n"
 		"  --port N             DNS server port (default 53)\n"
-		"  --target NAME        standalone | unbound: which @NAME lines run (default standalone)\n"
+		"  --target NAME        standalone | unbound: which @NAME lines run (default "
+		"standalone)\n"
 		"  --rqlite URL         data store: rqlite HTTP API, e.g. http://127.0.0.1:4001\n"
 		"  --sqlite FILE        data store: SQLite database file\n"
 		"  --timeout-ms N       per-query timeout (default 2000)\n"
@@ -64,7 +65,8 @@ static void print_parse_failure(const char *name, const char *err)
 		while (*d >= '0' && *d <= '9')
 			d++;
 		if (d > p && d[0] == ':' && d[1] == ' ') {
-			printf("FAIL %s: line %.*s: parse error: %s\n", name, (int)(d - p), p, d + 2);
+			printf("FAIL %s: line %.*s: parse error: %s\n", name, (int)(d - p), p,
+			       d + 2);
 			return;
 		}
 		printf("FAIL %s: %s\n", name, p[0] == ' ' ? p + 1 : p);
@@ -76,19 +78,19 @@ static void print_parse_failure(const char *name, const char *err)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"server", required_argument, NULL, 's'},
-		{"port", required_argument, NULL, 'p'},
-		{"target", required_argument, NULL, 't'},
-		{"rqlite", required_argument, NULL, 'r'},
-		{"sqlite", required_argument, NULL, 'q'},
-		{"timeout-ms", required_argument, NULL, 'T'},
-		{"sync-timeout-ms", required_argument, NULL, 'S'},
-		{"tls-cert", required_argument, NULL, 'c'},
-		{"tls-key", required_argument, NULL, 'k'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+		{ "server", required_argument, NULL, 's' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "target", required_argument, NULL, 't' },
+		{ "rqlite", required_argument, NULL, 'r' },
+		{ "sqlite", required_argument, NULL, 'q' },
+		{ "timeout-ms", required_argument, NULL, 'T' },
+		{ "sync-timeout-ms", required_argument, NULL, 'S' },
+		{ "tls-cert", required_argument, NULL, 'c' },
+		{ "tls-key", required_argument, NULL, 'k' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *server = "127.0.0.1", *port = "53", *rqlite = NULL, *sqlite = NULL;
 	struct pooldns_run_opts o;
@@ -100,35 +102,60 @@ int main(int argc, char **argv)
 	int ch;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 's': server = optarg; break;
-		case 'p': port = optarg; break;
+		case 's':
+			server = optarg;
+			break;
+		case 'p':
+			port = optarg;
+			break;
 		case 't':
 			o.target = pooldns_case_target_parse(optarg);
 			if (o.target == 0) {
-				fprintf(stderr, "pooldns-harness: --target: standalone or unbound, not '%s'\n", optarg);
+				fprintf(stderr,
+					"pooldns-harness: --target: standalone or unbound, not "
+					"'%s'\n",
+					optarg);
 				return 2;
 			}
 			break;
-		case 'r': rqlite = optarg; break;
-		case 'q': sqlite = optarg; break;
+		case 'r':
+			rqlite = optarg;
+			break;
+		case 'q':
+			sqlite = optarg;
+			break;
 		case 'T':
 			if (parse_ms(optarg, &o.timeout_ms) != 0) {
-				fprintf(stderr, "pooldns-harness: --timeout-ms: 1..%d\n", POOLDNS_CASE_MAX_WAIT_MS);
+				fprintf(stderr, "pooldns-harness: --timeout-ms: 1..%d\n",
+					POOLDNS_CASE_MAX_WAIT_MS);
 				return 2;
 			}
 			break;
 		case 'S':
 			if (parse_ms(optarg, &o.sync_timeout_ms) != 0) {
-				fprintf(stderr, "pooldns-harness: --sync-timeout-ms: 1..%d\n", POOLDNS_CASE_MAX_WAIT_MS);
+				fprintf(stderr, "pooldns-harness: --sync-timeout-ms: 1..%d\n",
+					POOLDNS_CASE_MAX_WAIT_MS);
 				return 2;
 			}
 			break;
-		case 'c': o.tls_cert = optarg; break;
-		case 'k': o.tls_key = optarg; break;
-		case 'v': o.verbose = true; break;
-		case 'h': usage(stdout); return 0;
-		case 'V': printf("pooldns-harness %s\n", PACKAGE_VERSION); return 0;
-		default: usage(stderr); return 2;
+		case 'c':
+			o.tls_cert = optarg;
+			break;
+		case 'k':
+			o.tls_key = optarg;
+			break;
+		case 'v':
+			o.verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("pooldns-harness %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind >= argc) {

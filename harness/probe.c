@@ -42,13 +42,13 @@ static uint64_t now_us(void)
 
 void pooldns_probe_sleep_ms(uint32_t ms)
 {
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
 }
 
-int pooldns_probe_server_init(struct pooldns_probe_server *srv, const char *host,
-			      const char *port, char *err, size_t errsz)
+int pooldns_probe_server_init(struct pooldns_probe_server *srv, const char *host, const char *port,
+			      char *err, size_t errsz)
 {
 	memset(srv, 0, sizeof *srv);
 	struct addrinfo hints, *res = NULL;
@@ -149,7 +149,8 @@ int pooldns_probe_build(const struct pooldns_query_spec *spec, uint8_t **wire, s
 	ldns_status st = ldns_pkt2wire(wire, pkt, len);
 	ldns_pkt_free(pkt);
 	if (st != LDNS_STATUS_OK) {
-		snprintf(err, errsz, "ldns could not encode the query: %s", ldns_get_errorstr_by_id(st));
+		snprintf(err, errsz, "ldns could not encode the query: %s",
+			 ldns_get_errorstr_by_id(st));
 		return -1;
 	}
 	return 0;
@@ -167,7 +168,8 @@ static void decode(struct pooldns_probe_resp *resp)
 	ldns_pkt *pkt = NULL;
 	ldns_status st = ldns_wire2pkt(&pkt, resp->wire, resp->len);
 	if (st != LDNS_STATUS_OK || pkt == NULL) {
-		snprintf(resp->decode_err, sizeof resp->decode_err, "%s", ldns_get_errorstr_by_id(st));
+		snprintf(resp->decode_err, sizeof resp->decode_err, "%s",
+			 ldns_get_errorstr_by_id(st));
 		if (pkt != NULL)
 			ldns_pkt_free(pkt);
 		return;
@@ -260,11 +262,11 @@ void pooldns_probe_exchange_udp(const struct pooldns_probe_server *srv, int *fd,
 		int left = remaining_ms(deadline);
 		if (left == 0) {
 			resp->status = POOLDNS_PROBE_NORESPONSE;
-			snprintf(resp->detail, sizeof resp->detail, "no response from %s within %u ms",
-				 srv->text, timeout_ms);
+			snprintf(resp->detail, sizeof resp->detail,
+				 "no response from %s within %u ms", srv->text, timeout_ms);
 			break;
 		}
-		struct pollfd pfd = {.fd = *fd, .events = POLLIN};
+		struct pollfd pfd = { .fd = *fd, .events = POLLIN };
 		int pr = poll(&pfd, 1, left);
 		if (pr < 0 && errno == EINTR)
 			continue;
@@ -316,7 +318,7 @@ static int write_all(int fd, const uint8_t *buf, size_t len, uint64_t deadline)
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 		if (poll(&pfd, 1, left) < 0 && errno != EINTR)
 			return -1;
 	}
@@ -342,7 +344,7 @@ static int read_all(int fd, uint8_t *buf, size_t len, uint64_t deadline)
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		if (poll(&pfd, 1, left) < 0 && errno != EINTR)
 			return -1;
 	}
@@ -364,7 +366,7 @@ static void exchange_tcp(const struct pooldns_probe_server *srv, const uint8_t *
 			close(fd);
 			return;
 		}
-		struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 		int pr;
 		do
 			pr = poll(&pfd, 1, remaining_ms(deadline));
@@ -376,8 +378,10 @@ static void exchange_tcp(const struct pooldns_probe_server *srv, const uint8_t *
 			close(fd);
 			return;
 		}
-		if (pr < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr != 0) {
-			set_error(resp, POOLDNS_PROBE_ERROR, srv, "TCP connect to", soerr ? soerr : errno);
+		if (pr < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 ||
+		    soerr != 0) {
+			set_error(resp, POOLDNS_PROBE_ERROR, srv, "TCP connect to",
+				  soerr ? soerr : errno);
 			close(fd);
 			return;
 		}
@@ -399,7 +403,8 @@ static void exchange_tcp(const struct pooldns_probe_server *srv, const uint8_t *
 		 * no response, not an unreachable server. */
 		if (errno == EPIPE || errno == ECONNRESET) {
 			resp->status = POOLDNS_PROBE_NORESPONSE;
-			snprintf(resp->detail, sizeof resp->detail, "%s closed the TCP connection", srv->text);
+			snprintf(resp->detail, sizeof resp->detail, "%s closed the TCP connection",
+				 srv->text);
 		} else {
 			set_error(resp, POOLDNS_PROBE_ERROR, srv, "TCP send to", errno);
 		}
@@ -430,7 +435,8 @@ static void exchange_tcp(const struct pooldns_probe_server *srv, const uint8_t *
 				 "no TCP response from %s within %u ms", srv->text, timeout_ms);
 		else
 			snprintf(resp->detail, sizeof resp->detail,
-				 "%s closed the TCP connection without a (complete) response", srv->text);
+				 "%s closed the TCP connection without a (complete) response",
+				 srv->text);
 		return;
 	}
 	if (rr < 0) {
@@ -443,8 +449,8 @@ static void exchange_tcp(const struct pooldns_probe_server *srv, const uint8_t *
 	if (!id_matches(wire, len, resp->wire, rlen)) {
 		resp->status = POOLDNS_PROBE_OK;
 		decode(resp);
-		snprintf(resp->detail, sizeof resp->detail, "TCP response ID %u does not match the query's",
-			 (unsigned)resp->id);
+		snprintf(resp->detail, sizeof resp->detail,
+			 "TCP response ID %u does not match the query's", (unsigned)resp->id);
 		resp->status = POOLDNS_PROBE_ERROR;
 		return;
 	}
@@ -452,9 +458,8 @@ static void exchange_tcp(const struct pooldns_probe_server *srv, const uint8_t *
 	decode(resp);
 }
 
-void pooldns_probe_exchange(const struct pooldns_probe_server *srv, bool tcp,
-			    const uint8_t *wire, size_t len, uint32_t timeout_ms,
-			    struct pooldns_probe_resp *resp)
+void pooldns_probe_exchange(const struct pooldns_probe_server *srv, bool tcp, const uint8_t *wire,
+			    size_t len, uint32_t timeout_ms, struct pooldns_probe_resp *resp)
 {
 	if (!tcp) {
 		int fd = -1;
@@ -498,7 +503,7 @@ void pooldns_probe_resp_free(struct pooldns_probe_resp *resp)
 /* ldns's dig-like text lines that say nothing about the response. */
 static bool noise(const char *line, size_t l)
 {
-	static const char *const skip[] = {";; Query time", ";; WHEN", ";; SERVER"};
+	static const char *const skip[] = { ";; Query time", ";; WHEN", ";; SERVER" };
 	if (l == 0)
 		return true;
 	for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++)
@@ -528,8 +533,8 @@ static void append_prefixed(char *buf, size_t bufsz, const char *prefix, const c
 	}
 }
 
-void pooldns_probe_resp_dump(const struct pooldns_probe_resp *resp, const char *prefix,
-			     char *buf, size_t bufsz)
+void pooldns_probe_resp_dump(const struct pooldns_probe_resp *resp, const char *prefix, char *buf,
+			     size_t bufsz)
 {
 	if (bufsz == 0)
 		return;

@@ -26,7 +26,7 @@
 #include "eval.h"
 #include "run.h"
 
-#define SYNC_TRY_MS 1000u
+#define SYNC_TRY_MS   1000u
 #define SYNC_PAUSE_MS 50u
 
 struct rctx {
@@ -41,7 +41,8 @@ struct rctx {
 	size_t detailsz;
 };
 
-static int fail(struct rctx *r, unsigned line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(struct rctx *r, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static int fail(struct rctx *r, unsigned line, const char *fmt, ...)
 {
@@ -97,7 +98,8 @@ static void describe_resp(const struct pooldns_probe_resp *p, char *buf, size_t 
 static int run_sql(struct rctx *r, const struct pooldns_step *s, const char *what)
 {
 	if (r->o->store == NULL)
-		return fail(r, s->line, "%s: needs a data store (--rqlite URL or --sqlite FILE)", what);
+		return fail(r, s->line, "%s: needs a data store (--rqlite URL or --sqlite FILE)",
+			    what);
 	char err[1024];
 	if (pooldns_hstore_execute(r->o->store, s->text, err, sizeof err) != 0)
 		return fail(r, s->line, "%s failed in %s: %s [statement: %.200s]", what,
@@ -151,7 +153,8 @@ static int run_sync(struct rctx *r, const struct pooldns_step *s)
 			snprintf(last, sizeof last, "undecodable response: %s", resp.decode_err);
 		} else if (resp.rcode != 0) {
 			char rn[16];
-			snprintf(last, sizeof last, "rcode %s", pooldns_case_rcode_name(resp.rcode, rn, sizeof rn));
+			snprintf(last, sizeof last, "rcode %s",
+				 pooldns_case_rcode_name(resp.rcode, rn, sizeof rn));
 		} else {
 			const ldns_rr_list *ans = ldns_pkt_answer(resp.pkt);
 			const ldns_rr *soa = NULL;
@@ -163,7 +166,8 @@ static int run_sync(struct rctx *r, const struct pooldns_step *s)
 			}
 			const ldns_rdf *sr = soa != NULL ? ldns_rr_rdf(soa, 2) : NULL;
 			if (sr == NULL || ldns_rdf_size(sr) != 4) {
-				snprintf(last, sizeof last, "no SOA for %s in the answer", name ? name : "?");
+				snprintf(last, sizeof last, "no SOA for %s in the answer",
+					 name ? name : "?");
 			} else {
 				uint32_t serial = ldns_rdf2native_int32(sr);
 				snprintf(last, sizeof last, "SOA serial %u", serial);
@@ -178,7 +182,8 @@ static int run_sync(struct rctx *r, const struct pooldns_step *s)
 		now = pooldns_probe_now_ms();
 		if (now >= deadline)
 			break;
-		uint32_t pause = deadline - now < SYNC_PAUSE_MS ? (uint32_t)(deadline - now) : SYNC_PAUSE_MS;
+		uint32_t pause =
+			deadline - now < SYNC_PAUSE_MS ? (uint32_t)(deadline - now) : SYNC_PAUSE_MS;
 		pooldns_probe_sleep_ms(pause);
 	}
 	uint64_t took = pooldns_probe_now_ms() - start;
@@ -188,7 +193,8 @@ static int run_sync(struct rctx *r, const struct pooldns_step *s)
 		trace(r, "line %u: sync %s: server at data version %lld after %llu ms", s->line,
 		      name ? name : "?", (long long)v, (unsigned long long)took);
 	} else {
-		fail(r, s->line, "sync %s: server did not reach data version %lld within %u ms (last: %s)",
+		fail(r, s->line,
+		     "sync %s: server did not reach data version %lld within %u ms (last: %s)",
 		     name ? name : "?", (long long)v, timeout, last);
 	}
 	free(name);
@@ -232,7 +238,8 @@ static int run_query(struct rctx *r, size_t qi, size_t *next)
 		if (qs->q.tcp)
 			pooldns_probe_exchange(&r->o->server, true, wire, len, timeout, &resp[i]);
 		else
-			pooldns_probe_exchange_udp(&r->o->server, &fd, wire, len, timeout, &resp[i]);
+			pooldns_probe_exchange_udp(&r->o->server, &fd, wire, len, timeout,
+						   &resp[i]);
 		sent++;
 		if (first_wire == NULL) {
 			first_wire = wire;
@@ -256,19 +263,23 @@ static int run_query(struct rctx *r, size_t qi, size_t *next)
 	for (size_t i = 0; rc == 0 && i < sent; i++) {
 		if (mode == POOLDNS_RESP_REQUIRED && resp[i].status != POOLDNS_PROBE_OK) {
 			if (n > 1)
-				rc = fail(r, qs->line, "response %zu of %zu: %s", i + 1, n, resp[i].detail);
+				rc = fail(r, qs->line, "response %zu of %zu: %s", i + 1, n,
+					  resp[i].detail);
 			else
 				rc = fail(r, qs->line, "%s", resp[i].detail);
 		} else if (mode == POOLDNS_RESP_NONE && resp[i].status == POOLDNS_PROBE_OK) {
 			rc = fail(r, mode_line, "expected no response, got one");
-			snprintf(r->detail, r->detailsz, "  | response %zu of %zu to line %u (%s, %.2f ms):\n",
-				 i + 1, n, qs->line, qs->q.tcp ? "tcp" : "udp", resp[i].elapsed_us / 1000.0);
+			snprintf(r->detail, r->detailsz,
+				 "  | response %zu of %zu to line %u (%s, %.2f ms):\n", i + 1, n,
+				 qs->line, qs->q.tcp ? "tcp" : "udp", resp[i].elapsed_us / 1000.0);
 			pooldns_probe_resp_dump(&resp[i], "  | ", r->detail, r->detailsz);
 		}
 	}
 	struct pooldns_eval_ctx cx = {
-		.sent = first_wire, .sent_len = first_len,
-		.have_version = r->have_version, .version = r->version,
+		.sent = first_wire,
+		.sent_len = first_len,
+		.have_version = r->have_version,
+		.version = r->version,
 	};
 	for (size_t i = qi + 1; rc == 0 && i < end; i++) {
 		const struct pooldns_step *es = &c->steps[i];
@@ -280,10 +291,12 @@ static int run_query(struct rctx *r, size_t qi, size_t *next)
 			rc = fail(r, es->line, "%s", m);
 			if (bad != POOLDNS_EVAL_NO_INDEX) {
 				char h[160];
-				snprintf(h, sizeof h, "response %zu of %zu to line %u (%s, %.2f ms):", bad + 1, n,
-					 qs->line, qs->q.tcp ? "tcp" : "udp", resp[bad].elapsed_us / 1000.0);
-				snprintf(r->detail + strlen(r->detail), r->detailsz - strlen(r->detail),
-					 "  | %s\n", h);
+				snprintf(h, sizeof h,
+					 "response %zu of %zu to line %u (%s, %.2f ms):", bad + 1,
+					 n, qs->line, qs->q.tcp ? "tcp" : "udp",
+					 resp[bad].elapsed_us / 1000.0);
+				snprintf(r->detail + strlen(r->detail),
+					 r->detailsz - strlen(r->detail), "  | %s\n", h);
 				pooldns_probe_resp_dump(&resp[bad], "  | ", r->detail, r->detailsz);
 			}
 		}
@@ -300,16 +313,21 @@ static int run_backend(struct rctx *r, const struct pooldns_step *s)
 	const struct pooldns_backend_spec *b = &s->b;
 	char err[512];
 	if (b->op != POOLDNS_BACKEND_EXPECT_COUNT && b->op != POOLDNS_BACKEND_EXPECT_LAST) {
-		if (r->be == NULL && (r->be = pooldns_backends_new(r->o->tls_cert, r->o->tls_key)) == NULL)
+		if (r->be == NULL &&
+		    (r->be = pooldns_backends_new(r->o->tls_cert, r->o->tls_key)) == NULL)
 			return fail(r, s->line, "backend %s: out of memory", b->name);
 		if (pooldns_backends_apply(r->be, b, err, sizeof err) != 0)
 			return fail(r, s->line, "%s", err);
-		static const char *const what[] = { "", "started", "changed", "down", "up", "reset" };
-		trace(r, "line %u: backend %s %s", s->line, b->name, b->op <= POOLDNS_BACKEND_RESET ? what[b->op] : "");
+		static const char *const what[] = {
+			"", "started", "changed", "down", "up", "reset"
+		};
+		trace(r, "line %u: backend %s %s", s->line, b->name,
+		      b->op <= POOLDNS_BACKEND_RESET ? what[b->op] : "");
 		return 0;
 	}
 	if (r->be == NULL)
-		return fail(r, s->line, "backend %s: not running (its declaration was skipped)", b->name);
+		return fail(r, s->line, "backend %s: not running (its declaration was skipped)",
+			    b->name);
 	if (b->op == POOLDNS_BACKEND_EXPECT_COUNT) {
 		uint64_t since = 0;
 		if (b->over_ms != 0) {
@@ -318,11 +336,14 @@ static int run_backend(struct rctx *r, const struct pooldns_step *s)
 		}
 		long n = pooldns_backends_count(r->be, b->name, since, b->path, b->host);
 		if (n < 0)
-			return fail(r, s->line, "backend %s: not running (its declaration was skipped)", b->name);
+			return fail(r, s->line,
+				    "backend %s: not running (its declaration was skipped)",
+				    b->name);
 		char filt[600] = "", win[64] = "since it started or was reset";
 		if (b->path != NULL || b->host != NULL)
-			snprintf(filt, sizeof filt, " with%s%.250s%s%.250s", b->path ? " path " : "",
-				 b->path ? b->path : "", b->host ? " host " : "", b->host ? b->host : "");
+			snprintf(filt, sizeof filt, " with%s%.250s%s%.250s",
+				 b->path ? " path " : "", b->path ? b->path : "",
+				 b->host ? " host " : "", b->host ? b->host : "");
 		if (b->over_ms != 0)
 			snprintf(win, sizeof win, "in %u ms", b->over_ms);
 		trace(r, "line %u: backend %s: %ld requests%s %s", s->line, b->name, n, filt, win);
@@ -334,28 +355,37 @@ static int run_backend(struct rctx *r, const struct pooldns_step *s)
 				snprintf(rg, sizeof rg, "%u", b->range.min);
 			else
 				snprintf(rg, sizeof rg, "%u..%u", b->range.min, b->range.max);
-			return fail(r, s->line, "backend %s: expected %s %s%s %s, got %ld", b->name, rg,
-				    b->kind == POOLDNS_BACKEND_TCP ? "connections" : "requests", filt, win, n);
+			return fail(r, s->line, "backend %s: expected %s %s%s %s, got %ld", b->name,
+				    rg, b->kind == POOLDNS_BACKEND_TCP ? "connections" : "requests",
+				    filt, win, n);
 		}
 		return 0;
 	}
 	char path[256], host[256], ua[256];
-	int have = pooldns_backends_last(r->be, b->name, path, sizeof path, host, sizeof host, ua, sizeof ua);
+	int have = pooldns_backends_last(r->be, b->name, path, sizeof path, host, sizeof host, ua,
+					 sizeof ua);
 	if (have < 0)
-		return fail(r, s->line, "backend %s: not running (its declaration was skipped)", b->name);
+		return fail(r, s->line, "backend %s: not running (its declaration was skipped)",
+			    b->name);
 	if (have == 0)
 		return fail(r, s->line, "backend %s: no request received yet", b->name);
 	if (b->path != NULL && strcmp(b->path, path) != 0)
-		return fail(r, s->line, "backend %s: last request for path '%s', expected '%s'", b->name, path, b->path);
+		return fail(r, s->line, "backend %s: last request for path '%s', expected '%s'",
+			    b->name, path, b->path);
 	if (b->host != NULL && strcasecmp(b->host, host) != 0) {
 		size_t n = strlen(b->host);
 		if (!(strncasecmp(b->host, host, n) == 0 && host[n] == ':'))
-			return fail(r, s->line, "backend %s: last request with Host '%s', expected '%s'", b->name, host, b->host);
+			return fail(r, s->line,
+				    "backend %s: last request with Host '%s', expected '%s'",
+				    b->name, host, b->host);
 	}
 	if (b->user_agent != NULL && strstr(ua, b->user_agent) == NULL)
-		return fail(r, s->line, "backend %s: last request with User-Agent '%s', expected it to contain '%s'",
+		return fail(r, s->line,
+			    "backend %s: last request with User-Agent '%s', expected it to contain "
+			    "'%s'",
 			    b->name, ua, b->user_agent);
-	trace(r, "line %u: backend %s: last request %s, Host %s, User-Agent %s", s->line, b->name, path, host, ua);
+	trace(r, "line %u: backend %s: last request %s, Host %s, User-Agent %s", s->line, b->name,
+	      path, host, ua);
 	return 0;
 }
 
@@ -371,27 +401,34 @@ static int run_wait(struct rctx *r, size_t wi)
 		r->msg[0] = '\0';
 		r->detail[0] = '\0';
 		if (run_steps(r, wi + 1, ws->body_end) == 0) {
-			unsigned long long took = (unsigned long long)(pooldns_probe_now_ms() - start);
-			trace(r, "line %u: wait-until held after %u round%s (%llu ms)", ws->line, rounds,
-			      rounds == 1 ? "" : "s", took);
+			unsigned long long took =
+				(unsigned long long)(pooldns_probe_now_ms() - start);
+			trace(r, "line %u: wait-until held after %u round%s (%llu ms)", ws->line,
+			      rounds, rounds == 1 ? "" : "s", took);
 			r->detail[0] = '\0';
 			if (ws->after_ms != 0 && took < ws->after_ms)
-				return fail(r, ws->line, "wait-until held after %llu ms (round %u), earlier than after-ms %u",
+				return fail(r, ws->line,
+					    "wait-until held after %llu ms (round %u), earlier "
+					    "than after-ms %u",
 					    took, rounds, ws->after_ms);
 			if (ws->within_ms != 0 && took > ws->within_ms)
-				return fail(r, ws->line, "wait-until held only after %llu ms (round %u), later than within-ms %u",
+				return fail(r, ws->line,
+					    "wait-until held only after %llu ms (round %u), later "
+					    "than within-ms %u",
 					    took, rounds, ws->within_ms);
 			return 0;
 		}
 		uint64_t now = pooldns_probe_now_ms();
 		if (now >= deadline)
 			break;
-		uint32_t pause = deadline - now < ws->interval_ms ? (uint32_t)(deadline - now) : ws->interval_ms;
+		uint32_t pause = deadline - now < ws->interval_ms ? (uint32_t)(deadline - now)
+								  : ws->interval_ms;
 		pooldns_probe_sleep_ms(pause);
 	}
 	char last[2048];
 	snprintf(last, sizeof last, "%s", r->msg);
-	return fail(r, ws->line, "wait-until did not hold within %u ms (%u rounds); last failure: %s",
+	return fail(r, ws->line,
+		    "wait-until did not hold within %u ms (%u rounds); last failure: %s",
 		    ws->timeout_ms, rounds, last);
 }
 
@@ -449,11 +486,16 @@ static int run_steps(struct rctx *r, size_t from, size_t to)
 	return 0;
 }
 
-int pooldns_run_case(const struct pooldns_run_opts *o, const struct pooldns_case *c,
-		     char *msg, size_t msgsz, char *detail, size_t detailsz)
+int pooldns_run_case(const struct pooldns_run_opts *o, const struct pooldns_case *c, char *msg,
+		     size_t msgsz, char *detail, size_t detailsz)
 {
 	struct rctx r = {
-		.o = o, .c = c, .msg = msg, .msgsz = msgsz, .detail = detail, .detailsz = detailsz,
+		.o = o,
+		.c = c,
+		.msg = msg,
+		.msgsz = msgsz,
+		.detail = detail,
+		.detailsz = detailsz,
 	};
 	msg[0] = '\0';
 	detail[0] = '\0';

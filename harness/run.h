@@ -30,13 +30,13 @@ struct pooldns_run_opts {
 	const char *tls_cert;         /* PEM certificate of https backends (NULL: none) */
 	const char *tls_key;          /* its private key */
 	bool verbose;
-	FILE *log;                    /* verbose trace (stderr) */
+	FILE *log; /* verbose trace (stderr) */
 };
 
 /* Runs case c. 0 when every step held; -1 with a one-line reason in msg
  * ("line 12: expected rcode NOERROR, got REFUSED") and, in detail, the
  * decoded response it concerns (several lines, possibly empty). */
-int pooldns_run_case(const struct pooldns_run_opts *o, const struct pooldns_case *c,
-		     char *msg, size_t msgsz, char *detail, size_t detailsz);
+int pooldns_run_case(const struct pooldns_run_opts *o, const struct pooldns_case *c, char *msg,
+		     size_t msgsz, char *detail, size_t detailsz);
 
 #endif

@@ -166,7 +166,8 @@ static struct ub_packed_rrset_key *addr_rrset(struct regional *region, const uin
 		rd[i].len = alen;
 	}
 	return rrset_new(region, owner, owner_len,
-			 family == AF_INET ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA, r->ttl, rd, n, sec);
+			 family == AF_INET ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA, r->ttl, rd, n,
+			 sec);
 }
 
 /*
@@ -181,11 +182,13 @@ static int result_rrsets(struct regional *region, const uint8_t *owner, size_t o
 {
 	if (r->kind == POOLDNS_RESULT_ANSWER) {
 		if (r->n_v4 > 0) {
-			if ((rrs[(*an)++] = addr_rrset(region, owner, owner_len, AF_INET, r, sec)) == NULL)
+			if ((rrs[(*an)++] =
+				     addr_rrset(region, owner, owner_len, AF_INET, r, sec)) == NULL)
 				return -1;
 		}
 		if (r->n_v6 > 0) {
-			if ((rrs[(*an)++] = addr_rrset(region, owner, owner_len, AF_INET6, r, sec)) == NULL)
+			if ((rrs[(*an)++] = addr_rrset(region, owner, owner_len, AF_INET6, r,
+						       sec)) == NULL)
 				return -1;
 		}
 		if (r->answer_soa && r->apex != NULL) {
@@ -235,10 +238,9 @@ static struct reply_info *reply_new(struct regional *region, uint16_t flags,
 	memcpy(all, an, nan * sizeof *an);
 	memcpy(all + nan, ns, nns * sizeof *ns);
 	time_t ttl = min_ttl(all, total);
-	struct reply_info *rep = construct_reply_info_base(region, flags, 1, ttl,
-							   PREFETCH_TTL_CALC(ttl),
-							   ttl + SERVE_EXPIRED_TTL, nan, nns, 0,
-							   total, sec);
+	struct reply_info *rep =
+		construct_reply_info_base(region, flags, 1, ttl, PREFETCH_TTL_CALC(ttl),
+					  ttl + SERVE_EXPIRED_TTL, nan, nns, 0, total, sec);
 	if (rep == NULL)
 		return NULL;
 	memcpy(rep->rrsets, all, total * sizeof *all);
@@ -289,8 +291,8 @@ int pooldns_umsg_complete_chain(struct regional *region, struct dns_msg *respons
 	nan = nchain;
 	/* Unchecked: a validator after the module judges these like any
 	 * other upstream data; without one they are simply insecure. */
-	if (result_rrsets(region, target, target_len, &cfg->zone, r, sec_status_unchecked,
-			  an, &nan, ns, &nns) != 0)
+	if (result_rrsets(region, target, target_len, &cfg->zone, r, sec_status_unchecked, an, &nan,
+			  ns, &nns) != 0)
 		return -1;
 
 	uint16_t flags = response->rep->flags | BIT_AA;

@@ -226,7 +226,8 @@ static void client_of(const struct module_qstate *qstate, struct pooldns_client 
 		return;
 	const struct comm_reply *rep = &qstate->mesh_info->reply_list->query_reply;
 	const struct sockaddr_storage *ss = &rep->client_addr;
-	if (ss->ss_family == AF_INET && rep->client_addrlen >= (socklen_t)sizeof(struct sockaddr_in)) {
+	if (ss->ss_family == AF_INET &&
+	    rep->client_addrlen >= (socklen_t)sizeof(struct sockaddr_in)) {
 		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
 		c->family = AF_INET;
 		memcpy(c->addr, &sin->sin_addr, 4);
@@ -308,8 +309,8 @@ static void prime_negative(struct pooldns_module *pm, struct module_qstate *qsta
 	tq.qtype = qtype;
 	tq.qclass = LDNS_RR_CLASS_IN;
 	struct primed *p = regional_alloc_zero(qstate->region, sizeof *p);
-	struct dns_msg *m = p != NULL ? pooldns_umsg_answer(qstate->region, &tq, qstate->query_flags,
-							    &pm->cfg.answer, r)
+	struct dns_msg *m = p != NULL ? pooldns_umsg_answer(qstate->region, &tq,
+							    qstate->query_flags, &pm->cfg.answer, r)
 				      : NULL;
 	if (m == NULL) {
 		log_err("pooldns: out of memory caching a negative answer");
@@ -381,8 +382,8 @@ static int cname_cb(struct module_qstate *qstate, struct dns_msg *response, int 
 		if (len == 0 || len > POOLDNS_NAME_MAX)
 			break;
 		pooldns_dname_lower(lower, name, len);
-		pooldns_resolve(&pm->cfg.answer.zone, snap, lower, len, q->qtype,
-				LDNS_RR_CLASS_IN, &client, &r);
+		pooldns_resolve(&pm->cfg.answer.zone, snap, lower, len, q->qtype, LDNS_RR_CLASS_IN,
+				&client, &r);
 		if (r.kind != POOLDNS_RESULT_REFUSED) {
 			if (pooldns_umsg_complete_chain(qstate->region, response, chain, nchain,
 							name, len, &pm->cfg.answer, &r) != 0) {
@@ -391,7 +392,8 @@ static int cname_cb(struct module_qstate *qstate, struct dns_msg *response, int 
 			}
 			if (r.kind != POOLDNS_RESULT_ANSWER)
 				prime_negative(pm, qstate, id, name, len, q->qtype, &r);
-			verbose(VERB_ALGO, "pooldns: answered the end of a %zu-CNAME chain", nchain);
+			verbose(VERB_ALGO, "pooldns: answered the end of a %zu-CNAME chain",
+				nchain);
 			break;
 		}
 		/* Follow the CNAME owned by name, if the answer has one. */
@@ -487,12 +489,12 @@ int init(struct module_env *env, int id)
 				 "unprobed members count as up");
 	} else {
 		log_warn("pooldns: no pool data after %d ms (source %s); pool names are passed on "
-			 "until the first load", POOLDNS_MODULE_READY_MS,
-			 pm->source->ops->describe(pm->source));
+			 "until the first load",
+			 POOLDNS_MODULE_READY_MS, pm->source->ops->describe(pm->source));
 	}
 
-	if (de->inplace_cb_register_wrapped((void *)&cname_cb, inplace_cb_query_response, pm,
-					    env, id))
+	if (de->inplace_cb_register_wrapped((void *)&cname_cb, inplace_cb_query_response, pm, env,
+					    id))
 		pm->cb_registered = true;
 	else
 		log_warn("pooldns: cannot register the query_response callback; CNAME chains "

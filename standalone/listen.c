@@ -164,7 +164,8 @@ fail:
 	errno = saved;
 fail_nofd:
 	if (what != NULL)
-		snprintf(err, errsz, "listen %s (%s): %s: %s", a->text, proto, what, strerror(errno));
+		snprintf(err, errsz, "listen %s (%s): %s: %s", a->text, proto, what,
+			 strerror(errno));
 	else
 		snprintf(err, errsz, "listen %s (%s): %s", a->text, proto, strerror(errno));
 	return -1;

@@ -16,9 +16,9 @@
 struct pooldns_listen_addr {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	int family;          /* AF_INET or AF_INET6 */
-	bool wildcard;       /* 0.0.0.0 or ::: replies need IP(V6)_PKTINFO */
-	char text[64];       /* "127.0.0.1:53", "[::1]:53" (normalized) */
+	int family;    /* AF_INET or AF_INET6 */
+	bool wildcard; /* 0.0.0.0 or ::: replies need IP(V6)_PKTINFO */
+	char text[64]; /* "127.0.0.1:53", "[::1]:53" (normalized) */
 };
 
 /* Parses "addr:port", "[v6addr]:port", "addr" or "[v6addr]" / bare IPv6

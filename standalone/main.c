@@ -51,8 +51,8 @@
 #include "worker.h"
 
 #define READY_WAIT_MS 2000
-#define MAX_THREADS 1024
-#define PW_MAX 4096
+#define MAX_THREADS   1024
+#define PW_MAX        4096
 
 struct server_state {
 	struct pooldns_args args;
@@ -151,15 +151,14 @@ static bool source_settings_eq(const struct pooldns_config *a, const struct pool
 	return lists_eq(a->rqlite_urls, a->n_rqlite_urls, b->rqlite_urls, b->n_rqlite_urls) &&
 	       str_eq(a->rqlite_user, b->rqlite_user) &&
 	       str_eq(a->rqlite_password_file, b->rqlite_password_file) &&
-	       str_eq(a->rqlite_ca_file, b->rqlite_ca_file) &&
-	       a->rqlite_level == b->rqlite_level &&
+	       str_eq(a->rqlite_ca_file, b->rqlite_ca_file) && a->rqlite_level == b->rqlite_level &&
 	       a->rqlite_connect_timeout_ms == b->rqlite_connect_timeout_ms &&
 	       a->rqlite_timeout_ms == b->rqlite_timeout_ms;
 }
 
 /* Creates cfg's source; for rqlite the password read is left in pw. */
-static struct pooldns_source *create_source(const struct pooldns_config *cfg, char *pw,
-					    size_t pwsz, char *err, size_t errsz)
+static struct pooldns_source *create_source(const struct pooldns_config *cfg, char *pw, size_t pwsz,
+					    char *err, size_t errsz)
 {
 	struct pooldns_rqlite_opts opts;
 
@@ -172,7 +171,8 @@ static struct pooldns_source *create_source(const struct pooldns_config *cfg, ch
 }
 
 static struct pooldns_poller *start_poller(struct server_state *st, struct pooldns_source *src,
-					   const struct pooldns_config *cfg, char *err, size_t errsz)
+					   const struct pooldns_config *cfg, char *err,
+					   size_t errsz)
 {
 	struct pooldns_poller_opts po = {
 		.source = src,
@@ -200,9 +200,10 @@ static void log_stats(struct server_state *st, const char *prefix)
 		pooldns_poller_status(st->poller, &ps);
 		pooldns_log(POOLDNS_LOG_NOTICE,
 			    "%sdata version=%lld loads-ok=%llu loads-failed=%llu from-cache=%s "
-			    "source-ok=%s", prefix, (long long)ps.version,
-			    (unsigned long long)ps.loads_ok, (unsigned long long)ps.loads_failed,
-			    ps.from_cache ? "yes" : "no", ps.source_ok ? "yes" : "no");
+			    "source-ok=%s",
+			    prefix, (long long)ps.version, (unsigned long long)ps.loads_ok,
+			    (unsigned long long)ps.loads_failed, ps.from_cache ? "yes" : "no",
+			    ps.source_ok ? "yes" : "no");
 	} else {
 		pooldns_log(POOLDNS_LOG_NOTICE, "%sno poller running", prefix);
 	}
@@ -211,9 +212,11 @@ static void log_stats(struct server_state *st, const char *prefix)
 		pooldns_health_get_stats(st->health, &hs);
 		pooldns_log(POOLDNS_LOG_NOTICE,
 			    "%shealth endpoints=%zu down=%zu probes=%llu ok=%llu failed=%llu "
-			    "transitions=%llu", prefix, hs.endpoints, hs.endpoints_down,
+			    "transitions=%llu",
+			    prefix, hs.endpoints, hs.endpoints_down,
 			    (unsigned long long)hs.probes_started, (unsigned long long)hs.probes_ok,
-			    (unsigned long long)hs.probes_failed, (unsigned long long)hs.transitions);
+			    (unsigned long long)hs.probes_failed,
+			    (unsigned long long)hs.transitions);
 	}
 }
 
@@ -241,7 +244,8 @@ static void keep_restart_settings(struct pooldns_config *cfg, struct pooldns_con
 	if (!lists_eq(cfg->listen, cfg->nlisten, old->listen, old->nlisten))
 		pooldns_log(POOLDNS_LOG_WARNING, "reload: listen changed: needs restart (ignored)");
 	if (cfg->threads != old->threads)
-		pooldns_log(POOLDNS_LOG_WARNING, "reload: threads changed: needs restart (ignored)");
+		pooldns_log(POOLDNS_LOG_WARNING,
+			    "reload: threads changed: needs restart (ignored)");
 	if (cfg->tcp_idle_timeout_ms != old->tcp_idle_timeout_ms)
 		pooldns_log(POOLDNS_LOG_WARNING,
 			    "reload: tcp-idle-timeout-ms changed: needs restart (ignored)");
@@ -324,12 +328,14 @@ static bool reload_source(struct server_state *st, struct pooldns_config *cfg)
 	st->poller = NULL;
 	np = start_poller(st, nsrc != NULL ? nsrc : st->src, cfg, err, sizeof(err));
 	if (np == NULL) {
-		pooldns_log(POOLDNS_LOG_ERR, "reload: poller: %s; keeping the previous source", err);
+		pooldns_log(POOLDNS_LOG_ERR, "reload: poller: %s; keeping the previous source",
+			    err);
 		pooldns_source_destroy(nsrc);
 		st->poller = start_poller(st, st->src, old, err, sizeof(err));
 		if (st->poller == NULL)
 			pooldns_log(POOLDNS_LOG_ERR,
-				    "reload: poller: %s; serving the last data without updates", err);
+				    "reload: poller: %s; serving the last data without updates",
+				    err);
 		goto out;
 	}
 	st->poller = np;
@@ -412,10 +418,12 @@ static int open_sockets(struct server_state *st)
 			s->family = st->addrs[i].family;
 			s->pktinfo = st->addrs[i].wildcard;
 			wk->nsocks = i + 1;
-			s->udp.fd = pooldns_listen_open(&st->addrs[i], SOCK_DGRAM, err, sizeof(err));
+			s->udp.fd =
+				pooldns_listen_open(&st->addrs[i], SOCK_DGRAM, err, sizeof(err));
 			if (s->udp.fd < 0)
 				goto fail;
-			s->tcp.fd = pooldns_listen_open(&st->addrs[i], SOCK_STREAM, err, sizeof(err));
+			s->tcp.fd =
+				pooldns_listen_open(&st->addrs[i], SOCK_STREAM, err, sizeof(err));
 			if (s->tcp.fd < 0)
 				goto fail;
 		}
@@ -468,7 +476,8 @@ static int run(struct server_state *st)
 	sigaddset(&set, SIGUSR1);
 
 	for (size_t i = 0; i < st->cfg->nlisten; i++) {
-		if (pooldns_listen_parse(st->cfg->listen[i], &st->addrs[i], err, sizeof(err)) != 0) {
+		if (pooldns_listen_parse(st->cfg->listen[i], &st->addrs[i], err, sizeof(err)) !=
+		    0) {
 			pooldns_log(POOLDNS_LOG_ERR, "%s", err);
 			return 1;
 		}
@@ -505,7 +514,8 @@ static int run(struct server_state *st)
 	if (!pooldns_poller_wait_ready(st->poller, READY_WAIT_MS))
 		pooldns_log(POOLDNS_LOG_WARNING,
 			    "no pool data yet from %s (nor from a cache); answering anyway: pool "
-			    "names are REFUSED until the first load", st->src->ops->describe(st->src));
+			    "names are REFUSED until the first load",
+			    st->src->ops->describe(st->src));
 	else if (!pooldns_health_wait_first_round(st->health, READY_WAIT_MS))
 		pooldns_log(POOLDNS_LOG_WARNING,
 			    "first round of health checks not finished; answering anyway "
@@ -543,8 +553,10 @@ static int run(struct server_state *st)
 			goto out;
 		}
 	}
-	pooldns_log(POOLDNS_LOG_NOTICE, "pooldns %s ready: listening on %s (udp+tcp), %zu thread%s, "
-		    "source %s", PACKAGE_VERSION, where, st->nworkers, st->nworkers == 1 ? "" : "s",
+	pooldns_log(POOLDNS_LOG_NOTICE,
+		    "pooldns %s ready: listening on %s (udp+tcp), %zu thread%s, "
+		    "source %s",
+		    PACKAGE_VERSION, where, st->nworkers, st->nworkers == 1 ? "" : "s",
 		    st->src->ops->describe(st->src));
 
 	for (;;) {

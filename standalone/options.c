@@ -185,8 +185,8 @@ fail:
 	return -1;
 }
 
-int pooldns_args_build_config(const struct pooldns_args *a, struct pooldns_config *cfg,
-			      char *err, size_t errsz)
+int pooldns_args_build_config(const struct pooldns_args *a, struct pooldns_config *cfg, char *err,
+			      size_t errsz)
 {
 	pooldns_config_init(cfg);
 	if (a->config_file != NULL &&

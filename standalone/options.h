@@ -34,8 +34,8 @@ void pooldns_args_free(struct pooldns_args *a);
 /* Builds a complete configuration: defaults, then the file (if any), then
  * the flags, then the cross-key checks. 0 or -1 with a message; cfg is
  * initialised either way and must be freed by the caller. */
-int pooldns_args_build_config(const struct pooldns_args *a, struct pooldns_config *cfg,
-			      char *err, size_t errsz);
+int pooldns_args_build_config(const struct pooldns_args *a, struct pooldns_config *cfg, char *err,
+			      size_t errsz);
 
 /* Prints --help text: every option with a one-line description and its
  * default. */

@@ -32,20 +32,20 @@
 
 /* Largest query taken over TCP. Real queries are a few hundred bytes; a
  * longer frame closes the connection. */
-#define TCP_MAX_QUERY 16384
-#define TCP_IN_CAP (2 + TCP_MAX_QUERY)
-#define TCP_OUT_MAX (2 + 65535)
-#define ACCEPT_BURST 32
+#define TCP_MAX_QUERY   16384
+#define TCP_IN_CAP      (2 + TCP_MAX_QUERY)
+#define TCP_OUT_MAX     (2 + 65535)
+#define ACCEPT_BURST    32
 #define LISTEN_PAUSE_MS 100
-#define EMFILE_LOG_MS 10000
+#define EMFILE_LOG_MS   10000
 
 struct conn {
 	struct pooldns_ev ev; /* first: epoll data.ptr points here */
 	struct conn *prev, *next;
 	uint64_t last_ms;
 	struct pooldns_client client;
-	uint32_t events;      /* current epoll interest */
-	bool eof;             /* the client shut its side down */
+	uint32_t events; /* current epoll interest */
+	bool eof;        /* the client shut its side down */
 	size_t in_off, in_len;
 	uint8_t *out;
 	size_t out_off, out_len, out_cap;
@@ -56,7 +56,7 @@ struct pooldns_tcp {
 	struct pooldns_worker *w;
 	struct conn *head, *tail; /* by last activity, oldest first */
 	size_t count;
-	struct conn *dead;        /* closed in this batch, freed by reap */
+	struct conn *dead; /* closed in this batch, freed by reap */
 	int spare_fd;
 	uint64_t paused_until[POOLDNS_MAX_LISTEN]; /* 0: not paused */
 	uint64_t last_emfile_log;
@@ -306,7 +306,8 @@ static void accept_exhausted(struct pooldns_tcp *t, struct pooldns_ev *ev, int e
 	if (now - t->last_emfile_log >= EMFILE_LOG_MS || t->last_emfile_log == 0) {
 		pooldns_log(POOLDNS_LOG_WARNING,
 			    "worker %u: tcp accept: %s; shedding connections (raise the descriptor "
-			    "limit or lower tcp-max-connections)", t->w->id, strerror(err));
+			    "limit or lower tcp-max-connections)",
+			    t->w->id, strerror(err));
 		t->last_emfile_log = now;
 	}
 	if (epoll_ctl(t->w->epfd, EPOLL_CTL_MOD, ev->fd, &e) == 0)

@@ -38,8 +38,8 @@
  * payload is at most 4096). Longer datagrams are dropped. */
 #define UDP_BUF 4096
 /* UDP batches per wakeup before other sockets get their turn. */
-#define UDP_ROUNDS 4
-#define CTL_BUF 64
+#define UDP_ROUNDS   4
+#define CTL_BUF      64
 #define EPOLL_EVENTS 64
 
 _Static_assert(CMSG_SPACE(sizeof(struct in6_pktinfo)) <= CTL_BUF, "control buffer too small");
@@ -85,13 +85,27 @@ static void count_answer(struct pooldns_worker *w, const struct pooldns_answer_i
 		if (info->kind == POOLDNS_RESULT_NODATA)
 			pooldns_stat_add(s, POOLDNS_STAT_NODATA, 1);
 		break;
-	case 1: pooldns_stat_add(s, POOLDNS_STAT_FORMERR, 1); break;
-	case 2: pooldns_stat_add(s, POOLDNS_STAT_SERVFAIL, 1); break;
-	case 3: pooldns_stat_add(s, POOLDNS_STAT_NXDOMAIN, 1); break;
-	case 4: pooldns_stat_add(s, POOLDNS_STAT_NOTIMP, 1); break;
-	case 5: pooldns_stat_add(s, POOLDNS_STAT_REFUSED, 1); break;
-	case 16: pooldns_stat_add(s, POOLDNS_STAT_BADVERS, 1); break;
-	default: pooldns_stat_add(s, POOLDNS_STAT_OTHER_RCODE, 1); break;
+	case 1:
+		pooldns_stat_add(s, POOLDNS_STAT_FORMERR, 1);
+		break;
+	case 2:
+		pooldns_stat_add(s, POOLDNS_STAT_SERVFAIL, 1);
+		break;
+	case 3:
+		pooldns_stat_add(s, POOLDNS_STAT_NXDOMAIN, 1);
+		break;
+	case 4:
+		pooldns_stat_add(s, POOLDNS_STAT_NOTIMP, 1);
+		break;
+	case 5:
+		pooldns_stat_add(s, POOLDNS_STAT_REFUSED, 1);
+		break;
+	case 16:
+		pooldns_stat_add(s, POOLDNS_STAT_BADVERS, 1);
+		break;
+	default:
+		pooldns_stat_add(s, POOLDNS_STAT_OTHER_RCODE, 1);
+		break;
 	}
 	if (info->truncated)
 		pooldns_stat_add(s, POOLDNS_STAT_TRUNCATED, 1);

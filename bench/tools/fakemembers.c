@@ -42,12 +42,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_MEMBERS 65536u
-#define REQ_MAX 2048u
-#define HIST_MS 60000u			/* interval histogram: 1 ms buckets */
-#define BUCKET_NS 10000000ull		/* burst buckets: 10 ms */
+#define MAX_MEMBERS  65536u
+#define REQ_MAX      2048u
+#define HIST_MS      60000u      /* interval histogram: 1 ms buckets */
+#define BUCKET_NS    10000000ull /* burst buckets: 10 ms */
 #define WINDOW_MAX_S 3600u
-#define NBUCKETS (WINDOW_MAX_S * 100u)
+#define NBUCKETS     (WINDOW_MAX_S * 100u)
 
 static const char response[] =
 	"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
@@ -60,12 +60,12 @@ struct sock {
 	int fd;
 	uint32_t member;
 	uint32_t len;
-	struct sock *prev, *next;	/* KIND_CONN: the open list */
-	char buf[];			/* KIND_CONN only: the request so far */
+	struct sock *prev, *next; /* KIND_CONN: the open list */
+	char buf[];               /* KIND_CONN only: the request so far */
 };
 
 struct member {
-	uint64_t last_ns;		/* last probe, any time (0 = never) */
+	uint64_t last_ns; /* last probe, any time (0 = never) */
 	uint32_t window_probes;
 	uint32_t window_conn_only;
 };
@@ -76,13 +76,13 @@ static struct member *members;
 static uint32_t nmembers;
 static int in_window;
 static uint64_t window_start_ns;
-static uint64_t hist[HIST_MS + 1];	/* last bucket: >= HIST_MS */
+static uint64_t hist[HIST_MS + 1]; /* last bucket: >= HIST_MS */
 static uint64_t hist_count;
-static uint32_t *buckets;		/* probes per 10 ms of the window */
-static uint64_t late_probes;		/* beyond WINDOW_MAX_S */
-static uint64_t bad_requests;		/* not GET/HEAD */
+static uint32_t *buckets;     /* probes per 10 ms of the window */
+static uint64_t late_probes;  /* beyond WINDOW_MAX_S */
+static uint64_t bad_requests; /* not GET/HEAD */
 static uint64_t accept_errors;
-static struct sock *open_conns;		/* every open connection */
+static struct sock *open_conns; /* every open connection */
 
 static void on_signal(int sig)
 {
@@ -105,7 +105,7 @@ static uint64_t now_ns(void)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: fakemembers -a FIRST_IPV4 -n COUNT [-p PORT]\n"
-		"  SIGUSR1 starts a window, SIGUSR2 prints its report, SIGTERM exits\n");
+		   "  SIGUSR1 starts a window, SIGUSR2 prints its report, SIGTERM exits\n");
 }
 
 static void window_reset(void)

@@ -40,20 +40,24 @@ static struct pooldns_snapshot *make_snapshot(void)
 	struct pooldns_build_stats st;
 
 	td_dataset_init(&ds, DATA_VERSION);
-	TD_POOL(&ds, .id = 1, .name = "www.example.com.", .ttl = 30, .policy = "all", .max_answers = 8);
+	TD_POOL(&ds, .id = 1, .name = "www.example.com.", .ttl = 30, .policy = "all",
+		.max_answers = 8);
 	TD_MEMBER(&ds, .id = 1, .pool = 1, .host = "192.0.2.1");
 	TD_MEMBER(&ds, .id = 2, .pool = 1, .host = "192.0.2.2");
 	TD_MEMBER(&ds, .id = 3, .pool = 1, .host = "2001:db8::1");
-	TD_POOL(&ds, .id = 2, .name = "big6.example.com.", .ttl = 120, .policy = "all", .max_answers = 64);
+	TD_POOL(&ds, .id = 2, .name = "big6.example.com.", .ttl = 120, .policy = "all",
+		.max_answers = 64);
 	for (int i = 0; i < 64; i++) {
 		char h[64];
 		snprintf(h, sizeof h, "2001:db8:6::%x", i + 1);
 		TD_MEMBER(&ds, .id = 100 + i, .pool = 2, .host = h);
 	}
-	TD_POOL(&ds, .id = 3, .name = "hash.example.com.", .ttl = 10, .policy = "hash", .max_answers = 1);
+	TD_POOL(&ds, .id = 3, .name = "hash.example.com.", .ttl = 10, .policy = "hash",
+		.max_answers = 1);
 	TD_MEMBER(&ds, .id = 200, .pool = 3, .host = "198.51.100.1");
 	TD_MEMBER(&ds, .id = 201, .pool = 3, .host = "198.51.100.2");
-	TD_POOL(&ds, .id = 4, .name = "a.b.ent.example.com.", .ttl = 10, .policy = "all", .max_answers = 8);
+	TD_POOL(&ds, .id = 4, .name = "a.b.ent.example.com.", .ttl = 10, .policy = "all",
+		.max_answers = 8);
 	TD_MEMBER(&ds, .id = 300, .pool = 4, .host = "203.0.113.4");
 
 	struct pooldns_snapshot *s = pooldns_snapshot_build(&ds, NULL, &st, err, sizeof err);
@@ -66,7 +70,8 @@ static struct pooldns_snapshot *make_snapshot(void)
 static struct pooldns_answer_cfg cfg;
 static struct pooldns_store *store;
 static uint8_t out[POOLDNS_MSG_MAX];
-static const struct pooldns_client client = { .family = AF_INET, .addr = { 127, 0, 0, 1 },
+static const struct pooldns_client client = { .family = AF_INET,
+					      .addr = { 127, 0, 0, 1 },
 					      .prefix = 32 };
 
 static void set_wire_name(uint8_t *dst, uint8_t *len, const char *text)
@@ -121,8 +126,8 @@ static void qb_u16(struct qb *q, uint16_t v)
 }
 
 /* Header and one question; the name keeps the case of text (no escapes). */
-static void qb_query(struct qb *q, uint16_t id, uint16_t flags, const char *name,
-		     uint16_t type, uint16_t cls, uint16_t arcount)
+static void qb_query(struct qb *q, uint16_t id, uint16_t flags, const char *name, uint16_t type,
+		     uint16_t cls, uint16_t arcount)
 {
 	q->n = 0;
 	qb_u16(q, id);
@@ -248,8 +253,8 @@ START_TEST(test_a_answer)
 	struct qb q;
 	struct pooldns_answer_info info;
 
-	qb_query(&q, 0xabcd, POOLDNS_FLAG_RD | POOLDNS_FLAG_CD | POOLDNS_FLAG_AD, "wWw.ExAmple.COM.",
-		 POOLDNS_TYPE_A, POOLDNS_CLASS_IN, 0);
+	qb_query(&q, 0xabcd, POOLDNS_FLAG_RD | POOLDNS_FLAG_CD | POOLDNS_FLAG_AD,
+		 "wWw.ExAmple.COM.", POOLDNS_TYPE_A, POOLDNS_CLASS_IN, 0);
 	size_t n = run(&q, false, &info);
 	ldns_pkt *p = decode(n);
 
@@ -510,7 +515,7 @@ START_TEST(test_errors)
 	qb_query(&q, 0x4244, 0, "www.example.com.", POOLDNS_TYPE_A, POOLDNS_CLASS_IN, 1);
 	qb_opt(&q, 1232, 0, false, 4 + 4 + 3);
 	qb_ecs(&q, 1, 24, a4); /* writes 3 bytes: 192.0.3/24, valid */
-	q.b[q.n - 5] = 23;      /* now /23 with the last bit of byte 3 set */
+	q.b[q.n - 5] = 23;     /* now /23 with the last bit of byte 3 set */
 	p = decode(run(&q, false, NULL));
 	ck_assert_int_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_FORMERR);
 	ck_assert_uint_eq(ldns_pkt_edns_udp_size(p), 1232);
@@ -536,8 +541,8 @@ START_TEST(test_errors)
 	ldns_pkt_free(p);
 
 	/* Drops: a response, and anything shorter than a header. */
-	qb_query(&q, 0x4246, POOLDNS_FLAG_QR, "www.example.com.", POOLDNS_TYPE_A,
-		 POOLDNS_CLASS_IN, 0);
+	qb_query(&q, 0x4246, POOLDNS_FLAG_QR, "www.example.com.", POOLDNS_TYPE_A, POOLDNS_CLASS_IN,
+		 0);
 	ck_assert_uint_eq(run(&q, false, &info), 0);
 	ck_assert(info.dropped);
 	for (size_t len = 0; len < POOLDNS_HEADER_LEN; len++) {
@@ -665,7 +670,8 @@ START_TEST(test_ecs_echo)
 	char first[64] = "";
 	for (int i = 0; i < 8; i++) {
 		struct pooldns_client other = { .family = AF_INET,
-						.addr = { 10, 0, (uint8_t)i, 1 }, .prefix = 32 };
+						.addr = { 10, 0, (uint8_t)i, 1 },
+						.prefix = 32 };
 		qb_query(&q, 42, 0, "hash.example.com.", POOLDNS_TYPE_A, POOLDNS_CLASS_IN, 1);
 		qb_opt(&q, 1232, 0, false, 4 + 4 + 3);
 		qb_ecs(&q, 1, 24, a4);
@@ -713,17 +719,20 @@ START_TEST(test_ecs_echo)
 	int distinct = 0;
 	for (int i = 0; i < 8; i++) {
 		struct pooldns_client who = { .family = AF_INET,
-					      .addr = { 10, (uint8_t)(i * 37), (uint8_t)i, 1 }, .prefix = 32 };
+					      .addr = { 10, (uint8_t)(i * 37), (uint8_t)i, 1 },
+					      .prefix = 32 };
 		char again[64] = "";
 		for (int round = 0; round < 2; round++) {
-			qb_query(&q, 45, 0, "hash.example.com.", POOLDNS_TYPE_A, POOLDNS_CLASS_IN, 1);
+			qb_query(&q, 45, 0, "hash.example.com.", POOLDNS_TYPE_A, POOLDNS_CLASS_IN,
+				 1);
 			qb_opt(&q, 1232, 0, false, 4 + 4);
 			qb_ecs(&q, 1, 0, a4);
 			p = decode(pooldns_answer_packet(&cfg, store, q.b, q.n, false, &who, out,
 							 sizeof out, NULL));
 			ck_assert(response_ecs(p, &family, &source, &scope, addr, &alen));
 			ck_assert_uint_eq(scope, 0);
-			char *s = ldns_rdf2str(ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_answer(p), 0), 0));
+			char *s = ldns_rdf2str(
+				ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_answer(p), 0), 0));
 			if (round == 0)
 				snprintf(again, sizeof again, "%s", s);
 			else
@@ -750,7 +759,8 @@ START_TEST(test_truncation)
 
 	/* 64 AAAA records (1792 bytes of answer) over UDP without EDNS: TC,
 	 * question only. */
-	qb_query(&q, 50, POOLDNS_FLAG_RD, "Big6.example.com.", POOLDNS_TYPE_AAAA, POOLDNS_CLASS_IN, 0);
+	qb_query(&q, 50, POOLDNS_FLAG_RD, "Big6.example.com.", POOLDNS_TYPE_AAAA, POOLDNS_CLASS_IN,
+		 0);
 	size_t n = run(&q, false, &info);
 	ck_assert_uint_le(n, 512);
 	ldns_pkt *p = decode(n);

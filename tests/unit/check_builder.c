@@ -62,8 +62,8 @@ static void add_member(struct pooldns_dataset *ds, int64_t id, int64_t zone, con
 }
 
 /* Adds a member row with one cell replaced. */
-static void add_member_with(struct pooldns_dataset *ds, int64_t id, int64_t zone,
-			    const char *host, int col, struct pooldns_cell v)
+static void add_member_with(struct pooldns_dataset *ds, int64_t id, int64_t zone, const char *host,
+			    int col, struct pooldns_cell v)
 {
 	struct pooldns_cell c[TD_M_N];
 
@@ -242,14 +242,16 @@ START_TEST(test_bad_pools)
 	add_pool(&ds, 1, "good.example.");
 	/* names */
 	add_pool(&ds, id++, "bad..name.");
-	add_pool(&ds, id++, "example.com");              /* no final dot */
-	add_pool(&ds, id++, "foo\\.");                   /* escaped final dot */
-	add_pool(&ds, id++, ".");                        /* root */
+	add_pool(&ds, id++, "example.com"); /* no final dot */
+	add_pool(&ds, id++, "foo\\.");      /* escaped final dot */
+	add_pool(&ds, id++, ".");           /* root */
 	add_pool(&ds, id++, "");
 	add_pool_with(&ds, id++, "x.", TD_P_NAME, td_null());
 	add_pool_with(&ds, id++, "x.", TD_P_NAME, td_int(5));
-	add_pool(&ds, id++, "GOOD.example.");            /* duplicate, other case */
-	add_pool(&ds, id++, "toolonglabel-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example.");
+	add_pool(&ds, id++, "GOOD.example."); /* duplicate, other case */
+	add_pool(&ds, id++,
+		 "toolonglabel-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+		 "example.");
 	/* enums */
 	add_pool_with(&ds, id++, "p1.example.", TD_P_POLICY, td_text("rr"));
 	add_pool_with(&ds, id++, "p2.example.", TD_P_POLICY, td_text("ROUND_ROBIN"));
@@ -329,10 +331,13 @@ START_TEST(test_bad_pools)
 	ck_assert_ptr_null(lookup_text(s, "dupid.example."));
 	ck_assert_ptr_null(lookup_text(s, "r7.example."));
 
-	ck_assert_msg(logged("warning|pool id 109 \"p1.example.\": unknown policy \"rr\" (skipped)\n"),
-		      "%s", logbuf);
-	ck_assert(logged("pool id 107 \"GOOD.example.\": duplicate name (pool id 1 has it) (skipped)"));
-	ck_assert(logged("pool id 114 \"r1.example.\": ttl 86401 is out of range 0..86400 (skipped)"));
+	ck_assert_msg(
+		logged("warning|pool id 109 \"p1.example.\": unknown policy \"rr\" (skipped)\n"),
+		"%s", logbuf);
+	ck_assert(logged(
+		"pool id 107 \"GOOD.example.\": duplicate name (pool id 1 has it) (skipped)"));
+	ck_assert(logged(
+		"pool id 114 \"r1.example.\": ttl 86401 is out of range 0..86400 (skipped)"));
 	ck_assert(logged("pool id 1 \"dupid.example.\": duplicate id (skipped)"));
 	ck_assert(logged("pool row 41: id \"seven\" is not an integer (skipped)"));
 	/* control characters from the data never reach the log raw */
@@ -414,14 +419,18 @@ START_TEST(test_bad_members)
 	ck_assert_int_eq(p->v6[1].id, 71);
 	ck_assert_str_eq(p->v6[1].host, "::ffff:10.0.0.71");
 
-	ck_assert_msg(logged("warning|member id 12 of pool id 7: host \"10.0.0.300\" is not an IPv4 or IPv6 address (skipped)\n"),
+	ck_assert_msg(logged("warning|member id 12 of pool id 7: host \"10.0.0.300\" is not an "
+			     "IPv4 or IPv6 address (skipped)\n"),
 		      "%s", logbuf);
 	ck_assert(logged("member id 30 of pool id 99: no such pool (skipped)"));
 	ck_assert(logged("member id 31 of pool id 8: its pool was skipped (skipped)"));
 	ck_assert(logged("member id 32: dns_zone is NULL (skipped)"));
-	ck_assert(logged("member id 40 of pool id 7: weight 0 is out of range 1..1000000 (skipped)"));
-	ck_assert(logged("member id 50 of pool id 7: duplicate host \"10.0.0.1\" (member id 1 has it) (skipped)"));
-	ck_assert(logged("member id 51 of pool id 7: duplicate host \"2001:db8::1\" (member id 2 has it) (skipped)"));
+	ck_assert(
+		logged("member id 40 of pool id 7: weight 0 is out of range 1..1000000 (skipped)"));
+	ck_assert(logged("member id 50 of pool id 7: duplicate host \"10.0.0.1\" (member id 1 has "
+			 "it) (skipped)"));
+	ck_assert(logged("member id 51 of pool id 7: duplicate host \"2001:db8::1\" (member id 2 "
+			 "has it) (skipped)"));
 	ck_assert(logged("member row 28: id 1.5 is not an integer (skipped)"));
 
 	pooldns_snapshot_free(s);

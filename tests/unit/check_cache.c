@@ -26,14 +26,27 @@
 #include "source.h"
 
 static const char *const pool_cols[] = {
-	"id", "name", "ttl", "policy", "max_answers", "fallback", "check_type",
-	"check_port", "check_path", "check_host", "check_expect", "check_body",
-	"check_interval_ms", "check_timeout_ms", "check_rise", "check_fall",
+	"id",
+	"name",
+	"ttl",
+	"policy",
+	"max_answers",
+	"fallback",
+	"check_type",
+	"check_port",
+	"check_path",
+	"check_host",
+	"check_expect",
+	"check_body",
+	"check_interval_ms",
+	"check_timeout_ms",
+	"check_rise",
+	"check_fall",
 };
 static const char *const member_cols[] = {
 	"id", "dns_zone", "host", "weight", "priority", "enabled",
 };
-#define NPOOL_COLS (sizeof pool_cols / sizeof pool_cols[0])
+#define NPOOL_COLS   (sizeof pool_cols / sizeof pool_cols[0])
 #define NMEMBER_COLS (sizeof member_cols / sizeof member_cols[0])
 
 static char tmpdir[256];
@@ -95,10 +108,12 @@ static void make_ds(struct pooldns_dataset *ds, int64_t version, size_t extra)
 	struct pooldns_cell p[NPOOL_COLS];
 	for (size_t r = 0; r < 1 + extra; r++) {
 		for (size_t c = 0; c < NPOOL_COLS; c++)
-			p[c] = (struct pooldns_cell){ .type = POOLDNS_CELL_INT, .i = (int64_t)(r * 100 + c) };
+			p[c] = (struct pooldns_cell){ .type = POOLDNS_CELL_INT,
+						      .i = (int64_t)(r * 100 + c) };
 		p[1] = (struct pooldns_cell){ .type = POOLDNS_CELL_TEXT, .s = "google.com." };
 		if (r == 0) {
-			p[3] = (struct pooldns_cell){ .type = POOLDNS_CELL_TEXT, .s = "caf\xc3\xa9 \"q\" \\ \n\t" };
+			p[3] = (struct pooldns_cell){ .type = POOLDNS_CELL_TEXT,
+						      .s = "caf\xc3\xa9 \"q\" \\ \n\t" };
 			p[7] = (struct pooldns_cell){ .type = POOLDNS_CELL_NULL };
 			p[10] = (struct pooldns_cell){ .type = POOLDNS_CELL_REAL, .r = 0.1 };
 			p[11] = (struct pooldns_cell){ .type = POOLDNS_CELL_REAL, .r = -3.0 };
@@ -130,15 +145,15 @@ static void assert_same_table(const struct pooldns_table *a, const struct pooldn
 		for (size_t c = 0; c < a->ncols; c++) {
 			const struct pooldns_cell *x = pooldns_table_cell(a, r, c);
 			const struct pooldns_cell *y = pooldns_table_cell(b, r, c);
-			ck_assert_msg(x->type == y->type, "row %zu col %zu: type %d vs %d",
-				      r, c, x->type, y->type);
+			ck_assert_msg(x->type == y->type, "row %zu col %zu: type %d vs %d", r, c,
+				      x->type, y->type);
 			switch (x->type) {
 			case POOLDNS_CELL_INT:
 				ck_assert_int_eq(x->i, y->i);
 				break;
 			case POOLDNS_CELL_REAL:
-				ck_assert_msg(x->r == y->r, "row %zu col %zu: %.17g vs %.17g",
-					      r, c, x->r, y->r);
+				ck_assert_msg(x->r == y->r, "row %zu col %zu: %.17g vs %.17g", r, c,
+					      x->r, y->r);
 				break;
 			case POOLDNS_CELL_TEXT:
 				ck_assert_str_eq(x->s, y->s);
@@ -260,7 +275,8 @@ START_TEST(test_atomic_replace)
 	free(b.members->cells[2].s);
 	b.members->cells[2].s = strdup("bad \xff utf8");
 	ck_assert_int_eq(pooldns_cache_write(path, &b, err, sizeof err), -1);
-	ck_assert_msg(strstr(err, "members: row 1 column host: text is not valid UTF-8") != NULL, "%s", err);
+	ck_assert_msg(strstr(err, "members: row 1 column host: text is not valid UTF-8") != NULL,
+		      "%s", err);
 	ck_assert_int_eq(pooldns_cache_read(path, &out, err, sizeof err), 0);
 	ck_assert_int_eq(out.version, 2);
 	pooldns_dataset_clear(&out);
@@ -333,10 +349,13 @@ static void expect_parse_fail(const char *text, const char *msg)
 	ck_assert_msg(strstr(err, msg) != NULL, "error '%s' does not contain '%s'", err, msg);
 }
 
-#define POOLS_OK "{\"columns\":[\"id\",\"name\",\"ttl\",\"policy\",\"max_answers\",\"fallback\"," \
-	"\"check_type\",\"check_port\",\"check_path\",\"check_host\",\"check_expect\",\"check_body\"," \
+#define POOLS_OK                                                                                   \
+	"{\"columns\":[\"id\",\"name\",\"ttl\",\"policy\",\"max_answers\",\"fallback\","           \
+	"\"check_type\",\"check_port\",\"check_path\",\"check_host\",\"check_expect\",\"check_"    \
+	"body\","                                                                                  \
 	"\"check_interval_ms\",\"check_timeout_ms\",\"check_rise\",\"check_fall\"]}"
-#define MEMBERS_OK "{\"columns\":[\"id\",\"dns_zone\",\"host\",\"weight\",\"priority\",\"enabled\"]," \
+#define MEMBERS_OK                                                                                 \
+	"{\"columns\":[\"id\",\"dns_zone\",\"host\",\"weight\",\"priority\",\"enabled\"],"         \
 	"\"values\":[[1,1,\"192.0.2.1\",1,0,1]]}"
 
 START_TEST(test_header_and_columns)
@@ -353,39 +372,53 @@ START_TEST(test_header_and_columns)
 	expect_parse_fail("{\"format\":\"pooldns-cache\",\"format_version\":2,\"data_version\":1,"
 			  "\"results\":[" POOLS_OK "," MEMBERS_OK "]}",
 			  "format_version 2 not supported (expected 1)");
-	expect_parse_fail("{\"format\":\"pooldns-cache\",\"format_version\":\"1\",\"data_version\":1,"
-			  "\"results\":[" POOLS_OK "," MEMBERS_OK "]}", "no integer \"format_version\"");
+	expect_parse_fail(
+		"{\"format\":\"pooldns-cache\",\"format_version\":\"1\",\"data_version\":1,"
+		"\"results\":[" POOLS_OK "," MEMBERS_OK "]}",
+		"no integer \"format_version\"");
 	expect_parse_fail("{\"format\":\"other\",\"format_version\":1,\"data_version\":1,"
-			  "\"results\":[" POOLS_OK "," MEMBERS_OK "]}", "not a pooldns cache file");
+			  "\"results\":[" POOLS_OK "," MEMBERS_OK "]}",
+			  "not a pooldns cache file");
 	expect_parse_fail("{\"format_version\":1,\"data_version\":1,"
-			  "\"results\":[" POOLS_OK "," MEMBERS_OK "]}", "not a pooldns cache file");
+			  "\"results\":[" POOLS_OK "," MEMBERS_OK "]}",
+			  "not a pooldns cache file");
 	expect_parse_fail("{\"format\":\"pooldns-cache\",\"format_version\":1,"
-			  "\"results\":[" POOLS_OK "," MEMBERS_OK "]}", "no integer \"data_version\"");
+			  "\"results\":[" POOLS_OK "," MEMBERS_OK "]}",
+			  "no integer \"data_version\"");
 	expect_parse_fail("{\"format\":\"pooldns-cache\",\"format_version\":1,\"data_version\":1.5,"
-			  "\"results\":[" POOLS_OK "," MEMBERS_OK "]}", "no integer \"data_version\"");
+			  "\"results\":[" POOLS_OK "," MEMBERS_OK "]}",
+			  "no integer \"data_version\"");
 	expect_parse_fail("{\"format\":\"pooldns-cache\",\"format_version\":1,\"data_version\":1,"
-			  "\"results\":[" POOLS_OK "]}", "results: 1 statement results, expected 2");
+			  "\"results\":[" POOLS_OK "]}",
+			  "results: 1 statement results, expected 2");
 	expect_parse_fail("{\"format\":\"pooldns-cache\",\"format_version\":1,\"data_version\":1}",
 			  "no \"results\"");
 	expect_parse_fail("{\"format\":\"pooldns-cache\",\"format_version\":1,\"data_version\":1,"
-			  "\"data_version\":2,\"results\":[" POOLS_OK "," MEMBERS_OK "]}", "duplicate");
+			  "\"data_version\":2,\"results\":[" POOLS_OK "," MEMBERS_OK "]}",
+			  "duplicate");
 	/* wrong column sets: swapped, missing, extra */
 	expect_parse_fail("{\"format\":\"pooldns-cache\",\"format_version\":1,\"data_version\":1,"
 			  "\"results\":[" MEMBERS_OK "," POOLS_OK "]}",
 			  "results[0] (pools): column 2 is 'dns_zone', expected 'name'");
 	expect_parse_fail("{\"format\":\"pooldns-cache\",\"format_version\":1,\"data_version\":1,"
-			  "\"results\":[" POOLS_OK ",{\"columns\":[\"id\",\"dns_zone\",\"host\",\"weight\","
-			  "\"priority\"]}]}", "results[1] (members): column 6 missing (expected 'enabled')");
+			  "\"results\":[" POOLS_OK
+			  ",{\"columns\":[\"id\",\"dns_zone\",\"host\",\"weight\","
+			  "\"priority\"]}]}",
+			  "results[1] (members): column 6 missing (expected 'enabled')");
 	expect_parse_fail("{\"format\":\"pooldns-cache\",\"format_version\":1,\"data_version\":1,"
-			  "\"results\":[" POOLS_OK ",{\"columns\":[\"id\",\"dns_zone\",\"host\",\"weight\","
-			  "\"priority\",\"enabled\",\"x\"]}]}", "results[1] (members): 7 columns, expected 6");
+			  "\"results\":[" POOLS_OK
+			  ",{\"columns\":[\"id\",\"dns_zone\",\"host\",\"weight\","
+			  "\"priority\",\"enabled\",\"x\"]}]}",
+			  "results[1] (members): 7 columns, expected 6");
 	/* bad cells are reported with their JSON path */
 	expect_parse_fail("{\"format\":\"pooldns-cache\",\"format_version\":1,\"data_version\":1,"
-			  "\"results\":[" POOLS_OK ",{\"columns\":[\"id\",\"dns_zone\",\"host\",\"weight\","
+			  "\"results\":[" POOLS_OK
+			  ",{\"columns\":[\"id\",\"dns_zone\",\"host\",\"weight\","
 			  "\"priority\",\"enabled\"],\"values\":[[1,1,\"h\",1,0,true]]}]}",
 			  "results[1].values[0][5]: boolean not allowed");
 	expect_parse_fail("{\"format\":\"pooldns-cache\",\"format_version\":1,\"data_version\":1,"
-			  "\"results\":[" POOLS_OK ",{\"error\":\"x\"}]}", "x");
+			  "\"results\":[" POOLS_OK ",{\"error\":\"x\"}]}",
+			  "x");
 	ck_assert_int_eq(pooldns_cache_parse(NULL, 0, &out, err, sizeof err), -1);
 }
 END_TEST

@@ -45,7 +45,8 @@ static void bad(const char *text, unsigned line, const char *want)
 	char prefix[32];
 	snprintf(prefix, sizeof prefix, "t.case:%u: ", line);
 	ck_assert_msg(parse(text) == -1, "accepted: %s", text);
-	ck_assert_msg(strncmp(perrbuf, prefix, strlen(prefix)) == 0, "message '%s' lacks '%s'", perrbuf, prefix);
+	ck_assert_msg(strncmp(perrbuf, prefix, strlen(prefix)) == 0, "message '%s' lacks '%s'",
+		      perrbuf, prefix);
 	ck_assert_msg(strstr(perrbuf, want) != NULL, "message '%s' lacks '%s'", perrbuf, want);
 	ck_assert_uint_eq(pc.nsteps, 0);
 	ck_assert_ptr_null(pc.steps);
@@ -81,7 +82,8 @@ END_TEST
 START_TEST(test_query_options)
 {
 	ck_assert_int_eq(parse("query GoOgLe.CoM AAAA CH tcp payload 4096 edns-version 1 do rd cd "
-			       "repeat 20 timeout-ms 700 ecs 198.51.100.77/24\n"), 0);
+			       "repeat 20 timeout-ms 700 ecs 198.51.100.77/24\n"),
+			 0);
 	const struct pooldns_query_spec *q = &pc.steps[0].q;
 	ck_assert_int_eq(q->qtype, LDNS_RR_TYPE_AAAA);
 	ck_assert_int_eq(q->qclass, LDNS_RR_CLASS_CH);
@@ -134,7 +136,7 @@ START_TEST(test_raw)
 	ck_assert_uint_eq(q->timeout_ms, 300);
 	ck_assert_uint_eq(q->repeat, 2);
 	ck_assert_uint_eq(q->raw_len, 7);
-	static const uint8_t want[] = {0x12, 0x34, 0x00, 0x00, 0x01, 0xab, 0xcd};
+	static const uint8_t want[] = { 0x12, 0x34, 0x00, 0x00, 0x01, 0xab, 0xcd };
 	ck_assert(memcmp(q->raw, want, sizeof want) == 0);
 	bad("raw 123\n", 1, "odd number");
 	bad("raw 12 zz\n", 1, "neither an option nor hex");
@@ -157,7 +159,8 @@ START_TEST(test_expect_basic)
 			       "expect types additional A AAAA\n"
 			       "expect question\n"
 			       "expect response optional\n"
-			       "expect same\n"), 0);
+			       "expect same\n"),
+			 0);
 	ck_assert_uint_eq(pc.nsteps, 13);
 	const struct pooldns_step *s = pc.steps;
 	ck_assert_uint_eq(s[1].e.rcode, 3);
@@ -206,7 +209,8 @@ START_TEST(test_expect_records)
 			       "expect authority excludes a.example. 60 NS ns.example.\n"
 			       "expect seen a.example. A 192.0.2.2\n"
 			       "expect count-of 3..5 a.example. A 192.0.2.3\n"
-			       "expect first-of 0 a.example. A 192.0.2.4\n"), 0);
+			       "expect first-of 0 a.example. A 192.0.2.4\n"),
+			 0);
 	const struct pooldns_expect *e = &pc.steps[1].e;
 	ck_assert_int_eq(e->kind, POOLDNS_EXP_SET);
 	ck_assert_int_eq(e->set_mode, POOLDNS_SET_EXACTLY);
@@ -242,12 +246,14 @@ END_TEST
 
 START_TEST(test_expect_soa_edns)
 {
-	ck_assert_int_eq(parse("query x.\n"
-			       "expect soa authority owner Example.COM serial-min version ttl 60..3600\n"
-			       "expect soa answer serial 7\n"
-			       "expect edns present version 0 payload 1232 do ecs-scope 24\n"
-			       "expect edns present !do payload 512..\n"
-			       "expect edns absent\n"), 0);
+	ck_assert_int_eq(
+		parse("query x.\n"
+		      "expect soa authority owner Example.COM serial-min version ttl 60..3600\n"
+		      "expect soa answer serial 7\n"
+		      "expect edns present version 0 payload 1232 do ecs-scope 24\n"
+		      "expect edns present !do payload 512..\n"
+		      "expect edns absent\n"),
+		0);
 	const struct pooldns_expect *e = &pc.steps[1].e;
 	ck_assert_int_eq(e->kind, POOLDNS_EXP_SOA);
 	ck_assert_ptr_nonnull(e->soa_owner);
@@ -258,7 +264,8 @@ START_TEST(test_expect_soa_edns)
 	ck_assert(pc.steps[2].e.soa_serial.set && !pc.steps[2].e.soa_serial.use_version);
 	ck_assert_uint_eq(pc.steps[2].e.soa_serial.value, 7);
 	e = &pc.steps[3].e;
-	ck_assert(e->edns_present && e->edns_version_set && e->edns_payload_set && e->ecs_scope_set);
+	ck_assert(e->edns_present && e->edns_version_set && e->edns_payload_set &&
+		  e->ecs_scope_set);
 	ck_assert_int_eq(e->edns_do, POOLDNS_TRI_YES);
 	ck_assert_uint_eq(e->ecs_scope, 24);
 	ck_assert_int_eq(pc.steps[4].e.edns_do, POOLDNS_TRI_NO);
@@ -283,7 +290,8 @@ START_TEST(test_structure)
 	bad("# only a comment\n\n", 2, "no query or raw step");
 	bad("", 1, "no query or raw step");
 	bad("query x.\nfrobnicate now\n", 2, "unknown directive 'frobnicate'");
-	bad("query x.\nbackend web1 http 127.0.0.1\n", 2, "backend: expected 'backend NAME http ADDRESS PORT");
+	bad("query x.\nbackend web1 http 127.0.0.1\n", 2,
+	    "backend: expected 'backend NAME http ADDRESS PORT");
 	bad("query x.\nend\n", 2, "no open block");
 	bad("query x.\nsql\n", 2, "missing statement");
 	bad("query x.\ncleanup DELETE FROM t\n", 2, "cleanup sql STATEMENT");
@@ -293,7 +301,9 @@ START_TEST(test_structure)
 	bad("query x.\nsleep\n", 2, "sleep");
 	bad("query x.\nsleep 600001\n", 2, "sleep");
 	static const char nul[] = "query x.\nquery y.\0\n";
-	ck_assert_int_eq(pooldns_case_parse(nul, sizeof nul - 1, "t.case", &pc, perrbuf, sizeof perrbuf), -1);
+	ck_assert_int_eq(
+		pooldns_case_parse(nul, sizeof nul - 1, "t.case", &pc, perrbuf, sizeof perrbuf),
+		-1);
 	ck_assert_msg(strncmp(perrbuf, "t.case:2: NUL byte", 18) == 0, "%s", perrbuf);
 }
 END_TEST
@@ -303,10 +313,12 @@ START_TEST(test_targets)
 	ck_assert_int_eq(parse("@standalone query x.\n"
 			       "@unbound expect rcode NOERROR\n"
 			       "@standalone,unbound expect flags aa\n"
-			       "expect flags qr\n"), 0);
+			       "expect flags qr\n"),
+			 0);
 	ck_assert_uint_eq(pc.steps[0].targets, POOLDNS_CASE_TARGET_STANDALONE);
 	ck_assert_uint_eq(pc.steps[1].targets, POOLDNS_CASE_TARGET_UNBOUND);
-	ck_assert_uint_eq(pc.steps[2].targets, POOLDNS_CASE_TARGET_STANDALONE | POOLDNS_CASE_TARGET_UNBOUND);
+	ck_assert_uint_eq(pc.steps[2].targets,
+			  POOLDNS_CASE_TARGET_STANDALONE | POOLDNS_CASE_TARGET_UNBOUND);
 	ck_assert_uint_eq(pc.steps[3].targets, 0);
 	ck_assert_uint_eq(pooldns_case_target_parse("unbound"), POOLDNS_CASE_TARGET_UNBOUND);
 	ck_assert_uint_eq(pooldns_case_target_parse("bind"), 0);
@@ -325,7 +337,8 @@ START_TEST(test_wait_until)
 			       "  query b.\n"
 			       "  expect rcode NOERROR\n"
 			       "end\n"
-			       "query c.\n"), 0);
+			       "query c.\n"),
+			 0);
 	ck_assert_uint_eq(pc.nsteps, 5);
 	ck_assert_int_eq(pc.steps[1].kind, POOLDNS_STEP_WAIT);
 	ck_assert_uint_eq(pc.steps[1].timeout_ms, 3000);
@@ -351,7 +364,8 @@ END_TEST
 
 START_TEST(test_wait_timed)
 {
-	ck_assert_int_eq(parse("wait-until within-ms 1100 after-ms 400 interval-ms 50\nquery b.\nend\n"), 0);
+	ck_assert_int_eq(
+		parse("wait-until within-ms 1100 after-ms 400 interval-ms 50\nquery b.\nend\n"), 0);
 	ck_assert_uint_eq(pc.steps[0].within_ms, 1100);
 	ck_assert_uint_eq(pc.steps[0].after_ms, 400);
 	ck_assert_uint_eq(pc.steps[0].timeout_ms, 3200); /* 2 x within + 1000 */
@@ -360,8 +374,10 @@ START_TEST(test_wait_timed)
 	ck_assert_int_eq(parse("wait-until\nquery b.\nend\n"), 0);
 	ck_assert_uint_eq(pc.steps[0].within_ms, 0);
 	ck_assert_uint_eq(pc.steps[0].after_ms, 0);
-	bad("wait-until timeout-ms 1000 within-ms 2000\nquery b.\nend\n", 1, "longer than timeout-ms");
-	bad("wait-until within-ms 500 after-ms 500\nquery b.\nend\n", 1, "not shorter than within-ms");
+	bad("wait-until timeout-ms 1000 within-ms 2000\nquery b.\nend\n", 1,
+	    "longer than timeout-ms");
+	bad("wait-until within-ms 500 after-ms 500\nquery b.\nend\n", 1,
+	    "not shorter than within-ms");
 	bad("wait-until after-ms 5000\nquery b.\nend\n", 1, "not shorter than timeout-ms");
 	bad("wait-until within-ms 0\nquery b.\nend\n", 1, "within-ms");
 	bad("wait-until after-ms\nquery b.\nend\n", 1, "missing value");
@@ -370,20 +386,22 @@ END_TEST
 
 START_TEST(test_backend_parse)
 {
-	ck_assert_int_eq(parse("backend web-1 http 127.0.26.1 20261 status 503 body ok delay-ms 20 close\n"
-			       "backend s https 127.0.26.2 20261 down\n"
-			       "backend t tcp ::1 20262\n"
-			       "backend web-1 set status 200 body fine delay-ms 0 answer\n"
-			       "backend t down\n"
-			       "backend t up\n"
-			       "backend s reset\n"
-			       "backend web-1 expect requests 2..5 path /x host h.test over-ms 300\n"
-			       "backend t expect requests 0\n"
-			       "wait-until\n"
-			       "  backend s expect requests 1..\n"
-			       "  backend s expect request path /h host member.test user-agent pooldns/\n"
-			       "end\n"
-			       "query x.\n"), 0);
+	ck_assert_int_eq(
+		parse("backend web-1 http 127.0.26.1 20261 status 503 body ok delay-ms 20 close\n"
+		      "backend s https 127.0.26.2 20261 down\n"
+		      "backend t tcp ::1 20262\n"
+		      "backend web-1 set status 200 body fine delay-ms 0 answer\n"
+		      "backend t down\n"
+		      "backend t up\n"
+		      "backend s reset\n"
+		      "backend web-1 expect requests 2..5 path /x host h.test over-ms 300\n"
+		      "backend t expect requests 0\n"
+		      "wait-until\n"
+		      "  backend s expect requests 1..\n"
+		      "  backend s expect request path /h host member.test user-agent pooldns/\n"
+		      "end\n"
+		      "query x.\n"),
+		0);
 	ck_assert_uint_eq(pc.nsteps, 13);
 	const struct pooldns_backend_spec *b = &pc.steps[0].b;
 	ck_assert_int_eq(pc.steps[0].kind, POOLDNS_STEP_BACKEND);
@@ -425,38 +443,50 @@ START_TEST(test_backend_parse)
 	ck_assert_str_eq(b->user_agent, "pooldns/");
 
 	bad("backend a set status 500\nquery x.\n", 1, "not declared");
-	bad("backend a http 127.0.0.1 1\nbackend a tcp 127.0.0.2 1\nquery x.\n", 2, "already declared");
-	bad("backend a http 127.0.0.1 1\nbackend b tcp 127.0.0.1 1\nquery x.\n", 2, "already used by backend 'a'");
+	bad("backend a http 127.0.0.1 1\nbackend a tcp 127.0.0.2 1\nquery x.\n", 2,
+	    "already declared");
+	bad("backend a http 127.0.0.1 1\nbackend b tcp 127.0.0.1 1\nquery x.\n", 2,
+	    "already used by backend 'a'");
 	bad("backend a http 192.0.2.1 80\nquery x.\n", 1, "not a loopback address");
 	bad("backend a http 2001:db8::1 80\nquery x.\n", 1, "not a loopback address");
 	bad("backend a http localhost 80\nquery x.\n", 1, "not an IP address");
 	bad("backend a http 127.0.0.1 0\nquery x.\n", 1, "1..65535");
 	bad("backend a http 127.0.0.1 65536\nquery x.\n", 1, "1..65535");
-	bad("backend a tcp 127.0.0.1 80 status 200\nquery x.\n", 1, "unknown option 'status' for a tcp backend");
+	bad("backend a tcp 127.0.0.1 80 status 200\nquery x.\n", 1,
+	    "unknown option 'status' for a tcp backend");
 	bad("backend a http 127.0.0.1 80 status 99\nquery x.\n", 1, "100..599");
 	bad("backend a http 127.0.0.1 80 body\nquery x.\n", 1, "missing value");
 	bad("backend a tcp 127.0.0.1 80\nbackend a set status 500\nquery x.\n", 2, "tcp backend");
 	bad("backend a tcp 127.0.0.1 80\nbackend a expect request\nquery x.\n", 2, "tcp backend");
-	bad("backend a tcp 127.0.0.1 80\nbackend a expect requests 1 path /\nquery x.\n", 2, "tcp backend");
+	bad("backend a tcp 127.0.0.1 80\nbackend a expect requests 1 path /\nquery x.\n", 2,
+	    "tcp backend");
 	bad("backend a http 127.0.0.1 80\nbackend a set\nquery x.\n", 2, "nothing to set");
 	bad("backend a http 127.0.0.1 80\nbackend a down now\nquery x.\n", 2, "takes nothing more");
 	bad("backend a http 127.0.0.1 80\nbackend a restart\nquery x.\n", 2, "unknown action");
-	bad("backend a http 127.0.0.1 80\nbackend a expect requests\nquery x.\n", 2, "expected a count");
-	bad("backend a http 127.0.0.1 80\nbackend a expect requests 1 user-agent x\nquery x.\n", 2, "unknown option");
-	bad("backend a http 127.0.0.1 80\nbackend a expect answers\nquery x.\n", 2, "'requests RANGE' or 'request'");
-	bad("backend a http 127.0.0.1 80\nwait-until\nbackend a set status 1\nend\n", 3, "not allowed inside wait-until");
-	bad("backend a http 127.0.0.1 80\nwait-until\nbackend a down\nend\n", 3, "not allowed inside wait-until");
+	bad("backend a http 127.0.0.1 80\nbackend a expect requests\nquery x.\n", 2,
+	    "expected a count");
+	bad("backend a http 127.0.0.1 80\nbackend a expect requests 1 user-agent x\nquery x.\n", 2,
+	    "unknown option");
+	bad("backend a http 127.0.0.1 80\nbackend a expect answers\nquery x.\n", 2,
+	    "'requests RANGE' or 'request'");
+	bad("backend a http 127.0.0.1 80\nwait-until\nbackend a set status 1\nend\n", 3,
+	    "not allowed inside wait-until");
+	bad("backend a http 127.0.0.1 80\nwait-until\nbackend a down\nend\n", 3,
+	    "not allowed inside wait-until");
 	bad("wait-until\nbackend a http 127.0.0.1 80\nend\n", 2, "inside wait-until");
-	bad("backend a http 127.0.0.1 80\nwait-until\nbackend a expect requests 1 over-ms 5\nend\n", 3, "over-ms");
+	bad("backend a http 127.0.0.1 80\nwait-until\nbackend a expect requests 1 over-ms 5\nend\n",
+	    3, "over-ms");
 	bad("backend a/b http 127.0.0.1 80\nquery x.\n", 1, "bad name");
-	bad("backend a http 127.0.0.1 80\nquery x.\nbackend a expect requests 1\nexpect rcode NOERROR\n", 4,
-	    "must follow a query");
+	bad("backend a http 127.0.0.1 80\nquery x.\nbackend a expect requests 1\nexpect rcode "
+	    "NOERROR\n",
+	    4, "must follow a query");
 	bad("backend a http 127.0.0.1 80\n", 1, "no query or raw step");
 	/* Too many backends. */
 	char buf[8192];
 	size_t n = 0;
 	for (int i = 0; i <= POOLDNS_CASE_MAX_BACKENDS; i++)
-		n += (size_t)snprintf(buf + n, sizeof buf - n, "backend b%d tcp 127.0.0.1 %d\n", i, 1000 + i);
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "backend b%d tcp 127.0.0.1 %d\n", i,
+				      1000 + i);
 	snprintf(buf + n, sizeof buf - n, "query x.\n");
 	bad(buf, POOLDNS_CASE_MAX_BACKENDS + 1, "more than");
 }
@@ -470,7 +500,8 @@ START_TEST(test_lines_comments_continuations)
 			       "cleanup sql DELETE FROM t WHERE x = '#'\n"
 			       "\n"
 			       "query x. # trailing comment\n"
-			       "expect rcode NOERROR#glued\n"), -1);
+			       "expect rcode NOERROR#glued\n"),
+			 -1);
 	/* A '#' glued to a word is part of it: not a comment. */
 	ck_assert_msg(strncmp(perrbuf, "t.case:7: expect rcode", 22) == 0, "%s", perrbuf);
 
@@ -482,7 +513,8 @@ START_TEST(test_lines_comments_continuations)
 			       "query x. # trailing comment\n"
 			       "query \\\n"
 			       "  y. AAAA\n"
-			       "expect rcode NOERROR"), 0);
+			       "expect rcode NOERROR"),
+			 0);
 	ck_assert_uint_eq(pc.nsteps, 5);
 	ck_assert_int_eq(pc.steps[0].kind, POOLDNS_STEP_SQL);
 	ck_assert_uint_eq(pc.steps[0].line, 2);
@@ -513,7 +545,8 @@ START_TEST(test_sync_sleep_sql)
 			       "sync c.test timeout-ms 900\n"
 			       "sleep 0\n"
 			       "@unbound sleep 10\n"
-			       "query c.test.\n"), 0);
+			       "query c.test.\n"),
+			 0);
 	ck_assert_str_eq(pc.steps[0].text, "DELETE FROM dns_zone WHERE name = 'c.test.'");
 	ck_assert_int_eq(pc.steps[1].kind, POOLDNS_STEP_SYNC);
 	ck_assert_uint_eq(pc.steps[1].timeout_ms, 900);
@@ -561,8 +594,8 @@ END_TEST
 
 /* ---- expectation evaluation on responses built with ldns ---- */
 
-static struct pooldns_probe_resp mkresp(const char *qname, ldns_rr_type qt, unsigned rcode,
-					bool aa, const char *const *answers, size_t nans,
+static struct pooldns_probe_resp mkresp(const char *qname, ldns_rr_type qt, unsigned rcode, bool aa,
+					const char *const *answers, size_t nans,
 					const char *const *auth, size_t nauth, int edns_payload)
 {
 	ldns_pkt *p = ldns_pkt_query_new(ldns_dname_new_frm_str(qname), qt, LDNS_RR_CLASS_IN, 0);
@@ -573,7 +606,8 @@ static struct pooldns_probe_resp mkresp(const char *qname, ldns_rr_type qt, unsi
 	ldns_pkt_set_rcode(p, (uint8_t)(rcode & 0xf));
 	for (size_t i = 0; i < nans; i++) {
 		ldns_rr *rr = NULL;
-		ck_assert_int_eq(ldns_rr_new_frm_str(&rr, answers[i], 0, NULL, NULL), LDNS_STATUS_OK);
+		ck_assert_int_eq(ldns_rr_new_frm_str(&rr, answers[i], 0, NULL, NULL),
+				 LDNS_STATUS_OK);
 		ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr);
 	}
 	for (size_t i = 0; i < nauth; i++) {
@@ -596,8 +630,8 @@ static struct pooldns_probe_resp mkresp(const char *qname, ldns_rr_type qt, unsi
 }
 
 /* Parses "query x.\n" + expect_line and evaluates it on resp[0..n). */
-static int eval(const char *expect_line, const struct pooldns_probe_resp *resp, size_t n,
-		char *msg, size_t msgsz)
+static int eval(const char *expect_line, const struct pooldns_probe_resp *resp, size_t n, char *msg,
+		size_t msgsz)
 {
 	char text[2048];
 	snprintf(text, sizeof text, "query google.com.\n%s\n", expect_line);
@@ -607,7 +641,9 @@ static int eval(const char *expect_line, const struct pooldns_probe_resp *resp, 
 	size_t sent_len = 0;
 	char err[128];
 	ck_assert_int_eq(pooldns_probe_build(&pc.steps[0].q, &sent, &sent_len, err, sizeof err), 0);
-	struct pooldns_eval_ctx cx = {.sent = sent, .sent_len = sent_len, .have_version = true, .version = 5};
+	struct pooldns_eval_ctx cx = {
+		.sent = sent, .sent_len = sent_len, .have_version = true, .version = 5
+	};
 	size_t bad_index;
 	msg[0] = '\0';
 	int rc = pooldns_eval_expect(&pc.steps[1].e, resp, n, &cx, msg, msgsz, &bad_index);
@@ -624,7 +660,8 @@ static const char *const g3[] = {
 START_TEST(test_check_per_response)
 {
 	char m[2048];
-	struct pooldns_probe_resp r = mkresp("google.com.", LDNS_RR_TYPE_A, 0, true, g3, 3, NULL, 0, 0);
+	struct pooldns_probe_resp r =
+		mkresp("google.com.", LDNS_RR_TYPE_A, 0, true, g3, 3, NULL, 0, 0);
 	ck_assert_uint_eq(r.rcode, 0);
 	ck_assert(!r.edns);
 	ck_assert_int_eq(eval("expect rcode NOERROR", &r, 1, m, sizeof m), 0);
@@ -648,25 +685,42 @@ START_TEST(test_check_per_response)
 	/* Sets: order-insensitive, owner case-insensitive, TTL only when given. */
 	ck_assert_int_eq(eval("expect answer exactly\nGOOGLE.com. A 142.250.181.14\n"
 			      "google.com. A 142.250.180.14\ngoogle.com. 30 A 142.250.180.46\nend",
-			      &r, 1, m, sizeof m), 0);
+			      &r, 1, m, sizeof m),
+			 0);
 	ck_assert_int_eq(eval("expect answer exactly\ngoogle.com. A 142.250.181.14\n"
-			      "google.com. A 142.250.180.14\nend", &r, 1, m, sizeof m), -1);
-	ck_assert_msg(strstr(m, "unexpected record google.com. 30 IN A 142.250.180.46") != NULL, "%s", m);
+			      "google.com. A 142.250.180.14\nend",
+			      &r, 1, m, sizeof m),
+			 -1);
+	ck_assert_msg(strstr(m, "unexpected record google.com. 30 IN A 142.250.180.46") != NULL,
+		      "%s", m);
 	ck_assert_int_eq(eval("expect answer exactly\ngoogle.com. A 142.250.181.14\n"
 			      "google.com. A 142.250.181.14\ngoogle.com. A 142.250.180.14\nend",
-			      &r, 1, m, sizeof m), -1);
+			      &r, 1, m, sizeof m),
+			 -1);
 	ck_assert_int_eq(eval("expect answer exactly\ngoogle.com. 31 A 142.250.181.14\n"
 			      "google.com. A 142.250.180.14\ngoogle.com. A 142.250.180.46\nend",
-			      &r, 1, m, sizeof m), -1);
-	ck_assert_int_eq(eval("expect answer contains google.com. A 142.250.180.46", &r, 1, m, sizeof m), 0);
-	ck_assert_int_eq(eval("expect answer contains google.com. A 1.2.3.4", &r, 1, m, sizeof m), -1);
+			      &r, 1, m, sizeof m),
+			 -1);
+	ck_assert_int_eq(
+		eval("expect answer contains google.com. A 142.250.180.46", &r, 1, m, sizeof m), 0);
+	ck_assert_int_eq(eval("expect answer contains google.com. A 1.2.3.4", &r, 1, m, sizeof m),
+			 -1);
 	ck_assert_msg(strstr(m, "missing google.com. IN A 1.2.3.4") != NULL, "%s", m);
-	ck_assert_int_eq(eval("expect answer contains other.com. A 142.250.180.46", &r, 1, m, sizeof m), -1);
-	ck_assert_int_eq(eval("expect answer within\ngoogle.com. A 142.250.180.46\nend", &r, 1, m, sizeof m), -1);
-	ck_assert_int_eq(eval("expect answer within\ngoogle.com. A 142.250.181.14\ngoogle.com. A 142.250.180.14\n"
-			      "google.com. A 142.250.180.46\ngoogle.com. A 9.9.9.9\nend", &r, 1, m, sizeof m), 0);
-	ck_assert_int_eq(eval("expect answer excludes google.com. A 9.9.9.9", &r, 1, m, sizeof m), 0);
-	ck_assert_int_eq(eval("expect answer excludes google.com. A 142.250.180.46", &r, 1, m, sizeof m), -1);
+	ck_assert_int_eq(
+		eval("expect answer contains other.com. A 142.250.180.46", &r, 1, m, sizeof m), -1);
+	ck_assert_int_eq(
+		eval("expect answer within\ngoogle.com. A 142.250.180.46\nend", &r, 1, m, sizeof m),
+		-1);
+	ck_assert_int_eq(eval("expect answer within\ngoogle.com. A 142.250.181.14\ngoogle.com. A "
+			      "142.250.180.14\n"
+			      "google.com. A 142.250.180.46\ngoogle.com. A 9.9.9.9\nend",
+			      &r, 1, m, sizeof m),
+			 0);
+	ck_assert_int_eq(eval("expect answer excludes google.com. A 9.9.9.9", &r, 1, m, sizeof m),
+			 0);
+	ck_assert_int_eq(
+		eval("expect answer excludes google.com. A 142.250.180.46", &r, 1, m, sizeof m),
+		-1);
 	/* The question was built from the same name: echoed exactly. */
 	ck_assert_int_eq(eval("expect question", &r, 1, m, sizeof m), 0);
 	pooldns_probe_resp_free(&r);
@@ -685,12 +739,15 @@ START_TEST(test_check_soa_edns)
 	static const char *const soa[] = {
 		"google.com. 60 IN SOA localhost. hostmaster.google.com. 7 3600 600 86400 60",
 	};
-	struct pooldns_probe_resp r = mkresp("x.google.com.", LDNS_RR_TYPE_A, 3, true, NULL, 0, soa, 1, 1232);
+	struct pooldns_probe_resp r =
+		mkresp("x.google.com.", LDNS_RR_TYPE_A, 3, true, NULL, 0, soa, 1, 1232);
 	ck_assert_uint_eq(r.rcode, 3);
 	ck_assert(r.edns);
 	ck_assert_uint_eq(r.edns_payload, 1232);
 	ck_assert_int_eq(eval("expect rcode NXDOMAIN", &r, 1, m, sizeof m), 0);
-	ck_assert_int_eq(eval("expect soa authority owner GOOGLE.com. serial-min version ttl 60", &r, 1, m, sizeof m), 0);
+	ck_assert_int_eq(eval("expect soa authority owner GOOGLE.com. serial-min version ttl 60",
+			      &r, 1, m, sizeof m),
+			 0);
 	ck_assert_int_eq(eval("expect soa authority serial 7", &r, 1, m, sizeof m), 0);
 	ck_assert_int_eq(eval("expect soa authority serial 8", &r, 1, m, sizeof m), -1);
 	ck_assert_int_eq(eval("expect soa authority serial-min 8", &r, 1, m, sizeof m), -1);
@@ -698,7 +755,8 @@ START_TEST(test_check_soa_edns)
 	ck_assert_int_eq(eval("expect soa authority owner example.com.", &r, 1, m, sizeof m), -1);
 	ck_assert_int_eq(eval("expect soa authority ttl 3600", &r, 1, m, sizeof m), -1);
 	ck_assert_int_eq(eval("expect soa answer", &r, 1, m, sizeof m), -1);
-	ck_assert_int_eq(eval("expect edns present version 0 payload 1232 !do", &r, 1, m, sizeof m), 0);
+	ck_assert_int_eq(eval("expect edns present version 0 payload 1232 !do", &r, 1, m, sizeof m),
+			 0);
 	ck_assert_int_eq(eval("expect edns present payload 4096", &r, 1, m, sizeof m), -1);
 	ck_assert_int_eq(eval("expect edns present do", &r, 1, m, sizeof m), -1);
 	ck_assert_int_eq(eval("expect edns present ecs-scope 0", &r, 1, m, sizeof m), -1);
@@ -714,7 +772,9 @@ START_TEST(test_check_soa_edns)
 	pooldns_probe_resp_free(&r);
 
 	/* Undecodable bytes: header checks still work, the rest fail cleanly. */
-	static const uint8_t junk[] = {0x12, 0x34, 0x81, 0x01, 0x00, 0x05, 0, 0, 0, 0, 0, 0, 0x3f};
+	static const uint8_t junk[] = {
+		0x12, 0x34, 0x81, 0x01, 0x00, 0x05, 0, 0, 0, 0, 0, 0, 0x3f
+	};
 	ck_assert_int_eq(pooldns_probe_resp_set_wire(&r, junk, sizeof junk), 0);
 	ck_assert_ptr_null(r.pkt);
 	ck_assert_int_eq(eval("expect rcode FORMERR", &r, 1, m, sizeof m), 0);
@@ -728,10 +788,12 @@ END_TEST
 START_TEST(test_check_aggregates)
 {
 	char m[2048];
-	static const char *const a1[] = {"p.test. 30 IN A 192.0.2.1"};
-	static const char *const a2[] = {"p.test. 30 IN A 192.0.2.2"};
-	static const char *const a12[] = {"p.test. 30 IN A 192.0.2.1", "p.test. 30 IN A 192.0.2.2"};
-	static const char *const a21[] = {"p.test. 30 IN A 192.0.2.2", "p.test. 30 IN A 192.0.2.1"};
+	static const char *const a1[] = { "p.test. 30 IN A 192.0.2.1" };
+	static const char *const a2[] = { "p.test. 30 IN A 192.0.2.2" };
+	static const char *const a12[] = { "p.test. 30 IN A 192.0.2.1",
+					   "p.test. 30 IN A 192.0.2.2" };
+	static const char *const a21[] = { "p.test. 30 IN A 192.0.2.2",
+					   "p.test. 30 IN A 192.0.2.1" };
 	struct pooldns_probe_resp r[4];
 	r[0] = mkresp("p.test.", LDNS_RR_TYPE_A, 0, true, a12, 2, NULL, 0, 0);
 	r[1] = mkresp("p.test.", LDNS_RR_TYPE_A, 0, true, a21, 2, NULL, 0, 0);
@@ -746,7 +808,9 @@ START_TEST(test_check_aggregates)
 	ck_assert_msg(strstr(m, "first in 1 of 3 responses") != NULL, "%s", m);
 	ck_assert_int_eq(eval("expect count-of 3 p.test. A 192.0.2.2", r, 4, m, sizeof m), 0);
 	ck_assert_int_eq(eval("expect count-of 4 p.test. A 192.0.2.2", r, 4, m, sizeof m), -1);
-	ck_assert_int_eq(eval("expect seen\np.test. A 192.0.2.1\np.test. A 192.0.2.2\nend", r, 4, m, sizeof m), 0);
+	ck_assert_int_eq(eval("expect seen\np.test. A 192.0.2.1\np.test. A 192.0.2.2\nend", r, 4, m,
+			      sizeof m),
+			 0);
 	ck_assert_int_eq(eval("expect seen p.test. A 192.0.2.3", r, 4, m, sizeof m), -1);
 	ck_assert_msg(strstr(m, "never seen in 4 responses") != NULL, "%s", m);
 	/* Per-response checks name the failing repeat. */
@@ -760,16 +824,20 @@ START_TEST(test_check_aggregates)
 	ck_assert_int_eq(eval("expect same", none, 2, m, sizeof m), -1);
 	for (size_t i = 0; i < 4; i++)
 		pooldns_probe_resp_free(&r[i]);
-	struct pooldns_probe_resp one = mkresp("p.test.", LDNS_RR_TYPE_A, 0, true, a2, 1, NULL, 0, 0);
+	struct pooldns_probe_resp one =
+		mkresp("p.test.", LDNS_RR_TYPE_A, 0, true, a2, 1, NULL, 0, 0);
 	ck_assert_int_eq(eval("expect first-of 1 p.test. 30 A 192.0.2.2", &one, 1, m, sizeof m), 0);
-	ck_assert_int_eq(eval("expect first-of 1 p.test. 29 A 192.0.2.2", &one, 1, m, sizeof m), -1);
+	ck_assert_int_eq(eval("expect first-of 1 p.test. 29 A 192.0.2.2", &one, 1, m, sizeof m),
+			 -1);
 	pooldns_probe_resp_free(&one);
 }
 END_TEST
 
 START_TEST(test_build_query)
 {
-	ck_assert_int_eq(parse("query WwW.Example.COM AAAA edns payload 1400 do rd ecs 198.51.100.77/20\n"), 0);
+	ck_assert_int_eq(
+		parse("query WwW.Example.COM AAAA edns payload 1400 do rd ecs 198.51.100.77/20\n"),
+		0);
 	uint8_t *w = NULL;
 	size_t len = 0;
 	char err[128];
@@ -781,11 +849,15 @@ START_TEST(test_build_query)
 	ck_assert_uint_eq(ldns_pkt_edns_udp_size(p), 1400);
 	ck_assert(ldns_pkt_edns_do(p));
 	/* Case kept on the wire. */
-	ck_assert(memcmp(w + 12, "\x03WwW\x07" "Example\x03" "COM\x00", 17) == 0);
+	ck_assert(memcmp(w + 12,
+			 "\x03WwW\x07"
+			 "Example\x03"
+			 "COM\x00",
+			 17) == 0);
 	/* ECS: family 1, source /20, scope 0, 3 address bytes masked. */
 	ldns_rdf *d = ldns_pkt_edns_data(p);
 	ck_assert_ptr_nonnull(d);
-	static const uint8_t ecs[] = {0, 8, 0, 7, 0, 1, 20, 0, 198, 51, 96};
+	static const uint8_t ecs[] = { 0, 8, 0, 7, 0, 1, 20, 0, 198, 51, 96 };
 	ck_assert_uint_eq(ldns_rdf_size(d), sizeof ecs);
 	ck_assert(memcmp(ldns_rdf_data(d), ecs, sizeof ecs) == 0);
 	ldns_pkt_free(p);
@@ -818,8 +890,10 @@ static int http_get(uint16_t port, const char *path, char *out, size_t outsz)
 	if (fd < 0)
 		return -1;
 	char req[256];
-	int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: member.test:%u\r\n"
-			 "User-Agent: unit/1\r\n\r\n", path, port);
+	int n = snprintf(req, sizeof req,
+			 "GET %s HTTP/1.1\r\nHost: member.test:%u\r\n"
+			 "User-Agent: unit/1\r\n\r\n",
+			 path, port);
 	ck_assert_int_eq(send(fd, req, (size_t)n, 0), n);
 	size_t len = 0;
 	for (;;) {
@@ -838,7 +912,8 @@ static void apply(struct pooldns_backends *bs, const char *line)
 	char text[512], err[512];
 	snprintf(text, sizeof text, "%s\nquery x.\n", line);
 	ck_assert_msg(parse(text) == 0, "%s", perrbuf);
-	ck_assert_msg(pooldns_backends_apply(bs, &pc.steps[0].b, err, sizeof err) == 0, "%s: %s", line, err);
+	ck_assert_msg(pooldns_backends_apply(bs, &pc.steps[0].b, err, sizeof err) == 0, "%s: %s",
+		      line, err);
 }
 
 START_TEST(test_backend_serve)
@@ -856,27 +931,36 @@ START_TEST(test_backend_serve)
 	ck_assert_int_eq(pooldns_backends_count(bs, "w", 0, NULL, "other.test"), 0);
 	ck_assert_int_eq(pooldns_backends_count(bs, "nope", 0, NULL, NULL), -1);
 	char path[64], host[64], ua[64];
-	ck_assert_int_eq(pooldns_backends_last(bs, "w", path, sizeof path, host, sizeof host, ua, sizeof ua), 1);
+	ck_assert_int_eq(
+		pooldns_backends_last(bs, "w", path, sizeof path, host, sizeof host, ua, sizeof ua),
+		1);
 	ck_assert_str_eq(path, "/health");
 	ck_assert_str_eq(host, "member.test:29991");
 	ck_assert_str_eq(ua, "unit/1");
 
 	/* Changed answers. */
-	ck_assert_int_eq(parse("backend w http 127.0.0.1 29991\nbackend w set status 200 body fine\nquery x.\n"), 0);
+	ck_assert_int_eq(parse("backend w http 127.0.0.1 29991\nbackend w set status 200 body "
+			       "fine\nquery x.\n"),
+			 0);
 	ck_assert_int_eq(pooldns_backends_apply(bs, &pc.steps[1].b, err, sizeof err), 0);
 	ck_assert_int_eq(http_get(29991, "/", out, sizeof out), 0);
-	ck_assert_msg(strncmp(out, "HTTP/1.1 200 OK\r\n", 17) == 0 && strstr(out, "Content-Length: 4\r\n") != NULL &&
-		      strstr(out, "\r\n\r\nfine") != NULL, "%s", out);
+	ck_assert_msg(strncmp(out, "HTTP/1.1 200 OK\r\n", 17) == 0 &&
+			      strstr(out, "Content-Length: 4\r\n") != NULL &&
+			      strstr(out, "\r\n\r\nfine") != NULL,
+		      "%s", out);
 
 	/* close: the request is read (and counted), no answer. */
-	ck_assert_int_eq(parse("backend w http 127.0.0.1 29991\nbackend w set close\nquery x.\n"), 0);
+	ck_assert_int_eq(parse("backend w http 127.0.0.1 29991\nbackend w set close\nquery x.\n"),
+			 0);
 	ck_assert_int_eq(pooldns_backends_apply(bs, &pc.steps[1].b, err, sizeof err), 0);
 	ck_assert_int_eq(http_get(29991, "/", out, sizeof out), 0);
 	ck_assert_str_eq(out, "");
 	ck_assert_int_eq(pooldns_backends_count(bs, "w", 0, NULL, NULL), 3);
 
 	/* delay: the answer comes after it. */
-	ck_assert_int_eq(parse("backend w http 127.0.0.1 29991\nbackend w set answer delay-ms 300\nquery x.\n"), 0);
+	ck_assert_int_eq(parse("backend w http 127.0.0.1 29991\nbackend w set answer delay-ms "
+			       "300\nquery x.\n"),
+			 0);
 	ck_assert_int_eq(pooldns_backends_apply(bs, &pc.steps[1].b, err, sizeof err), 0);
 	uint64_t t0 = pooldns_probe_now_ms();
 	ck_assert_int_eq(http_get(29991, "/", out, sizeof out), 0);
@@ -885,14 +969,19 @@ START_TEST(test_backend_serve)
 	ck_assert_msg(strncmp(out, "HTTP/1.1 200 ", 13) == 0, "%s", out);
 
 	/* down: refused; up: served again; reset: counts from zero. */
-	ck_assert_int_eq(parse("backend w http 127.0.0.1 29991\nbackend w down\nbackend w up\nbackend w reset\nquery x.\n"), 0);
+	ck_assert_int_eq(parse("backend w http 127.0.0.1 29991\nbackend w down\nbackend w "
+			       "up\nbackend w reset\nquery x.\n"),
+			 0);
 	ck_assert_int_eq(pooldns_backends_apply(bs, &pc.steps[1].b, err, sizeof err), 0);
 	ck_assert_int_eq(http_get(29991, "/", out, sizeof out), -1);
-	ck_assert_int_eq(pooldns_backends_apply(bs, &pc.steps[1].b, err, sizeof err), 0); /* twice: no-op */
+	ck_assert_int_eq(pooldns_backends_apply(bs, &pc.steps[1].b, err, sizeof err),
+			 0); /* twice: no-op */
 	ck_assert_int_eq(pooldns_backends_apply(bs, &pc.steps[2].b, err, sizeof err), 0);
 	ck_assert_int_eq(pooldns_backends_apply(bs, &pc.steps[3].b, err, sizeof err), 0);
 	ck_assert_int_eq(pooldns_backends_count(bs, "w", 0, NULL, NULL), 0);
-	ck_assert_int_eq(pooldns_backends_last(bs, "w", path, sizeof path, host, sizeof host, ua, sizeof ua), 0);
+	ck_assert_int_eq(
+		pooldns_backends_last(bs, "w", path, sizeof path, host, sizeof host, ua, sizeof ua),
+		0);
 	ck_assert_int_eq(http_get(29991, "/again", out, sizeof out), 0);
 	ck_assert_int_eq(pooldns_backends_count(bs, "w", 0, "/again", NULL), 1);
 

@@ -218,7 +218,8 @@ START_TEST(test_lists)
 			       "rqlite-url = http://node2.example:4001\n"
 			       "listen = 0.0.0.0:5300\nlisten = [::]:5300\nlisten = 10.1.2.3\n"
 			       "zone = a.example.\nzone = B.example\n"
-			       "ns-name = localhost.\nns-name = ns2.example.\n") == 0, "%s", err);
+			       "ns-name = localhost.\nns-name = ns2.example.\n") == 0,
+		      "%s", err);
 	ck_assert_uint_eq(c.n_rqlite_urls, 2); /* the default was replaced */
 	ck_assert_str_eq(c.rqlite_urls[0], "http://10.0.0.1:4001");
 	ck_assert_str_eq(c.rqlite_urls[1], "http://node2.example:4001");
@@ -266,7 +267,8 @@ START_TEST(test_lists)
 		snprintf(v, sizeof(v), "z%d.example.", i);
 		ck_assert_int_eq(pooldns_config_set(&c, "zone", v, "x", err, sizeof(err)), 0);
 	}
-	ck_assert_int_eq(pooldns_config_set(&c, "zone", "last.example.", "x", err, sizeof(err)), -1);
+	ck_assert_int_eq(pooldns_config_set(&c, "zone", "last.example.", "x", err, sizeof(err)),
+			 -1);
 	pooldns_config_free(&c);
 }
 END_TEST
@@ -275,7 +277,8 @@ END_TEST
 static const struct {
 	const char *text, *msg;
 } errors[] = {
-	{ "\n\nlisten = 1.2.3.4:99999\n", "t.conf:3: listen: \"1.2.3.4:99999\": port out of range" },
+	{ "\n\nlisten = 1.2.3.4:99999\n",
+	  "t.conf:3: listen: \"1.2.3.4:99999\": port out of range" },
 	{ "listen = 1.2.3.4:0\n", "t.conf:1: listen: \"1.2.3.4:0\": port out of range" },
 	{ "listen = 1.2.3.4:5x\n", "t.conf:1: listen: \"1.2.3.4:5x\": bad port" },
 	{ "listen = 1.2.3:53\n", "t.conf:1: listen: \"1.2.3:53\": bad IPv4 address" },
@@ -293,23 +296,27 @@ static const struct {
 	  "t.conf:1: soa-ttl: \"99999999999999999999999\": out of range (0..2147483647)" },
 	{ "soa-expire = 2147483648\n",
 	  "t.conf:1: soa-expire: \"2147483648\": out of range (0..2147483647)" },
-	{ "poll-interval-ms = 5\n", "t.conf:1: poll-interval-ms: \"5\": out of range (10..3600000)" },
+	{ "poll-interval-ms = 5\n",
+	  "t.conf:1: poll-interval-ms: \"5\": out of range (10..3600000)" },
 	{ "source = mysql\n", "t.conf:1: source: \"mysql\": expected rqlite or sqlite" },
 	{ "log = file\n", "t.conf:1: log: \"file\": expected stderr or syslog" },
 	{ "log-level = loud\n",
 	  "t.conf:1: log-level: \"loud\": expected err, warning, notice, info or debug" },
 	{ "rqlite-consistency = linear\n",
 	  "t.conf:1: rqlite-consistency: \"linear\": expected none, weak or strong" },
-	{ "rqlite-url = ftp://x\n", "t.conf:1: rqlite-url: \"ftp://x\": must start with http:// or https://" },
-	{ "rqlite-url = http://x:70000\n", "t.conf:1: rqlite-url: \"http://x:70000\": port out of range" },
+	{ "rqlite-url = ftp://x\n",
+	  "t.conf:1: rqlite-url: \"ftp://x\": must start with http:// or https://" },
+	{ "rqlite-url = http://x:70000\n",
+	  "t.conf:1: rqlite-url: \"http://x:70000\": port out of range" },
 	{ "rqlite-url = http://x:4001/db/query\n",
-	  "t.conf:1: rqlite-url: \"http://x:4001/db/query\": a path is not allowed (give the node's base URL)" },
+	  "t.conf:1: rqlite-url: \"http://x:4001/db/query\": a path is not allowed (give the "
+	  "node's base URL)" },
 	{ "rqlite-url = http://\n", "t.conf:1: rqlite-url: \"http://\": missing host" },
 	{ "rqlite-user = a:b\n", "t.conf:1: rqlite-user: \"a:b\": a user name cannot contain ':'" },
 	{ "zone = a..b\n", "t.conf:1: zone: \"a..b\": not a valid domain name" },
 	{ "zone =\n", "t.conf:1: zone: \"\": not a valid domain name" },
-	{ "soa-rname = me@example.com\n",
-	  "t.conf:1: soa-rname: \"me@example.com\": write the mailbox as a domain name (hostmaster.example.com.)" },
+	{ "soa-rname = me@example.com\n", "t.conf:1: soa-rname: \"me@example.com\": write the "
+					  "mailbox as a domain name (hostmaster.example.com.)" },
 	{ "check-source-address = eth0\n",
 	  "t.conf:1: check-source-address: \"eth0\": not an IPv4 or IPv6 address" },
 	{ "check-user-agent = \"a\tb\"\n",
@@ -321,7 +328,8 @@ static const struct {
 	{ "= 3\n", "t.conf:1: expected a key" },
 	{ "cache-file = \"abc\n", "t.conf:1: unterminated quoted value" },
 	{ "cache-file = \"abc\" x\n", "t.conf:1: text after the closing quote" },
-	{ "cache-file = \"a\\nb\"\n", "t.conf:1: only \\\" and \\\\ escapes are allowed in quotes" },
+	{ "cache-file = \"a\\nb\"\n",
+	  "t.conf:1: only \\\" and \\\\ escapes are allowed in quotes" },
 	{ "cache-file = ab\"c\n", "t.conf:1: stray '\"' (quote the whole value)" },
 };
 
@@ -343,16 +351,18 @@ START_TEST(test_error_misc)
 
 	pooldns_config_init(&c);
 	/* Flags name themselves. */
-	ck_assert_int_eq(pooldns_config_set(&c, "listen", "1.2.3.4:99999", "--listen", err,
-					    sizeof(err)), -1);
+	ck_assert_int_eq(
+		pooldns_config_set(&c, "listen", "1.2.3.4:99999", "--listen", err, sizeof(err)),
+		-1);
 	ck_assert_str_eq(err, "--listen: listen: \"1.2.3.4:99999\": port out of range");
 	/* A NUL byte, a long line, non-printable bytes in messages. */
-	ck_assert_int_eq(pooldns_config_load_buffer(&c, "threads = 1\0\n", 13, "n.conf", err,
-						    sizeof(err)), -1);
+	ck_assert_int_eq(
+		pooldns_config_load_buffer(&c, "threads = 1\0\n", 13, "n.conf", err, sizeof(err)),
+		-1);
 	ck_assert_str_eq(err, "n.conf:1: NUL byte in line");
 	memset(big, 'a', sizeof(big));
-	ck_assert_int_eq(pooldns_config_load_buffer(&c, big, sizeof(big), "b.conf", err,
-						    sizeof(err)), -1);
+	ck_assert_int_eq(
+		pooldns_config_load_buffer(&c, big, sizeof(big), "b.conf", err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "b.conf:1: line too long (more than 4096 bytes)");
 	ck_assert_int_eq(load(&c, "source = \"\x01x\"\n"), -1);
 	ck_assert_str_eq(err, "t.conf:1: source: \"?x\": expected rqlite or sqlite");
@@ -366,8 +376,9 @@ END_TEST
 
 START_TEST(test_valid_listen_forms)
 {
-	static const char *const ok[] = { "127.0.0.1", "127.0.0.1:1", "127.0.0.1:65535", "::1",
-					  "[::1]", "[2001:db8::1]:53", "0.0.0.0:53", "[::]:5353" };
+	static const char *const ok[] = { "127.0.0.1",  "127.0.0.1:1", "127.0.0.1:65535",
+					  "::1",        "[::1]",       "[2001:db8::1]:53",
+					  "0.0.0.0:53", "[::]:5353" };
 	struct pooldns_config c;
 
 	pooldns_config_init(&c);
@@ -404,9 +415,11 @@ START_TEST(test_check)
 	pooldns_config_free(&c);
 
 	pooldns_config_init(&c);
-	ck_assert_int_eq(load(&c, "rqlite-connect-timeout-ms = 5000\nrqlite-timeout-ms = 4000\n"), 0);
+	ck_assert_int_eq(load(&c, "rqlite-connect-timeout-ms = 5000\nrqlite-timeout-ms = 4000\n"),
+			 0);
 	ck_assert_int_eq(pooldns_config_check(&c, err, sizeof(err)), -1);
-	ck_assert_str_eq(err, "rqlite-timeout-ms (4000) is shorter than rqlite-connect-timeout-ms (5000)");
+	ck_assert_str_eq(
+		err, "rqlite-timeout-ms (4000) is shorter than rqlite-connect-timeout-ms (5000)");
 	pooldns_config_free(&c);
 }
 END_TEST
@@ -458,8 +471,8 @@ static int read_pw(const char *path, char *pw, size_t pwsz)
 
 	pooldns_config_init(&c);
 	ck_assert_int_eq(pooldns_config_set(&c, "rqlite-user", "admin", "x", err, sizeof(err)), 0);
-	ck_assert_int_eq(pooldns_config_set(&c, "rqlite-password-file", path, "x", err,
-					    sizeof(err)), 0);
+	ck_assert_int_eq(
+		pooldns_config_set(&c, "rqlite-password-file", path, "x", err, sizeof(err)), 0);
 	rc = pooldns_config_rqlite_opts(&c, &o, pw, pwsz, err, sizeof(err));
 	if (rc == 0) {
 		ck_assert_ptr_eq(o.password, pw);
@@ -540,7 +553,8 @@ START_TEST(test_rqlite_opts_no_password)
 
 	pooldns_config_init(&c);
 	ck_assert_int_eq(load(&c, "rqlite-url = http://a:1\nrqlite-url = https://b:2\n"
-				  "rqlite-ca-file = /ca\nrqlite-consistency = none\n"), 0);
+				  "rqlite-ca-file = /ca\nrqlite-consistency = none\n"),
+			 0);
 	ck_assert_int_eq(pooldns_config_rqlite_opts(&c, &o, pw, sizeof(pw), err, sizeof(err)), 0);
 	ck_assert_uint_eq(o.nurls, 2);
 	ck_assert_str_eq(o.urls[1], "https://b:2");
@@ -603,7 +617,8 @@ START_TEST(test_make_source)
 
 	/* rqlite with an unreadable password file fails before any network. */
 	ck_assert_int_eq(load(&c, "source = rqlite\nrqlite-user = u\nrqlite-password-file = "
-				  "/nonexistent/pw\n"), 0);
+				  "/nonexistent/pw\n"),
+			 0);
 	ck_assert_ptr_null(pooldns_config_make_source(&c, err, sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/pw"));
 	pooldns_config_free(&c);

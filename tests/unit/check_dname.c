@@ -33,10 +33,11 @@ static void make_text(char *buf, size_t cap, const int *lens, size_t n, bool fin
 START_TEST(test_from_text_basic)
 {
 	uint8_t w[POOLDNS_NAME_MAX];
-	static const uint8_t want[] = { 3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e',
-					3, 'c', 'o', 'm', 0 };
+	static const uint8_t want[] = { 3,   'w', 'w', 'w', 7,   'e', 'x', 'a', 'm',
+					'p', 'l', 'e', 3,   'c', 'o', 'm', 0 };
 
-	ck_assert_int_eq(pooldns_dname_from_text("www.Example.COM.", w, sizeof w), (int)sizeof want);
+	ck_assert_int_eq(pooldns_dname_from_text("www.Example.COM.", w, sizeof w),
+			 (int)sizeof want);
 	ck_assert_mem_eq(w, want, sizeof want);
 	/* A missing final dot is accepted and gives the same name. */
 	ck_assert_int_eq(pooldns_dname_from_text("WWW.example.com", w, sizeof w), (int)sizeof want);
@@ -145,7 +146,8 @@ START_TEST(test_to_text)
 	ck_assert_str_eq(t, ".");
 	/* Escapes: dot, backslash, space, a control byte, a high byte. */
 	static const uint8_t n2[] = { 6, 'a', '.', '\\', ' ', 1, 200, 0 };
-	ck_assert_int_eq(pooldns_dname_to_text(n2, sizeof n2, t, sizeof t), (int)strlen("a\\.\\\\\\032\\001\\200."));
+	ck_assert_int_eq(pooldns_dname_to_text(n2, sizeof n2, t, sizeof t),
+			 (int)strlen("a\\.\\\\\\032\\001\\200."));
 	ck_assert_str_eq(t, "a\\.\\\\\\032\\001\\200.");
 	/* Round trip through from_text gives the same wire name. */
 	int wl = pooldns_dname_from_text(t, w, sizeof w);

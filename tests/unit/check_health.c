@@ -69,13 +69,21 @@ static long wait_usable(const struct pooldns_member *m, bool want, long limit_ms
 }
 
 /* One pool with one member 127.0.0.1 checked over http on port. */
-static struct pooldns_snapshot *http_pool(int port, const char *body, int interval, int rise, int fall)
+static struct pooldns_snapshot *http_pool(int port, const char *body, int interval, int rise,
+					  int fall)
 {
 	struct pooldns_dataset ds;
 	td_dataset_init(&ds, 1);
-	struct td_pool p = { .id = 1, .name = "web.test.", .check_type = "http", .check_port = port,
-			     .check_path = "/health", .check_body = body, .interval_ms = interval,
-			     .timeout_ms = 500, .rise = rise, .fall = fall };
+	struct td_pool p = { .id = 1,
+			     .name = "web.test.",
+			     .check_type = "http",
+			     .check_port = port,
+			     .check_path = "/health",
+			     .check_body = body,
+			     .interval_ms = interval,
+			     .timeout_ms = 500,
+			     .rise = rise,
+			     .fall = fall };
 	td_add_pool(&ds, &p);
 	struct td_member m = { .id = 1, .pool = 1, .host = "127.0.0.1" };
 	td_add_member(&ds, &m);
@@ -168,7 +176,8 @@ static int listen_tcp(int *port)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	ck_assert_int_ge(fd, 0);
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof sa;
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
 	ck_assert_int_eq(listen(fd, 64), 0);
@@ -183,8 +192,14 @@ START_TEST(tcp_check_follows_the_listener)
 	int fd = listen_tcp(&port);
 	struct pooldns_dataset ds;
 	td_dataset_init(&ds, 1);
-	struct td_pool p = { .id = 1, .name = "tcp.test.", .check_type = "tcp", .check_port = port,
-			     .interval_ms = 100, .timeout_ms = 300, .rise = 1, .fall = 2 };
+	struct td_pool p = { .id = 1,
+			     .name = "tcp.test.",
+			     .check_type = "tcp",
+			     .check_port = port,
+			     .interval_ms = 100,
+			     .timeout_ms = 300,
+			     .rise = 1,
+			     .fall = 2 };
 	td_add_pool(&ds, &p);
 	struct td_member mm = { .id = 1, .pool = 1, .host = "127.0.0.1" };
 	td_add_member(&ds, &mm);
@@ -213,8 +228,12 @@ START_TEST(same_endpoint_in_two_pools_is_probed_once)
 	for (int i = 1; i <= 3; i++) {
 		char name[32];
 		snprintf(name, sizeof name, "p%d.test.", i);
-		struct td_pool p = { .id = i, .name = name, .check_type = "http", .check_port = port,
-				     .check_path = i == 3 ? "/other" : "/", .interval_ms = 200 };
+		struct td_pool p = { .id = i,
+				     .name = name,
+				     .check_type = "http",
+				     .check_port = port,
+				     .check_path = i == 3 ? "/other" : "/",
+				     .interval_ms = 200 };
 		td_add_pool(&ds, &p);
 		struct td_member m = { .id = i, .pool = i, .host = "127.0.0.1" };
 		td_add_member(&ds, &m);

@@ -401,8 +401,8 @@ START_TEST(test_hash_spread_and_minimal_move)
 		count[before[i]]++;
 	}
 	for (int i = 0; i < 4; i++)
-		ck_assert_msg(count[i] > 400 && count[i] < 600, "member %d got %u of 2000",
-			      i, count[i]);
+		ck_assert_msg(count[i] > 400 && count[i] < 600, "member %d got %u of 2000", i,
+			      count[i]);
 
 	/* member 2 goes down: only its clients move */
 	set_up(&f, 2, false);

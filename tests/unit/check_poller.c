@@ -29,9 +29,9 @@ struct fake_source {
 	struct pooldns_source base;
 	pthread_mutex_t lock;
 	int64_t version;
-	bool down;            /* every call fails */
-	bool bad_columns;     /* load returns a pools table without 'policy' */
-	int npools;           /* pools named p0.test. .. */
+	bool down;        /* every call fails */
+	bool bad_columns; /* load returns a pools table without 'policy' */
+	int npools;       /* pools named p0.test. .. */
 	unsigned version_calls;
 	unsigned load_calls;
 };
@@ -69,7 +69,8 @@ static int fake_version(struct pooldns_source *src, int64_t *version, char *err,
 	return 0;
 }
 
-static int fake_load(struct pooldns_source *src, struct pooldns_dataset *out, char *err, size_t errsz)
+static int fake_load(struct pooldns_source *src, struct pooldns_dataset *out, char *err,
+		     size_t errsz)
 {
 	struct fake_source *f = (struct fake_source *)src;
 	pthread_mutex_lock(&f->lock);
@@ -173,7 +174,9 @@ START_TEST(first_load_and_reload_on_version_change)
 	fake_init(&f, 7, 3);
 	struct pooldns_store *store = pooldns_store_new();
 	char err[256];
-	struct pooldns_poller_opts o = { .source = &f.base, .store = store, .poll_interval_ms = 20 };
+	struct pooldns_poller_opts o = { .source = &f.base,
+					 .store = store,
+					 .poll_interval_ms = 20 };
 	struct pooldns_poller *p = pooldns_poller_start(&o, err, sizeof err);
 	ck_assert_msg(p != NULL, "%s", err);
 	ck_assert(pooldns_poller_wait_ready(p, 3000));
@@ -208,7 +211,9 @@ START_TEST(source_down_keeps_last_good)
 	fake_init(&f, 3, 2);
 	struct pooldns_store *store = pooldns_store_new();
 	char err[256];
-	struct pooldns_poller_opts o = { .source = &f.base, .store = store, .poll_interval_ms = 20 };
+	struct pooldns_poller_opts o = { .source = &f.base,
+					 .store = store,
+					 .poll_interval_ms = 20 };
 	struct pooldns_poller *p = pooldns_poller_start(&o, err, sizeof err);
 	ck_assert_msg(p != NULL, "%s", err);
 	ck_assert(pooldns_poller_wait_ready(p, 3000));
@@ -237,7 +242,9 @@ START_TEST(unusable_data_keeps_last_good)
 	fake_init(&f, 10, 1);
 	struct pooldns_store *store = pooldns_store_new();
 	char err[256];
-	struct pooldns_poller_opts o = { .source = &f.base, .store = store, .poll_interval_ms = 20 };
+	struct pooldns_poller_opts o = { .source = &f.base,
+					 .store = store,
+					 .poll_interval_ms = 20 };
 	struct pooldns_poller *p = pooldns_poller_start(&o, err, sizeof err);
 	ck_assert_msg(p != NULL, "%s", err);
 	ck_assert(pooldns_poller_wait_ready(p, 3000));
@@ -260,8 +267,9 @@ START_TEST(cache_written_and_used_when_source_down)
 	struct fake_source f;
 	fake_init(&f, 21, 4);
 	struct pooldns_store *store = pooldns_store_new();
-	struct pooldns_poller_opts o = { .source = &f.base, .store = store,
-					 .poll_interval_ms = 20, .cache_file = cache };
+	struct pooldns_poller_opts o = {
+		.source = &f.base, .store = store, .poll_interval_ms = 20, .cache_file = cache
+	};
 	struct pooldns_poller *p = pooldns_poller_start(&o, err, sizeof err);
 	ck_assert_msg(p != NULL, "%s", err);
 	ck_assert(pooldns_poller_wait_ready(p, 3000));
@@ -303,7 +311,8 @@ START_TEST(corrupt_cache_is_ignored)
 	char *cache = temp_path("corrupt");
 	FILE *fp = fopen(cache, "w");
 	ck_assert_ptr_nonnull(fp);
-	fputs("{\"format\":\"pooldns-cache\",\"format_version\":1,\"data_version\":5,\"results\":[", fp);
+	fputs("{\"format\":\"pooldns-cache\",\"format_version\":1,\"data_version\":5,\"results\":[",
+	      fp);
 	fclose(fp);
 
 	struct fake_source f;
@@ -311,8 +320,9 @@ START_TEST(corrupt_cache_is_ignored)
 	fake_set(&f, 1, 1, true, false);
 	struct pooldns_store *store = pooldns_store_new();
 	char err[256];
-	struct pooldns_poller_opts o = { .source = &f.base, .store = store,
-					 .poll_interval_ms = 20, .cache_file = cache };
+	struct pooldns_poller_opts o = {
+		.source = &f.base, .store = store, .poll_interval_ms = 20, .cache_file = cache
+	};
 	struct pooldns_poller *p = pooldns_poller_start(&o, err, sizeof err);
 	ck_assert_msg(p != NULL, "%s", err);
 	ck_assert(!pooldns_poller_wait_ready(p, 300));
@@ -338,8 +348,9 @@ START_TEST(restart_on_a_serving_store_never_falls_back_to_the_cache)
 	struct fake_source f;
 	fake_init(&f, 10, 2);
 	struct pooldns_store *store = pooldns_store_new();
-	struct pooldns_poller_opts o = { .source = &f.base, .store = store,
-					 .poll_interval_ms = 20, .cache_file = cache };
+	struct pooldns_poller_opts o = {
+		.source = &f.base, .store = store, .poll_interval_ms = 20, .cache_file = cache
+	};
 	struct pooldns_poller *p = pooldns_poller_start(&o, err, sizeof err);
 	ck_assert_msg(p != NULL, "%s", err);
 	ck_assert(pooldns_poller_wait_ready(p, 3000)); /* cache now holds version 10 */

@@ -47,12 +47,18 @@ static struct pooldns_snapshot *standard_snapshot(void)
 	struct pooldns_dataset ds;
 
 	td_dataset_init(&ds, 4242);
-	TD_POOL(&ds, .id = 1, .name = "www.example.com.", .ttl = 30, .policy = "all", .max_answers = 8);
-	TD_POOL(&ds, .id = 2, .name = "v4only.example.com.", .ttl = 45, .policy = "all", .max_answers = 8);
-	TD_POOL(&ds, .id = 3, .name = "a.b.deep.test.", .ttl = 10, .policy = "all", .max_answers = 8);
-	TD_POOL(&ds, .id = 4, .name = "empty.example.com.", .ttl = 20, .policy = "all", .max_answers = 8);
-	TD_POOL(&ds, .id = 5, .name = "drained.example.com.", .ttl = 20, .policy = "all", .max_answers = 8);
-	TD_POOL(&ds, .id = 6, .name = "capped.example.com.", .ttl = 20, .policy = "round_robin", .max_answers = 2);
+	TD_POOL(&ds, .id = 1, .name = "www.example.com.", .ttl = 30, .policy = "all",
+		.max_answers = 8);
+	TD_POOL(&ds, .id = 2, .name = "v4only.example.com.", .ttl = 45, .policy = "all",
+		.max_answers = 8);
+	TD_POOL(&ds, .id = 3, .name = "a.b.deep.test.", .ttl = 10, .policy = "all",
+		.max_answers = 8);
+	TD_POOL(&ds, .id = 4, .name = "empty.example.com.", .ttl = 20, .policy = "all",
+		.max_answers = 8);
+	TD_POOL(&ds, .id = 5, .name = "drained.example.com.", .ttl = 20, .policy = "all",
+		.max_answers = 8);
+	TD_POOL(&ds, .id = 6, .name = "capped.example.com.", .ttl = 20, .policy = "round_robin",
+		.max_answers = 2);
 	TD_MEMBER(&ds, .id = 1, .pool = 1, .host = "192.0.2.1");
 	TD_MEMBER(&ds, .id = 2, .pool = 1, .host = "192.0.2.2");
 	TD_MEMBER(&ds, .id = 3, .pool = 1, .host = "2001:db8::1");
@@ -74,8 +80,7 @@ struct name {
 	size_t len;
 };
 
-static struct name N(const char *text)
-{
+static struct name N(const char *text) {
 	struct name n;
 	int l = pooldns_dname_from_text(text, n.w, sizeof n.w);
 	ck_assert_int_gt(l, 0);
@@ -83,7 +88,8 @@ static struct name N(const char *text)
 	return n;
 }
 
-static void add_zone(struct pooldns_zone_cfg *zc, const char *text)
+static void
+add_zone(struct pooldns_zone_cfg *zc, const char *text)
 {
 	struct name n = N(text);
 	ck_assert_uint_lt(zc->nzones, POOLDNS_MAX_ZONES);
@@ -96,7 +102,9 @@ static void resolve(const struct pooldns_zone_cfg *zc, struct pooldns_snapshot *
 		    const char *qname, uint16_t qtype, uint16_t qclass, struct pooldns_result *r)
 {
 	struct name n = N(qname);
-	struct pooldns_client client = { .family = AF_INET, .addr = { 127, 0, 0, 1 }, .prefix = 32 };
+	struct pooldns_client client = { .family = AF_INET,
+					 .addr = { 127, 0, 0, 1 },
+					 .prefix = 32 };
 
 	memset(r, 0xa5, sizeof *r); /* stale garbage must not leak through */
 	pooldns_resolve(zc, snap, n.w, n.len, qtype, qclass, &client, r);
@@ -379,7 +387,8 @@ START_TEST(test_hash_client)
 	const struct pooldns_member *first = NULL;
 	bool differ = false;
 	for (int c = 0; c < 64; c++) {
-		struct pooldns_client cl = { .family = AF_INET, .addr = { 172, 16, (uint8_t)c, 1 },
+		struct pooldns_client cl = { .family = AF_INET,
+					     .addr = { 172, 16, (uint8_t)c, 1 },
 					     .prefix = 32 };
 		pooldns_resolve(&zc, s, n.w, n.len, POOLDNS_TYPE_A, POOLDNS_CLASS_IN, &cl, &r1);
 		pooldns_resolve(&zc, s, n.w, n.len, POOLDNS_TYPE_A, POOLDNS_CLASS_IN, &cl, &r2);

@@ -82,15 +82,20 @@ START_TEST(test_values_variants)
 	struct pooldns_table *t[1];
 	char err[256] = "";
 	/* empty array, null values, no "types" at all, reals, unicode text */
-	ck_assert_int_eq(parse("{\"results\":[{\"columns\":[\"a\"],\"values\":[]}]}", t, 1, err, sizeof err), 0);
+	ck_assert_int_eq(
+		parse("{\"results\":[{\"columns\":[\"a\"],\"values\":[]}]}", t, 1, err, sizeof err),
+		0);
 	ck_assert_uint_eq(t[0]->nrows, 0);
 	pooldns_table_free(t[0]);
-	ck_assert_int_eq(parse("{\"results\":[{\"columns\":[\"a\"],\"values\":null}]}", t, 1, err, sizeof err), 0);
+	ck_assert_int_eq(parse("{\"results\":[{\"columns\":[\"a\"],\"values\":null}]}", t, 1, err,
+			       sizeof err),
+			 0);
 	ck_assert_uint_eq(t[0]->nrows, 0);
 	pooldns_table_free(t[0]);
 
 	const char *b = "{\"results\":[{\"columns\":[\"a\",\"b\",\"c\",\"d\"],"
-			"\"values\":[[1.5,1e3,-0,\"caf\\u00e9\"],[-9223372036854775808,9223372036854775807,0.0,\"\"]]}]}";
+			"\"values\":[[1.5,1e3,-0,\"caf\\u00e9\"],[-9223372036854775808,"
+			"9223372036854775807,0.0,\"\"]]}]}";
 	ck_assert_int_eq(parse(b, t, 1, err, sizeof err), 0);
 	ck_assert_int_eq(pooldns_table_cell(t[0], 0, 0)->type, POOLDNS_CELL_REAL);
 	ck_assert_double_eq(pooldns_table_cell(t[0], 0, 0)->r, 1.5);
@@ -120,7 +125,8 @@ START_TEST(test_not_nul_terminated)
 	ck_assert_int_eq(pooldns_rqlite_parse_results(full, len, t, 1, err, sizeof err), 0);
 	ck_assert_int_eq(pooldns_table_cell(t[0], 0, 0)->i, 5);
 	pooldns_table_free(t[0]);
-	ck_assert_int_eq(pooldns_rqlite_parse_results(full, strlen(full), t, 1, err, sizeof err), -1);
+	ck_assert_int_eq(pooldns_rqlite_parse_results(full, strlen(full), t, 1, err, sizeof err),
+			 -1);
 	ck_assert_ptr_null(t[0]);
 }
 END_TEST
@@ -131,8 +137,8 @@ START_TEST(test_sql_errors)
 	expect_fail("{\"results\":[{\"error\":\"no such table: dns_zone\"}]}", 1,
 		    "no such table: dns_zone");
 	expect_fail("{\"results\":[{\"columns\":[\"value\"],\"values\":[[1]]},"
-		    "{\"columns\":[\"id\"]},{\"error\":\"no such table: dns_zone_member\"}]}", 3,
-		    "no such table: dns_zone_member");
+		    "{\"columns\":[\"id\"]},{\"error\":\"no such table: dns_zone_member\"}]}",
+		    3, "no such table: dns_zone_member");
 	/* an error result even when the count is off */
 	expect_fail("{\"results\":[{\"error\":\"near \\\"SELEC\\\": syntax error\"}]}", 3,
 		    "near \"SELEC\": syntax error");
@@ -161,8 +167,9 @@ END_TEST
 
 START_TEST(test_bad_cells)
 {
-	const char *head = "{\"results\":[{\"columns\":[\"v\"]},{\"columns\":[\"a\",\"b\",\"c\"],\"values\":"
-			   "[[1,2,3],[1,2,3],[1,2,3],[1,2,";
+	const char *head =
+		"{\"results\":[{\"columns\":[\"v\"]},{\"columns\":[\"a\",\"b\",\"c\"],\"values\":"
+		"[[1,2,3],[1,2,3],[1,2,3],[1,2,";
 	char body[512];
 	const char *cases[][2] = {
 		{ "true", "results[1].values[3][2]: boolean not allowed" },
@@ -206,7 +213,8 @@ START_TEST(test_huge_ints)
 		    "invalid JSON");
 	expect_fail("{\"results\":[{\"columns\":[\"a\"],\"values\":[[-9223372036854775809]]}]}", 1,
 		    "too big");
-	expect_fail("{\"results\":[{\"columns\":[\"a\"],\"values\":[[1e999]]}]}", 1, "invalid JSON");
+	expect_fail("{\"results\":[{\"columns\":[\"a\"],\"values\":[[1e999]]}]}", 1,
+		    "invalid JSON");
 }
 END_TEST
 
@@ -217,7 +225,8 @@ START_TEST(test_truncated_and_garbage)
 	for (size_t len = 0; len < full; len++) {
 		struct pooldns_table *t[3] = { NULL, NULL, NULL };
 		char err[256] = "";
-		ck_assert_int_eq(pooldns_rqlite_parse_results(real_load, len, t, 3, err, sizeof err), -1);
+		ck_assert_int_eq(
+			pooldns_rqlite_parse_results(real_load, len, t, 3, err, sizeof err), -1);
 		ck_assert_ptr_null(t[0]);
 		ck_assert_ptr_null(t[1]);
 		ck_assert_ptr_null(t[2]);
@@ -239,12 +248,14 @@ END_TEST
 START_TEST(test_parse_json_entry)
 {
 	json_error_t jerr;
-	json_t *a = json_loads("[{\"columns\":[\"a\"],\"values\":[[1]]},{\"columns\":[\"b\"],\"values\":[[true]]}]",
+	json_t *a = json_loads("[{\"columns\":[\"a\"],\"values\":[[1]]},{\"columns\":[\"b\"],"
+			       "\"values\":[[true]]}]",
 			       0, &jerr);
 	ck_assert_ptr_nonnull(a);
 	struct pooldns_table *t[2] = { NULL, NULL };
 	char err[256] = "";
-	ck_assert_int_eq(pooldns_rqlite_parse_results_json(a, "cache.results", t, 2, err, sizeof err), -1);
+	ck_assert_int_eq(
+		pooldns_rqlite_parse_results_json(a, "cache.results", t, 2, err, sizeof err), -1);
 	ck_assert_str_eq(err, "cache.results[1].values[0][0]: boolean not allowed");
 	ck_assert_ptr_null(t[0]);
 	ck_assert_int_eq(pooldns_rqlite_parse_results_json(a, NULL, t, 1, err, sizeof err), -1);

@@ -84,8 +84,8 @@ static bool desc(const struct pooldns_snapshot *s, const char *text)
 }
 
 static const char *const names[] = {
-	"www.example.com.", "api.Example.com.", "a.b.c.d.example.org.", "example.net.",
-	"deep.sub.example.net.",
+	"www.example.com.", "api.Example.com.",      "a.b.c.d.example.org.",
+	"example.net.",     "deep.sub.example.net.",
 };
 
 START_TEST(test_lookup_exact)
@@ -188,7 +188,7 @@ END_TEST
 START_TEST(test_many_pools)
 {
 	enum { N = 5000 };
-	char (*buf)[64] = calloc(N, sizeof(*buf));
+	char(*buf)[64] = calloc(N, sizeof(*buf));
 	const char **nm = calloc(N, sizeof(*nm));
 	struct pooldns_snapshot *s;
 	char q[96];

@@ -41,7 +41,10 @@ static const char load_body[] =
 static void reply(struct fakehttp *f, int status, const char *headers, const char *body, long delay)
 {
 	struct fakehttp_reply r = {
-		.status = status, .headers = headers, .body = body, .delay_ms = delay,
+		.status = status,
+		.headers = headers,
+		.body = body,
+		.delay_ms = delay,
 	};
 	fakehttp_set_reply(f, &r);
 }
@@ -50,8 +53,12 @@ static struct pooldns_source *make(const char *const *urls, size_t n, const char
 				   const char *pw, enum pooldns_rqlite_level level, long timeout_ms)
 {
 	struct pooldns_rqlite_opts o = {
-		.nurls = n, .user = user, .password = pw, .level = level,
-		.connect_timeout_ms = 500, .timeout_ms = timeout_ms,
+		.nurls = n,
+		.user = user,
+		.password = pw,
+		.level = level,
+		.connect_timeout_ms = 500,
+		.timeout_ms = timeout_ms,
 	};
 	for (size_t i = 0; i < n; i++)
 		o.urls[i] = urls[i];
@@ -140,7 +147,8 @@ START_TEST(test_load)
 	fakehttp_last(f, line, sizeof line, hdrs, sizeof hdrs, body, sizeof body);
 	ck_assert_str_eq(line, "POST /db/query?level=weak HTTP/1.1");
 	/* base64("user:pass") */
-	ck_assert_msg(strstr(hdrs, "Authorization: Basic dXNlcjpwYXNz") != NULL, "headers: %s", hdrs);
+	ck_assert_msg(strstr(hdrs, "Authorization: Basic dXNlcjpwYXNz") != NULL, "headers: %s",
+		      hdrs);
 	json_error_t jerr;
 	json_t *j = json_loads(body, 0, &jerr);
 	ck_assert_ptr_nonnull(j);
@@ -153,7 +161,8 @@ START_TEST(test_load)
 	/* an SQL error in one statement fails the load, leaving nothing */
 	reply(f, 200, NULL,
 	      "{\"results\":[{\"columns\":[\"value\"],\"values\":[[1]]},{\"columns\":[\"id\"]},"
-	      "{\"error\":\"no such table: dns_zone_member\"}]}", 0);
+	      "{\"error\":\"no such table: dns_zone_member\"}]}",
+	      0);
 	ds.pools = (void *)1;
 	ck_assert_int_eq(s->ops->load(s, &ds, err, sizeof err), -1);
 	ck_assert_ptr_null(ds.pools);
@@ -207,7 +216,8 @@ START_TEST(test_version_errors)
 
 	reply(f, 503, NULL, "leader not found\n", 0);
 	ck_assert_int_eq(s->ops->version(s, &v, err, sizeof err), -1);
-	ck_assert_msg(strstr(err, "HTTP 503 (no leader?): leader not found") != NULL, "err: %s", err);
+	ck_assert_msg(strstr(err, "HTTP 503 (no leader?): leader not found") != NULL, "err: %s",
+		      err);
 
 	/* connection dropped without an answer */
 	reply(f, 0, NULL, NULL, 0);
@@ -253,7 +263,8 @@ START_TEST(test_redirect)
 	/* a redirect loop ends with an error, not a hang */
 	reply(b, 301, loc, "", 0);
 	ck_assert_int_eq(s->ops->load(s, &ds, err, sizeof err), -1);
-	ck_assert_msg(strstr(err, "redirect") != NULL || strstr(err, "Redirect") != NULL, "err: %s", err);
+	ck_assert_msg(strstr(err, "redirect") != NULL || strstr(err, "Redirect") != NULL, "err: %s",
+		      err);
 	pooldns_source_destroy(s);
 	fakehttp_stop(a);
 	fakehttp_stop(b);
@@ -375,8 +386,14 @@ START_TEST(test_options)
 {
 	char err[256];
 	const char *bad[] = {
-		"ftp://127.0.0.1:4001", "127.0.0.1:4001", "", "http://", "https:///x",
-		"http://a b:1", "http://h:1/?q=1", "file:///etc/passwd",
+		"ftp://127.0.0.1:4001",
+		"127.0.0.1:4001",
+		"",
+		"http://",
+		"https:///x",
+		"http://a b:1",
+		"http://h:1/?q=1",
+		"file:///etc/passwd",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		err[0] = '\0';

@@ -175,7 +175,8 @@ static int execute_file(const char *name)
 	if (src == NULL || src[0] == '\0')
 		src = getenv("srcdir");
 	if (src == NULL || src[0] == '\0') {
-		fixture_fail("POOLDNS_SRCDIR is not set: it must name the source tree (schema.json)");
+		fixture_fail(
+			"POOLDNS_SRCDIR is not set: it must name the source tree (schema.json)");
 		return -1;
 	}
 	char path[1024];
@@ -285,7 +286,8 @@ static void start_rqlited(void)
 		int status;
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			rqlited_pid = -1;
-			fixture_fail("rqlited exited early (status %d); see its log in %s", status, logf);
+			fixture_fail("rqlited exited early (status %d); see its log in %s", status,
+				     logf);
 			return;
 		}
 		if (http(url, NULL, 0, NULL) == 200)
@@ -316,7 +318,9 @@ static void teardown(void)
 static struct pooldns_source *make(enum pooldns_rqlite_level level, const char *first_url)
 {
 	struct pooldns_rqlite_opts o = {
-		.level = level, .connect_timeout_ms = 1000, .timeout_ms = 5000,
+		.level = level,
+		.connect_timeout_ms = 1000,
+		.timeout_ms = 5000,
 	};
 	if (first_url != NULL)
 		o.urls[o.nurls++] = first_url;
@@ -359,7 +363,9 @@ START_TEST(test_live_load)
 {
 	ck_assert_msg(setup_error[0] == '\0', "%s", setup_error);
 	static const enum pooldns_rqlite_level levels[] = {
-		POOLDNS_RQLITE_NONE, POOLDNS_RQLITE_WEAK, POOLDNS_RQLITE_STRONG,
+		POOLDNS_RQLITE_NONE,
+		POOLDNS_RQLITE_WEAK,
+		POOLDNS_RQLITE_STRONG,
 	};
 	for (size_t i = 0; i < 3; i++) {
 		struct pooldns_source *s = make(levels[i], NULL);
@@ -392,7 +398,8 @@ START_TEST(test_live_version_moves_and_failover)
 	int64_t v1 = 0, v2 = 0;
 	char err[512] = "";
 	ck_assert_msg(s->ops->version(s, &v1, err, sizeof err) == 0, "version: %s", err);
-	const char *ins = "[\"INSERT INTO dns_zone_member (dns_zone, host) VALUES (2, '192.0.2.77')\"]";
+	const char *ins =
+		"[\"INSERT INTO dns_zone_member (dns_zone, host) VALUES (2, '192.0.2.77')\"]";
 	ck_assert_msg(execute("insert", ins, strlen(ins)) == 0, "%s", setup_error);
 	ck_assert_int_eq(s->ops->version(s, &v2, err, sizeof err), 0);
 	ck_assert_int_eq(v2, v1 + 1);
@@ -402,7 +409,8 @@ START_TEST(test_live_version_moves_and_failover)
 	ck_assert_msg(execute("drop", drop, strlen(drop)) == 0, "%s", setup_error);
 	ck_assert_int_eq(s->ops->version(s, &v2, err, sizeof err), -1);
 	char want[256];
-	snprintf(want, sizeof want, "%s: no such table: pooldns_meta (schema not loaded?)", base_url);
+	snprintf(want, sizeof want, "%s: no such table: pooldns_meta (schema not loaded?)",
+		 base_url);
 	ck_assert_msg(strstr(err, want) != NULL, "err: %s", err);
 	pooldns_source_destroy(s);
 }

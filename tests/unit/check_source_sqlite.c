@@ -172,7 +172,8 @@ START_TEST(test_load_populated)
 	ck_assert_str_eq(ds.pools->cols[15], "check_fall");
 	ck_assert_uint_eq(ds.members->ncols, 6);
 	ck_assert_str_eq(ds.members->cols[5], "enabled");
-	ck_assert_uint_eq(ds.pools->nrows, (size_t)query_int(path, "SELECT count(*) FROM dns_zone"));
+	ck_assert_uint_eq(ds.pools->nrows,
+			  (size_t)query_int(path, "SELECT count(*) FROM dns_zone"));
 	ck_assert_uint_eq(ds.members->nrows,
 			  (size_t)query_int(path, "SELECT count(*) FROM dns_zone_member"));
 
@@ -275,7 +276,8 @@ START_TEST(test_wrong_schema)
 	int64_t v = -7;
 	ck_assert_int_eq(s->ops->version(s, &v, err, sizeof err), -1);
 	char want[600];
-	snprintf(want, sizeof want, "sqlite %s: no such table: pooldns_meta (schema not loaded?)", path);
+	snprintf(want, sizeof want, "sqlite %s: no such table: pooldns_meta (schema not loaded?)",
+		 path);
 	ck_assert_str_eq(err, want);
 	ck_assert_int_eq(v, -7);
 	struct pooldns_dataset ds = { .pools = (void *)1, .members = (void *)1 };
@@ -306,7 +308,8 @@ START_TEST(test_nul_in_text)
 	path_in_tmp(path, sizeof path, "nul.db");
 	make_db(path);
 	sqlite3 *w = open_rw(path);
-	exec_sql(w, "INSERT INTO dns_zone_member (dns_zone, host) VALUES (2, CAST(x'3139322e302e322e3100' AS TEXT))");
+	exec_sql(w, "INSERT INTO dns_zone_member (dns_zone, host) VALUES (2, "
+		    "CAST(x'3139322e302e322e3100' AS TEXT))");
 	sqlite3_close(w);
 	struct pooldns_source *s = pooldns_source_sqlite_new(path, err, sizeof err);
 	ck_assert_msg(s != NULL, "%s", err);
@@ -316,7 +319,8 @@ START_TEST(test_nul_in_text)
 	ck_assert_ptr_null(ds.members);
 	/* a blob without NUL is read as its bytes */
 	w = open_rw(path);
-	exec_sql(w, "UPDATE dns_zone_member SET host = x'3139322e302e322e3939' WHERE instr(CAST(host AS BLOB), x'00') > 0");
+	exec_sql(w, "UPDATE dns_zone_member SET host = x'3139322e302e322e3939' WHERE "
+		    "instr(CAST(host AS BLOB), x'00') > 0");
 	sqlite3_close(w);
 	ck_assert_msg(s->ops->load(s, &ds, err, sizeof err) == 0, "%s", err);
 	int hc = pooldns_table_col(ds.members, "host");

@@ -28,7 +28,7 @@
 
 #include "fakehttp.h"
 
-#define FAKEHTTP_MAX_CONNS 32
+#define FAKEHTTP_MAX_CONNS   32
 #define FAKEHTTP_MAX_REQUEST (1024 * 1024)
 
 struct conn {
@@ -70,15 +70,24 @@ static void conn_close(struct conn *c)
 static const char *reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 301: return "Moved Permanently";
-	case 307: return "Temporary Redirect";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 404: return "Not Found";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	default: return "Status";
+	case 200:
+		return "OK";
+	case 301:
+		return "Moved Permanently";
+	case 307:
+		return "Temporary Redirect";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 404:
+		return "Not Found";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Status";
 	}
 }
 
@@ -164,7 +173,8 @@ static int handle(struct fakehttp *f, struct conn *c)
 	FILE *m = open_memstream(&resp, &rlen);
 	if (m != NULL) {
 		const char *body = f->body != NULL ? f->body : "";
-		fprintf(m, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+		fprintf(m,
+			"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
 			"Content-Length: %zu\r\nConnection: %s\r\n%s\r\n%s",
 			status, reason(status), strlen(body), do_close ? "close" : "keep-alive",
 			f->headers != NULL ? f->headers : "", body);
@@ -365,8 +375,8 @@ static void copy_out(char *dst, size_t dstsz, const char *src)
 	snprintf(dst, dstsz, "%s", src != NULL ? src : "");
 }
 
-void fakehttp_last(struct fakehttp *f, char *line, size_t linesz, char *headers,
-		   size_t headerssz, char *body, size_t bodysz)
+void fakehttp_last(struct fakehttp *f, char *line, size_t linesz, char *headers, size_t headerssz,
+		   char *body, size_t bodysz)
 {
 	pthread_mutex_lock(&f->mu);
 	copy_out(line, linesz, f->last_line);

@@ -44,7 +44,7 @@ unsigned fakehttp_connections(struct fakehttp *f);
 /* Copies of the last request: request line ("POST /x HTTP/1.1"), header
  * block (lines joined by "\r\n") and body, each NUL-terminated and
  * truncated to its buffer. Any pointer may be NULL. */
-void fakehttp_last(struct fakehttp *f, char *line, size_t linesz, char *headers,
-		   size_t headerssz, char *body, size_t bodysz);
+void fakehttp_last(struct fakehttp *f, char *line, size_t linesz, char *headers, size_t headerssz,
+		   char *body, size_t bodysz);
 
 #endif

@@ -13,13 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define TD_REQUIRE(cond)                                                            \
-	do {                                                                        \
-		if (!(cond)) {                                                      \
-			fprintf(stderr, "testdata: check failed at line %d: %s\n", \
-				__LINE__, #cond);                                   \
-			abort();                                                    \
-		}                                                                   \
+#define TD_REQUIRE(cond)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "testdata: check failed at line %d: %s\n", __LINE__,       \
+				#cond);                                                            \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 #else
 #include <check.h>
@@ -47,12 +47,8 @@ const char *const td_pool_cols[TD_P_N] = {
 };
 
 const char *const td_member_cols[TD_M_N] = {
-	[TD_M_ID] = "id",
-	[TD_M_ZONE] = "dns_zone",
-	[TD_M_HOST] = "host",
-	[TD_M_WEIGHT] = "weight",
-	[TD_M_PRIO] = "priority",
-	[TD_M_ENABLED] = "enabled",
+	[TD_M_ID] = "id",         [TD_M_ZONE] = "dns_zone", [TD_M_HOST] = "host",
+	[TD_M_WEIGHT] = "weight", [TD_M_PRIO] = "priority", [TD_M_ENABLED] = "enabled",
 };
 
 struct pooldns_cell td_int(int64_t v)
@@ -69,7 +65,8 @@ struct pooldns_cell td_real(double v)
 
 struct pooldns_cell td_text(const char *s)
 {
-	struct pooldns_cell c = { .type = s ? POOLDNS_CELL_TEXT : POOLDNS_CELL_NULL, .s = (char *)s };
+	struct pooldns_cell c = { .type = s ? POOLDNS_CELL_TEXT : POOLDNS_CELL_NULL,
+				  .s = (char *)s };
 	return c;
 }
 

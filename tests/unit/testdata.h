@@ -22,9 +22,23 @@
 
 /* Column indexes of the pools table, in the order of POOLDNS_SQL_POOLS. */
 enum td_pool_col {
-	TD_P_ID, TD_P_NAME, TD_P_TTL, TD_P_POLICY, TD_P_MAX, TD_P_FALLBACK, TD_P_CTYPE,
-	TD_P_CPORT, TD_P_CPATH, TD_P_CHOST, TD_P_CEXPECT, TD_P_CBODY, TD_P_CINTERVAL,
-	TD_P_CTIMEOUT, TD_P_CRISE, TD_P_CFALL, TD_P_N
+	TD_P_ID,
+	TD_P_NAME,
+	TD_P_TTL,
+	TD_P_POLICY,
+	TD_P_MAX,
+	TD_P_FALLBACK,
+	TD_P_CTYPE,
+	TD_P_CPORT,
+	TD_P_CPATH,
+	TD_P_CHOST,
+	TD_P_CEXPECT,
+	TD_P_CBODY,
+	TD_P_CINTERVAL,
+	TD_P_CTIMEOUT,
+	TD_P_CRISE,
+	TD_P_CFALL,
+	TD_P_N
 };
 
 /* Column indexes of the members table, in the order of POOLDNS_SQL_MEMBERS. */
@@ -56,9 +70,9 @@ struct td_member {
 	int64_t id;
 	int64_t pool;
 	const char *host;
-	int weight;             /* 0: 1 */
+	int weight; /* 0: 1 */
 	int priority;
-	int disabled;           /* 1: enabled = 0 */
+	int disabled; /* 1: enabled = 0 */
 };
 
 /* Cells. td_text(NULL) is a NULL cell; text is borrowed until the row is
@@ -82,7 +96,7 @@ void td_add_pool_row(struct pooldns_dataset *ds, const struct pooldns_cell row[T
 void td_add_member_row(struct pooldns_dataset *ds, const struct pooldns_cell row[TD_M_N]);
 
 /* One-line forms: TD_POOL(&ds, .id = 1, .name = "a.test.", .ttl = 10). */
-#define TD_POOL(ds, ...) td_add_pool((ds), &(const struct td_pool){ __VA_ARGS__ })
+#define TD_POOL(ds, ...)   td_add_pool((ds), &(const struct td_pool){ __VA_ARGS__ })
 #define TD_MEMBER(ds, ...) td_add_member((ds), &(const struct td_member){ __VA_ARGS__ })
 
 #endif
