@@ -26,6 +26,7 @@
 
 #include "arena.h"
 #include "builder.h"
+#include "source.h"
 #include "dname.h"
 #include "log.h"
 #include "policy.h"
@@ -50,30 +51,11 @@ enum {
 	PC_CHECK_FALL,
 	PC_COUNT
 };
-static const char *const pool_cols[PC_COUNT] = {
-	"id",
-	"name",
-	"ttl",
-	"policy",
-	"max_answers",
-	"fallback",
-	"check_type",
-	"check_port",
-	"check_path",
-	"check_host",
-	"check_expect",
-	"check_body",
-	"check_interval_ms",
-	"check_timeout_ms",
-	"check_rise",
-	"check_fall",
-};
+_Static_assert(PC_COUNT == POOLDNS_POOL_NCOLS, "pool columns");
 
 /* Columns of POOLDNS_SQL_MEMBERS. */
 enum { MC_ID, MC_ZONE, MC_HOST, MC_WEIGHT, MC_PRIORITY, MC_ENABLED, MC_COUNT };
-static const char *const member_cols[MC_COUNT] = {
-	"id", "dns_zone", "host", "weight", "priority", "enabled",
-};
+_Static_assert(MC_COUNT == POOLDNS_MEMBER_NCOLS, "member columns");
 
 /* Longest reason text and longest quoted user string in a log line. */
 #define REASON_MAX 320
@@ -779,8 +761,10 @@ struct pooldns_snapshot *pooldns_snapshot_build(const struct pooldns_dataset *ds
 		return NULL;
 	}
 	b.ds = ds;
-	if (find_columns(ds->pools, "pools", pool_cols, b.pc, PC_COUNT, err, errsz) != 0 ||
-	    find_columns(ds->members, "members", member_cols, b.mc, MC_COUNT, err, errsz) != 0)
+	if (find_columns(ds->pools, "pools", pooldns_pool_columns, b.pc, PC_COUNT, err, errsz) !=
+		    0 ||
+	    find_columns(ds->members, "members", pooldns_member_columns, b.mc, MC_COUNT, err,
+			 errsz) != 0)
 		return NULL;
 
 	b.arena = pooldns_arena_new();

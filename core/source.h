@@ -33,6 +33,14 @@
 	"SELECT id, dns_zone, host, weight, priority, enabled "                                    \
 	"FROM dns_zone_member ORDER BY dns_zone, priority, id"
 
+/* The column names of those two results, in order (table.c). The cache
+ * reader checks cached tables against the SQL select lists themselves, so
+ * a mismatch between these arrays and the SQL fails its round-trip test. */
+#define POOLDNS_POOL_NCOLS   16
+#define POOLDNS_MEMBER_NCOLS 6
+extern const char *const pooldns_pool_columns[POOLDNS_POOL_NCOLS];
+extern const char *const pooldns_member_columns[POOLDNS_MEMBER_NCOLS];
+
 struct pooldns_source;
 
 struct pooldns_source_ops {

@@ -25,29 +25,12 @@
 #include "cache.h"
 #include "source.h"
 
-static const char *const pool_cols[] = {
-	"id",
-	"name",
-	"ttl",
-	"policy",
-	"max_answers",
-	"fallback",
-	"check_type",
-	"check_port",
-	"check_path",
-	"check_host",
-	"check_expect",
-	"check_body",
-	"check_interval_ms",
-	"check_timeout_ms",
-	"check_rise",
-	"check_fall",
-};
-static const char *const member_cols[] = {
-	"id", "dns_zone", "host", "weight", "priority", "enabled",
-};
-#define NPOOL_COLS   (sizeof pool_cols / sizeof pool_cols[0])
-#define NMEMBER_COLS (sizeof member_cols / sizeof member_cols[0])
+/* The library's column lists: a cache written from tables with these
+ * columns must read back, which ties them to the SQL select lists. */
+#define pool_cols    pooldns_pool_columns
+#define member_cols  pooldns_member_columns
+#define NPOOL_COLS   POOLDNS_POOL_NCOLS
+#define NMEMBER_COLS POOLDNS_MEMBER_NCOLS
 
 static char tmpdir[256];
 

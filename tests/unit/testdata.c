@@ -27,29 +27,8 @@
 #define TD_REQUIRE(cond) ck_assert(cond)
 #endif
 
-const char *const td_pool_cols[TD_P_N] = {
-	[TD_P_ID] = "id",
-	[TD_P_NAME] = "name",
-	[TD_P_TTL] = "ttl",
-	[TD_P_POLICY] = "policy",
-	[TD_P_MAX] = "max_answers",
-	[TD_P_FALLBACK] = "fallback",
-	[TD_P_CTYPE] = "check_type",
-	[TD_P_CPORT] = "check_port",
-	[TD_P_CPATH] = "check_path",
-	[TD_P_CHOST] = "check_host",
-	[TD_P_CEXPECT] = "check_expect",
-	[TD_P_CBODY] = "check_body",
-	[TD_P_CINTERVAL] = "check_interval_ms",
-	[TD_P_CTIMEOUT] = "check_timeout_ms",
-	[TD_P_CRISE] = "check_rise",
-	[TD_P_CFALL] = "check_fall",
-};
-
-const char *const td_member_cols[TD_M_N] = {
-	[TD_M_ID] = "id",         [TD_M_ZONE] = "dns_zone", [TD_M_HOST] = "host",
-	[TD_M_WEIGHT] = "weight", [TD_M_PRIO] = "priority", [TD_M_ENABLED] = "enabled",
-};
+_Static_assert(TD_P_N == POOLDNS_POOL_NCOLS, "td pool columns follow POOLDNS_SQL_POOLS");
+_Static_assert(TD_M_N == POOLDNS_MEMBER_NCOLS, "td member columns follow POOLDNS_SQL_MEMBERS");
 
 struct pooldns_cell td_int(int64_t v)
 {

@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 
+#include "source.h"
 #include "table.h"
 
 /* Column indexes of the pools table, in the order of POOLDNS_SQL_POOLS. */
@@ -45,8 +46,9 @@ enum td_pool_col {
 enum td_member_col { TD_M_ID, TD_M_ZONE, TD_M_HOST, TD_M_WEIGHT, TD_M_PRIO, TD_M_ENABLED, TD_M_N };
 
 /* Column names, indexed by the enums above. */
-extern const char *const td_pool_cols[TD_P_N];
-extern const char *const td_member_cols[TD_M_N];
+/* The column names, in TD_P_* / TD_M_* order: the library's own lists. */
+#define td_pool_cols   pooldns_pool_columns
+#define td_member_cols pooldns_member_columns
 
 struct td_pool {
 	int64_t id;
