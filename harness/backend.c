@@ -243,25 +243,27 @@ static void conn_close(struct conn *c)
 	c->st = C_DEAD;
 }
 
+/* Maps an SSL_read/SSL_write return like conn_read/conn_write's: >0 bytes,
+ * 0 clean TLS close (reads only), -1 would block (c->events says for what:
+ * TLS may need to write while reading and the other way round), -2 error. */
+static ssize_t ssl_result(struct conn *c, int r, bool reading)
+{
+	if (r > 0)
+		return r;
+	int e = SSL_get_error(c->ssl, r);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		c->events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+		return -1;
+	}
+	ERR_clear_error();
+	return reading && e == SSL_ERROR_ZERO_RETURN ? 0 : -2;
+}
+
 /* Reads what is there. >0 bytes, 0 EOF, -1 would block (events set), -2 error. */
 static ssize_t conn_read(struct conn *c, char *buf, size_t n)
 {
-	if (c->ssl != NULL) {
-		int r = SSL_read(c->ssl, buf, (int)n);
-		if (r > 0)
-			return r;
-		int e = SSL_get_error(c->ssl, r);
-		if (e == SSL_ERROR_WANT_READ) {
-			c->events = POLLIN;
-			return -1;
-		}
-		if (e == SSL_ERROR_WANT_WRITE) {
-			c->events = POLLOUT;
-			return -1;
-		}
-		ERR_clear_error();
-		return e == SSL_ERROR_ZERO_RETURN ? 0 : -2;
-	}
+	if (c->ssl != NULL)
+		return ssl_result(c, SSL_read(c->ssl, buf, (int)n), true);
 	ssize_t r = recv(c->fd, buf, n, 0);
 	if (r >= 0)
 		return r;
@@ -274,22 +276,8 @@ static ssize_t conn_read(struct conn *c, char *buf, size_t n)
 
 static ssize_t conn_write(struct conn *c, const char *buf, size_t n)
 {
-	if (c->ssl != NULL) {
-		int r = SSL_write(c->ssl, buf, (int)n);
-		if (r > 0)
-			return r;
-		int e = SSL_get_error(c->ssl, r);
-		if (e == SSL_ERROR_WANT_READ) {
-			c->events = POLLIN;
-			return -1;
-		}
-		if (e == SSL_ERROR_WANT_WRITE) {
-			c->events = POLLOUT;
-			return -1;
-		}
-		ERR_clear_error();
-		return -2;
-	}
+	if (c->ssl != NULL)
+		return ssl_result(c, SSL_write(c->ssl, buf, (int)n), false);
 	ssize_t r = send(c->fd, buf, n, MSG_NOSIGNAL);
 	if (r >= 0)
 		return r;
