@@ -22,8 +22,11 @@
 
 #include "table.h"
 
-/* The SQL both sources run. Column order is what the builder expects. */
-#define POOLDNS_SQL_VERSION "SELECT value FROM pooldns_meta WHERE key = 'data_version'"
+/* The SQL both sources run. Column order is what the builder expects.
+ * Values are never spliced into SQL text: the version query takes its key
+ * as a bound parameter (rqlite parameterised statement, sqlite3_bind). */
+#define POOLDNS_SQL_VERSION       "SELECT value FROM pooldns_meta WHERE key = ?"
+#define POOLDNS_SQL_VERSION_PARAM "data_version"
 #define POOLDNS_SQL_POOLS                                                                          \
 	"SELECT id, name, ttl, policy, max_answers, fallback, check_type, "                        \
 	"check_port, check_path, check_host, check_expect, check_body, "                           \
@@ -40,6 +43,18 @@
 #define POOLDNS_MEMBER_NCOLS 6
 extern const char *const pooldns_pool_columns[POOLDNS_POOL_NCOLS];
 extern const char *const pooldns_member_columns[POOLDNS_MEMBER_NCOLS];
+
+/* One statement and the text bound to its one '?' placeholder (NULL: no
+ * placeholder). */
+struct pooldns_sql_stmt {
+	const char *sql;
+	const char *param;
+};
+
+/* The version query alone, and the three statements of a full load
+ * (table.c). */
+extern const struct pooldns_sql_stmt pooldns_sql_version[1];
+extern const struct pooldns_sql_stmt pooldns_sql_load[3];
 
 struct pooldns_source;
 

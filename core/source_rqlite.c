@@ -339,14 +339,18 @@ static int query(struct rqlite_source *s, const char *body, struct pooldns_table
 	return -1;
 }
 
-/* JSON array of SQL strings: rqlite's /db/query body. Caller frees. */
-static char *make_body(const char *const *sql, size_t n)
+/* rqlite's /db/query body: a JSON array with one entry per statement, the
+ * SQL string alone or, for a parameterised statement, ["SQL", param].
+ * Caller frees. */
+static char *make_body(const struct pooldns_sql_stmt *st, size_t n)
 {
 	json_t *a = json_array();
 	if (a == NULL)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		if (json_array_append_new(a, json_string(sql[i])) != 0) {
+		json_t *e = st[i].param != NULL ? json_pack("[ss]", st[i].sql, st[i].param)
+						: json_string(st[i].sql);
+		if (json_array_append_new(a, e) != 0) {
 			json_decref(a);
 			return NULL;
 		}
@@ -366,8 +370,7 @@ static void current_node(const struct rqlite_source *s, char *who, size_t whosz)
 static int rqlite_version(struct pooldns_source *src, int64_t *version, char *err, size_t errsz)
 {
 	struct rqlite_source *s = (struct rqlite_source *)src;
-	static const char *const sql[] = { POOLDNS_SQL_VERSION };
-	char *body = make_body(sql, 1);
+	char *body = make_body(pooldns_sql_version, 1);
 	if (body == NULL) {
 		pooldns_set_err(err, errsz, "%s: out of memory", s->describe);
 		return -1;
@@ -388,15 +391,10 @@ static int rqlite_load(struct pooldns_source *src, struct pooldns_dataset *out, 
 		       size_t errsz)
 {
 	struct rqlite_source *s = (struct rqlite_source *)src;
-	static const char *const sql[] = {
-		POOLDNS_SQL_VERSION,
-		POOLDNS_SQL_POOLS,
-		POOLDNS_SQL_MEMBERS,
-	};
 	out->version = 0;
 	out->pools = NULL;
 	out->members = NULL;
-	char *body = make_body(sql, 3);
+	char *body = make_body(pooldns_sql_load, 3);
 	if (body == NULL) {
 		pooldns_set_err(err, errsz, "%s: out of memory", s->describe);
 		return -1;

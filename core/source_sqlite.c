@@ -94,12 +94,14 @@ static int ensure_open(struct sqlite_source *s, char *err, size_t errsz)
 }
 
 /* Runs one SELECT into a new table. */
-static int run_select(struct sqlite_source *s, const char *sql, struct pooldns_table **out,
-		      char *err, size_t errsz)
+static int run_select(struct sqlite_source *s, const struct pooldns_sql_stmt *stmt,
+		      struct pooldns_table **out, char *err, size_t errsz)
 {
 	*out = NULL;
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(s->db, stmt->sql, -1, &st, NULL);
+	if (rc == SQLITE_OK && stmt->param != NULL)
+		rc = sqlite3_bind_text(st, 1, stmt->param, -1, SQLITE_STATIC);
 	if (rc != SQLITE_OK) {
 		const char *m = sqlite3_errmsg(s->db);
 		pooldns_set_err(err, errsz, "%s: %s%s", s->describe, m,
@@ -178,7 +180,7 @@ fail:
 
 /* Runs n SELECTs in one read transaction. On error the connection is
  * closed so that the next call starts from a fresh open. */
-static int run_all(struct sqlite_source *s, const char *const *sql, size_t n,
+static int run_all(struct sqlite_source *s, const struct pooldns_sql_stmt *sql, size_t n,
 		   struct pooldns_table **out, char *err, size_t errsz)
 {
 	for (size_t i = 0; i < n; i++)
@@ -192,7 +194,7 @@ static int run_all(struct sqlite_source *s, const char *const *sql, size_t n,
 	}
 	size_t i;
 	for (i = 0; i < n; i++)
-		if (run_select(s, sql[i], &out[i], err, errsz) != 0)
+		if (run_select(s, &sql[i], &out[i], err, errsz) != 0)
 			break;
 	if (i == n && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
@@ -211,9 +213,8 @@ static int run_all(struct sqlite_source *s, const char *const *sql, size_t n,
 static int sqlite_version(struct pooldns_source *src, int64_t *version, char *err, size_t errsz)
 {
 	struct sqlite_source *s = (struct sqlite_source *)src;
-	static const char *const sql[] = { POOLDNS_SQL_VERSION };
 	struct pooldns_table *t = NULL;
-	if (run_all(s, sql, 1, &t, err, errsz) != 0)
+	if (run_all(s, pooldns_sql_version, 1, &t, err, errsz) != 0)
 		return -1;
 	int rc = pooldns_table_data_version(t, s->describe, version, err, errsz);
 	pooldns_table_free(t);
@@ -224,16 +225,11 @@ static int sqlite_load(struct pooldns_source *src, struct pooldns_dataset *out, 
 		       size_t errsz)
 {
 	struct sqlite_source *s = (struct sqlite_source *)src;
-	static const char *const sql[] = {
-		POOLDNS_SQL_VERSION,
-		POOLDNS_SQL_POOLS,
-		POOLDNS_SQL_MEMBERS,
-	};
 	out->version = 0;
 	out->pools = NULL;
 	out->members = NULL;
 	struct pooldns_table *t[3];
-	if (run_all(s, sql, 3, t, err, errsz) != 0)
+	if (run_all(s, pooldns_sql_load, 3, t, err, errsz) != 0)
 		return -1;
 	return pooldns_dataset_from_results(out, t, s->describe, err, errsz);
 }

@@ -194,3 +194,13 @@ const char *const pooldns_pool_columns[POOLDNS_POOL_NCOLS] = {
 const char *const pooldns_member_columns[POOLDNS_MEMBER_NCOLS] = {
 	"id", "dns_zone", "host", "weight", "priority", "enabled",
 };
+
+const struct pooldns_sql_stmt pooldns_sql_version[1] = {
+	{ POOLDNS_SQL_VERSION, POOLDNS_SQL_VERSION_PARAM },
+};
+
+const struct pooldns_sql_stmt pooldns_sql_load[3] = {
+	{ POOLDNS_SQL_VERSION, POOLDNS_SQL_VERSION_PARAM },
+	{ POOLDNS_SQL_POOLS, NULL },
+	{ POOLDNS_SQL_MEMBERS, NULL },
+};
