@@ -1,8 +1,8 @@
 #!/bin/sh
 # standalone-sqlite.sh — the same harness cases with the SQLite source: a
 # database file made from schema.json + populate_data.json, the standalone
-# server reading it read-only, changes written with sqlite3 picked up by
-# the version poll.
+# server reading it read-only (listening on 127.0.0.1 and [::1]), changes
+# written with sqlite3 picked up by the version poll.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -13,12 +13,20 @@ sqlite_load "$DB" "$POOLDNS_SRCDIR/populate_data.json" || die "populate_data.jso
 
 DNS=$(freeport 1)
 make_member_cert
+# Also on IPv6 loopback, same port: both families served side by side.
 start_pooldns pooldns "$DNS" --source=sqlite --sqlite-path="$DB" --poll-interval-ms=200 \
-	--check-ca-file="$MEMBER_CERT"
+	--check-ca-file="$MEMBER_CERT" --listen="[::1]:$DNS"
 
 want=$(printf '142.250.180.14\n142.250.180.46\n142.250.181.14\n')
 got=$(dig_short "$DNS" google.com)
 [ "$got" = "$want" ] || fail "dig google.com: got '$got'"
+for proto in +notcp +tcp; do
+	got=$("$DIG" @::1 -p "$DNS" +short +time=1 +tries=2 $proto google.com | sort)
+	[ "$got" = "$want" ] || fail "dig @::1 $proto google.com: got '$got'"
+done
+got=$("$DIG" @::1 -p "$DNS" +short +time=1 +tries=2 google.com AAAA)
+[ "$got" = "2a00:1450:4001:80b::200e" ] || fail "dig @::1 google.com AAAA: got '$got'"
+log "IPv6 listener ([::1]) answers over UDP and TCP"
 
 run_harness --server 127.0.0.1 --port "$DNS" \
 	--target standalone --sqlite "$DB" --tls-cert "$MEMBER_CERT" --tls-key "$MEMBER_KEY" \
