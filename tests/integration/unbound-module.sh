@@ -70,6 +70,9 @@ server:
 	port: $1
 	do-ip6: no
 	num-threads: 2
+	# The module's own order (round_robin's rotation) is what the cases
+	# check; Unbound's default per-answer shuffle would randomise it again.
+	rrset-roundrobin: no
 	do-daemonize: no
 	chroot: ""
 	username: ""
