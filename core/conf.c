@@ -16,7 +16,7 @@
  */
 #include "config.h"
 
-#include "conf.h"
+#include "core/conf.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,8 +29,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "dname.h"
-#include "resolve.h"
+#include "core/dns/dname.h"
+#include "core/dns/resolve.h"
 
 #define DEFAULT_RQLITE_URL "http://127.0.0.1:4001"
 #define DEFAULT_LISTEN     "127.0.0.1:53"

@@ -49,10 +49,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "answer.h"
-#include "health.h"
-#include "log.h"
-#include "source.h"
+#include "core/dns/answer.h"
+#include "core/health/health.h"
+#include "core/log.h"
+#include "core/source/source.h"
 
 #define POOLDNS_MAX_LISTEN 16
 

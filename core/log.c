@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "core/log.h"
 
 /* Longest message passed to a sink, NUL included. */
 #define LOG_MSG_MAX 1024

@@ -22,10 +22,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "builder.h"
-#include "cache.h"
-#include "log.h"
-#include "poller.h"
+#include "core/model/builder.h"
+#include "core/source/cache.h"
+#include "core/log.h"
+#include "core/poller.h"
 
 /* Longest wait between attempts while the source keeps failing (or the
  * poll interval, if that is longer): a pause long enough to spare a

@@ -26,9 +26,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "health.h"
-#include "source.h"
-#include "store.h"
+#include "core/health/health.h"
+#include "core/source/source.h"
+#include "core/model/store.h"
 
 struct pooldns_poller;
 

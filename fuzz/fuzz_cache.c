@@ -1,5 +1,5 @@
 /*
- * fuzz_cache.c — fuzz target for core/cache.c's reader, the parser of the
+ * fuzz_cache.c — fuzz target for core/source/cache.c's reader, the parser of the
  * on-disk last-good cache file (which a crash, a full disk or an operator
  * may have damaged).
  *
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache.h"
+#include "core/source/cache.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /*
- * fuzz_rqlite_json.c — fuzz target for core/rqlite_json.c, the parser of
+ * fuzz_rqlite_json.c — fuzz target for core/source/rqlite_json.c, the parser of
  * what rqlite nodes send back. Every input is parsed as a one-statement
  * answer (version poll) and as a three-statement answer (full load).
  *
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rqlite_json.h"
+#include "core/source/rqlite_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

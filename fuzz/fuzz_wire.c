@@ -28,13 +28,13 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "answer.h"
-#include "builder.h"
-#include "log.h"
-#include "store.h"
-#include "table.h"
+#include "core/dns/answer.h"
+#include "core/model/builder.h"
+#include "core/log.h"
+#include "core/model/store.h"
+#include "core/source/table.h"
 #include "testdata.h"
-#include "wire.h"
+#include "core/dns/wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -96,7 +96,7 @@ static struct ub_packed_rrset_key *rrset_new(struct regional *region, const uint
 	return k;
 }
 
-/* SOA rdata at r->apex, encoded exactly as core/answer.c does. */
+/* SOA rdata at r->apex, encoded exactly as core/dns/answer.c does. */
 static size_t soa_rdata(const struct pooldns_zone_cfg *zc, const struct pooldns_result *r,
 			uint8_t *out)
 {

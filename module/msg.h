@@ -1,5 +1,5 @@
 /*
- * msg.h — turns a pooldns_result (core/resolve.h) into Unbound's dns_msg,
+ * msg.h — turns a pooldns_result (core/dns/resolve.h) into Unbound's dns_msg,
  * and completes an upstream response whose CNAME chain ends at a name
  * pooldns serves.
  *
@@ -16,8 +16,8 @@
 
 #include <stdint.h>
 
-#include "answer.h"
-#include "resolve.h"
+#include "core/dns/answer.h"
+#include "core/dns/resolve.h"
 
 struct regional;
 struct query_info;

@@ -2,7 +2,7 @@
  * pooldns.c — the Unbound dynlib module: answers pool names inside a
  * running Unbound and passes every other query on to the next module.
  *
- * What it answers is exactly what core/resolve.h calls ours: pool names
+ * What it answers is exactly what core/dns/resolve.h calls ours: pool names
  * (A/AAAA with the pool's policy, health and TTL; SOA/NS; NODATA with the
  * synthesized SOA for other types), names below pool names (NXDOMAIN or
  * NODATA with SOA) and configured zones. Everything pooldns_resolve()
@@ -59,14 +59,14 @@
 #include "sldns/rrdef.h"
 #include "sldns/pkthdr.h"
 
-#include "conf.h"
-#include "dname.h"
-#include "health.h"
-#include "log.h"
-#include "poller.h"
-#include "resolve.h"
-#include "source.h"
-#include "store.h"
+#include "core/conf.h"
+#include "core/dns/dname.h"
+#include "core/health/health.h"
+#include "core/log.h"
+#include "core/poller.h"
+#include "core/dns/resolve.h"
+#include "core/source/source.h"
+#include "core/model/store.h"
 #include "msg.h"
 
 /* How long init() waits for the first snapshot (source or cache file). */

@@ -40,14 +40,14 @@
 
 #include <urcu-bp.h>
 
-#include "conf.h"
-#include "health.h"
+#include "core/conf.h"
+#include "core/health/health.h"
 #include "listen.h"
-#include "log.h"
+#include "core/log.h"
 #include "options.h"
-#include "poller.h"
+#include "core/poller.h"
 #include "stats.h"
-#include "store.h"
+#include "core/model/store.h"
 #include "worker.h"
 
 #define READY_WAIT_MS 2000

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "conf.h"
+#include "core/conf.h"
 
 struct pooldns_args {
 	const char *config_file; /* NULL: no file */

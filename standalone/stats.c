@@ -10,7 +10,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "log.h"
+#include "core/log.h"
 #include "stats.h"
 
 static const char *const stat_names[POOLDNS_STAT_COUNT] = {

@@ -27,7 +27,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "core/log.h"
 #include "tcp.h"
 
 /* Largest query taken over TCP. Real queries are a few hundred bytes; a

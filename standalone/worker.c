@@ -28,8 +28,8 @@
 
 #include <urcu-bp.h>
 
-#include "answer.h"
-#include "log.h"
+#include "core/dns/answer.h"
+#include "core/log.h"
 #include "tcp.h"
 #include "worker.h"
 

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "conf.h"
+#include "core/conf.h"
 #include "stats.h"
 
 /* What an epoll event's data.ptr points at: every event source starts with

@@ -1,5 +1,5 @@
 /*
- * check_answer.c — unit tests for core/answer.c, the whole answer path:
+ * check_answer.c — unit tests for core/dns/answer.c, the whole answer path:
  * queries go in as wire bytes, responses come out and are decoded with
  * ldns (an independent decoder) to check header flags, sections, TTLs, SOA
  * fields, case echo, compression, EDNS (payload, DO, BADVERS, client-subnet
@@ -22,12 +22,12 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include "answer.h"
-#include "builder.h"
-#include "store.h"
-#include "table.h"
+#include "core/dns/answer.h"
+#include "core/model/builder.h"
+#include "core/model/store.h"
+#include "core/source/table.h"
 #include "testdata.h"
-#include "wire.h"
+#include "core/dns/wire.h"
 
 /* ---- dataset fixture ---------------------------------------------------- */
 

@@ -1,5 +1,5 @@
 /*
- * check_arena.c — unit tests for core/arena.c: alignment, zeroing, chunk
+ * check_arena.c — unit tests for core/model/arena.c: alignment, zeroing, chunk
  * overflow, allocations bigger than a chunk, strdup and the used counter.
  * Under ASan, writing every byte handed out proves the sizes are honoured.
  */
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
+#include "core/model/arena.h"
 
 static bool all_zero(const unsigned char *p, size_t n)
 {

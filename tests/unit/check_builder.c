@@ -1,5 +1,5 @@
 /*
- * check_builder.c — unit tests for core/builder.c: a good dataset loads with
+ * check_builder.c — unit tests for core/model/builder.c: a good dataset loads with
  * every field; each kind of bad pool and member row is skipped, counted and
  * logged once while the rest loads; a missing column makes the whole build
  * fail; round-robin counters carry over by name; members are sorted by
@@ -20,11 +20,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "builder.h"
-#include "dname.h"
-#include "log.h"
-#include "snapshot.h"
-#include "table.h"
+#include "core/model/builder.h"
+#include "core/dns/dname.h"
+#include "core/log.h"
+#include "core/model/snapshot.h"
+#include "core/source/table.h"
 #include "testdata.h"
 
 /* ---- dataset helpers ------------------------------------------------------- */

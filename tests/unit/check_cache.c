@@ -1,5 +1,5 @@
 /*
- * check_cache.c — unit tests for core/cache.c: exact round trip of every
+ * check_cache.c — unit tests for core/source/cache.c: exact round trip of every
  * cell kind, atomic replacement (a reader holding the old file still sees
  * all of it; no temporary files left; mode 0640), and rejection of corrupt,
  * truncated, foreign and wrong-version files, of wrong column sets, and of
@@ -22,8 +22,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cache.h"
-#include "source.h"
+#include "core/source/cache.h"
+#include "core/source/source.h"
 
 /* The library's column lists: a cache written from tables with these
  * columns must read back, which ties them to the SQL select lists. */

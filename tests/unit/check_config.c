@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "dname.h"
+#include "core/conf.h"
+#include "core/dns/dname.h"
 
 static char err[1024];
 

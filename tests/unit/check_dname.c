@@ -1,5 +1,5 @@
 /*
- * check_dname.c — unit tests for core/dname.c: presentation <-> wire
+ * check_dname.c — unit tests for core/dns/dname.c: presentation <-> wire
  * conversion (escapes, case, the optional final dot, the 63/255 limits,
  * small buffers), lower-casing, equality, hashing, the label-boundary
  * subdomain test and label counting.
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dname.h"
+#include "core/dns/dname.h"
 
 /* Builds "aaa...a" labels of the given lengths joined by dots into buf. */
 static void make_text(char *buf, size_t cap, const int *lens, size_t n, bool final_dot)

@@ -18,11 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "builder.h"
+#include "core/model/builder.h"
 #include "fakehttp.h"
-#include "health.h"
-#include "log.h"
-#include "snapshot.h"
+#include "core/health/health.h"
+#include "core/log.h"
+#include "core/model/snapshot.h"
 #include "testdata.h"
 
 static void quiet_log(enum pooldns_log_level level, const char *msg, void *ctx)

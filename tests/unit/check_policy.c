@@ -1,5 +1,5 @@
 /*
- * check_policy.c — unit tests for core/policy.c: the distribution of every
+ * check_policy.c — unit tests for core/model/policy.c: the distribution of every
  * policy over many selections (round_robin even, weighted proportional,
  * failover by priority group, hash sticky per client network and spread
  * across networks), fallback all vs none, disabled members never answered,
@@ -17,9 +17,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "health.h"
-#include "policy.h"
-#include "snapshot.h"
+#include "core/health/health.h"
+#include "core/model/policy.h"
+#include "core/model/snapshot.h"
 
 #define NM 16
 

@@ -16,13 +16,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cache.h"
-#include "log.h"
-#include "poller.h"
-#include "snapshot.h"
-#include "source.h"
-#include "store.h"
-#include "table.h"
+#include "core/source/cache.h"
+#include "core/log.h"
+#include "core/poller.h"
+#include "core/model/snapshot.h"
+#include "core/source/source.h"
+#include "core/model/store.h"
+#include "core/source/table.h"
 #include "testdata.h"
 
 struct fake_source {

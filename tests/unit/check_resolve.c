@@ -1,5 +1,5 @@
 /*
- * check_resolve.c — unit tests for core/resolve.c: which names are ours,
+ * check_resolve.c — unit tests for core/dns/resolve.c: which names are ours,
  * REFUSED for foreign names and classes, answers at pool names (A, AAAA,
  * ANY, SOA, NS, other types), NXDOMAIN below a pool, NODATA at empty
  * non-terminals, configured zones (with and without a snapshot), the apex
@@ -20,11 +20,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "builder.h"
-#include "resolve.h"
-#include "table.h"
+#include "core/model/builder.h"
+#include "core/dns/resolve.h"
+#include "core/source/table.h"
 #include "testdata.h"
-#include "wire.h"
+#include "core/dns/wire.h"
 
 /* ---- dataset fixture ---------------------------------------------------- */
 

@@ -1,5 +1,5 @@
 /*
- * check_rqlite_json.c — unit tests for core/rqlite_json.c on real rqlite 8
+ * check_rqlite_json.c — unit tests for core/source/rqlite_json.c on real rqlite 8
  * response shapes (empty results without "values", per-statement SQL
  * errors, top-level errors) and on malformed input: wrong statement count,
  * bad cell kinds, integers beyond int64, truncated JSON, duplicate keys,
@@ -16,7 +16,7 @@
 
 #include <jansson.h>
 
-#include "rqlite_json.h"
+#include "core/source/rqlite_json.h"
 
 /* What rqlite 8.26 answered for the three load statements (trimmed). */
 static const char real_load[] =

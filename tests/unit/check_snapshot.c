@@ -1,5 +1,5 @@
 /*
- * check_snapshot.c — unit tests for core/snapshot.c: exact lookup (case is
+ * check_snapshot.c — unit tests for core/model/snapshot.c: exact lookup (case is
  * folded by the caller), closest enclosing pool through the parent walk,
  * empty non-terminals through has_descendant, names not found, a large
  * table, and the fallback / check type name tables.
@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "builder.h"
-#include "dname.h"
-#include "log.h"
-#include "snapshot.h"
-#include "table.h"
+#include "core/model/builder.h"
+#include "core/dns/dname.h"
+#include "core/log.h"
+#include "core/model/snapshot.h"
+#include "core/source/table.h"
 #include "testdata.h"
 
 /* Builds a snapshot holding the given pool names (ids 1..n). */

@@ -1,5 +1,5 @@
 /*
- * check_source_rqlite.c — unit tests for core/source_rqlite.c against fake
+ * check_source_rqlite.c — unit tests for core/source/source_rqlite.c against fake
  * rqlite nodes (fakehttp.c): the request it sends (method, path, level,
  * body, auth), version() and load() on real response shapes, HTTP 500,
  * 401, 503, a 301 redirect to a second node, failover past a refused
@@ -24,7 +24,7 @@
 #include <jansson.h>
 
 #include "fakehttp.h"
-#include "source.h"
+#include "core/source/source.h"
 
 static const char version_27[] =
 	"{\"results\":[{\"columns\":[\"value\"],\"types\":[\"integer\"],\"values\":[[27]]}]}";

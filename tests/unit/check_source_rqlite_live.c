@@ -1,5 +1,5 @@
 /*
- * check_source_rqlite_live.c — tests core/source_rqlite.c against a REAL
+ * check_source_rqlite_live.c — tests core/source/source_rqlite.c against a REAL
  * rqlited: starts `rqlited -fk` on free loopback ports in a temporary
  * directory, loads the project's schema.json and populate_data.json through
  * /db/execute, then checks version() and load() at every consistency level
@@ -39,7 +39,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
-#include "source.h"
+#include "core/source/source.h"
 
 static char setup_error[1024]; /* non-empty: the fixture failed, say why */
 static char workdir[256];

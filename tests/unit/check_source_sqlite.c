@@ -1,5 +1,5 @@
 /*
- * check_source_sqlite.c — unit tests for core/source_sqlite.c: a database
+ * check_source_sqlite.c — unit tests for core/source/source_sqlite.c: a database
  * built from the project's schema.json + populate_data.json (the rqlite
  * /db/execute payloads, run here through sqlite3), loaded read-only;
  * changes by another writer and a file replaced by rename are seen; a
@@ -24,7 +24,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-#include "source.h"
+#include "core/source/source.h"
 
 static char tmpdir[256];
 

@@ -1,5 +1,5 @@
 /*
- * check_store.c — unit tests for core/store.c: empty store, publish and
+ * check_store.c — unit tests for core/model/store.c: empty store, publish and
  * unpublish, nested read sections, a reader that holds its section across
  * publishes, and the main stress case: reader threads loop reading and
  * validating a snapshot's content field by field while the writer publishes
@@ -19,9 +19,9 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "arena.h"
-#include "snapshot.h"
-#include "store.h"
+#include "core/model/arena.h"
+#include "core/model/snapshot.h"
+#include "core/model/store.h"
 
 /* A snapshot whose every field is derived from its version, so a reader
  * can tell a torn or freed one from a good one. */

@@ -1,5 +1,5 @@
 /*
- * check_table.c — unit tests for core/table.c: building a table, copying of
+ * check_table.c — unit tests for core/source/table.c: building a table, copying of
  * column names and text, growth past the first allocation, column lookup,
  * zero-column tables and dataset clearing.
  *
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "table.h"
+#include "core/source/table.h"
 
 START_TEST(test_basic)
 {

@@ -1,5 +1,5 @@
 /*
- * check_wire.c — unit tests for core/wire.c: strict query parsing (valid
+ * check_wire.c — unit tests for core/dns/wire.c: strict query parsing (valid
  * queries, truncation at every byte, counts, compression pointers and bad
  * label types, trailing bytes, OPT placement and duplicates, BADVERS,
  * client-subnet validation) and the message writer (bounds, overflow,
@@ -17,7 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "wire.h"
+#include "core/dns/wire.h"
 
 /* ---- a small query builder ---------------------------------------------- */
 

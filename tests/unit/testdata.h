@@ -18,8 +18,8 @@
 
 #include <stdint.h>
 
-#include "source.h"
-#include "table.h"
+#include "core/source/source.h"
+#include "core/source/table.h"
 
 /* Column indexes of the pools table, in the order of POOLDNS_SQL_POOLS. */
 enum td_pool_col {

@@ -1,0 +1,347 @@
+/*
+ * answer.c — the standalone server's answer path: one query packet in, one
+ * response packet out. Parses with wire.c, decides with resolve.c inside an
+ * RCU read-side section, and encodes the result here: header flags, the
+ * echoed question (client's case), A/AAAA/SOA/NS records with compressed
+ * names, the negative-answer SOA, the EDNS OPT (payload size, DO, BADVERS,
+ * client subnet echo) and truncation (TC with empty answer and authority
+ * when a UDP response does not fit the negotiated size).
+ *
+ * Owns nothing: the response goes into the caller's buffer; everything
+ * else lives on the stack.
+ *
+ * Thread model: any thread, any number at once. No allocation, no I/O, no
+ * locks: the only shared state touched is the published snapshot (read
+ * under pooldns_read_lock()) and a pool's atomic rotation counter.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/dns/answer.h"
+#include "core/dns/wire.h"
+
+/* Flags a response copies from the query. */
+#define COPIED_FLAGS (POOLDNS_FLAG_RD | POOLDNS_FLAG_CD)
+#define OPCODE_MASK  0x7800u
+
+static size_t min_size(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
+/* Our advertised payload size, kept inside 512..4096 whatever the config. */
+static uint16_t our_payload(const struct pooldns_answer_cfg *cfg)
+{
+	uint16_t p = cfg->edns_payload;
+
+	if (p == 0)
+		return POOLDNS_EDNS_DEFAULT;
+	if (p < POOLDNS_UDP_MIN)
+		return POOLDNS_UDP_MIN;
+	if (p > 4096)
+		return 4096;
+	return p;
+}
+
+/* Largest response allowed for this query and transport. */
+static size_t response_limit(const struct pooldns_answer_cfg *cfg, const struct pooldns_query *q,
+			     bool tcp, size_t outcap)
+{
+	size_t limit;
+
+	if (tcp) {
+		limit = POOLDNS_MSG_MAX;
+	} else if (q->edns) {
+		size_t req =
+			q->edns_udp_size < POOLDNS_UDP_MIN ? POOLDNS_UDP_MIN : q->edns_udp_size;
+		limit = min_size(req, our_payload(cfg));
+	} else {
+		limit = POOLDNS_UDP_MIN;
+	}
+	return min_size(limit, outcap);
+}
+
+static void write_header(struct pooldns_writer *w, const struct pooldns_query *q, uint16_t flags,
+			 uint16_t qd, uint16_t an, uint16_t ns, uint16_t ar)
+{
+	pooldns_writer_u16(w, q->id);
+	pooldns_writer_u16(w, flags);
+	pooldns_writer_u16(w, qd);
+	pooldns_writer_u16(w, an);
+	pooldns_writer_u16(w, ns);
+	pooldns_writer_u16(w, ar);
+}
+
+static void write_question(struct pooldns_writer *w, const struct pooldns_query *q)
+{
+	pooldns_writer_name(w, q->qname, q->qname_len);
+	pooldns_writer_u16(w, q->qtype);
+	pooldns_writer_u16(w, q->qclass);
+}
+
+/*
+ * The OPT record of a response: our payload size, the extended rcode bits,
+ * version 0, DO copied, and the client subnet echoed (RFC 7871 7.2.1: same
+ * family, source prefix and address; scope prefix as decided by the caller).
+ */
+static void write_opt(struct pooldns_writer *w, const struct pooldns_answer_cfg *cfg,
+		      const struct pooldns_query *q, unsigned rcode, bool with_ecs,
+		      uint8_t ecs_scope)
+{
+	pooldns_writer_u8(w, 0); /* root owner */
+	pooldns_writer_u16(w, POOLDNS_TYPE_OPT);
+	pooldns_writer_u16(w, our_payload(cfg));
+	pooldns_writer_u8(w, (uint8_t)(rcode >> 4));
+	pooldns_writer_u8(w, 0); /* version */
+	pooldns_writer_u16(w, q->edns_do ? 0x8000u : 0);
+	if (!with_ecs || !q->ecs) {
+		pooldns_writer_u16(w, 0);
+		return;
+	}
+	size_t nbytes = ((size_t)q->ecs_client.prefix + 7) / 8;
+	pooldns_writer_u16(w, (uint16_t)(4 + 4 + nbytes));
+	pooldns_writer_u16(w, POOLDNS_EDNS_OPT_ECS);
+	pooldns_writer_u16(w, (uint16_t)(4 + nbytes));
+	pooldns_writer_u16(w, q->ecs_client.family == AF_INET6 ? 2 : 1);
+	pooldns_writer_u8(w, q->ecs_client.prefix);
+	pooldns_writer_u8(w, ecs_scope);
+	pooldns_writer_bytes(w, q->ecs_client.addr, nbytes);
+}
+
+/* Fixed part of a resource record (class IN); returns where RDLENGTH sits. */
+static size_t write_rr_head(struct pooldns_writer *w, const uint8_t *owner, size_t owner_len,
+			    uint16_t type, uint32_t ttl)
+{
+	pooldns_writer_name(w, owner, owner_len);
+	pooldns_writer_u16(w, type);
+	pooldns_writer_u16(w, POOLDNS_CLASS_IN);
+	pooldns_writer_u32(w, ttl);
+	size_t at = w->len;
+	pooldns_writer_u16(w, 0);
+	return at;
+}
+
+/* Patches RDLENGTH now that the RDATA (from rdata_at on) is written. */
+static void end_rdata(struct pooldns_writer *w, size_t rdlen_at)
+{
+	if (w->overflow)
+		return;
+	pooldns_writer_put16_at(w, rdlen_at, (uint16_t)(w->len - rdlen_at - 2));
+}
+
+static void write_soa(struct pooldns_writer *w, const struct pooldns_zone_cfg *zc,
+		      const struct pooldns_result *r, uint32_t ttl)
+{
+	size_t at = write_rr_head(w, r->apex, r->apex_len, POOLDNS_TYPE_SOA, ttl);
+
+	pooldns_writer_name(w, zc->ns[0], zc->ns_len[0]);
+	if (zc->rname_len > 0) {
+		pooldns_writer_name(w, zc->rname, zc->rname_len);
+	} else {
+		/* "hostmaster." + apex, or the apex itself when that would not
+		 * fit in 255 bytes. */
+		static const uint8_t hm[] = {
+			10, 'h', 'o', 's', 't', 'm', 'a', 's', 't', 'e', 'r'
+		};
+		uint8_t rname[POOLDNS_NAME_MAX];
+		if (sizeof hm + r->apex_len <= POOLDNS_NAME_MAX) {
+			memcpy(rname, hm, sizeof hm);
+			memcpy(rname + sizeof hm, r->apex, r->apex_len);
+			pooldns_writer_name(w, rname, sizeof hm + r->apex_len);
+		} else {
+			pooldns_writer_name(w, r->apex, r->apex_len);
+		}
+	}
+	pooldns_writer_u32(w, r->serial);
+	pooldns_writer_u32(w, zc->refresh);
+	pooldns_writer_u32(w, zc->retry);
+	pooldns_writer_u32(w, zc->expire);
+	pooldns_writer_u32(w, zc->negative_ttl);
+	end_rdata(w, at);
+}
+
+static void write_ns_set(struct pooldns_writer *w, const struct pooldns_zone_cfg *zc,
+			 const struct pooldns_result *r)
+{
+	size_t n = min_size(zc->nns, POOLDNS_MAX_NS);
+
+	for (size_t i = 0; i < n; i++) {
+		size_t at = write_rr_head(w, r->apex, r->apex_len, POOLDNS_TYPE_NS, zc->soa_ttl);
+		pooldns_writer_name(w, zc->ns[i], zc->ns_len[i]);
+		end_rdata(w, at);
+	}
+}
+
+/*
+ * Encodes a resolved answer, or with truncated set its TC form: header,
+ * question and OPT only. When the full form does not fit, w is left marked
+ * overflowed and the caller writes the truncated form instead.
+ */
+static void encode_result(struct pooldns_writer *w, const struct pooldns_answer_cfg *cfg,
+			  const struct pooldns_query *q, const struct pooldns_result *r,
+			  bool truncated)
+{
+	const struct pooldns_zone_cfg *zc = &cfg->zone;
+	uint16_t flags = POOLDNS_FLAG_QR | (q->flags & (COPIED_FLAGS | OPCODE_MASK));
+	uint16_t an = 0, ns = 0, ar = q->edns ? 1 : 0;
+	size_t nns = min_size(zc->nns, POOLDNS_MAX_NS);
+
+	if (r->kind != POOLDNS_RESULT_REFUSED)
+		flags |= POOLDNS_FLAG_AA;
+	switch (r->kind) {
+	case POOLDNS_RESULT_REFUSED:
+		flags |= POOLDNS_RCODE_REFUSED;
+		break;
+	case POOLDNS_RESULT_NXDOMAIN:
+		flags |= POOLDNS_RCODE_NXDOMAIN;
+		break;
+	default:
+		break;
+	}
+	if (truncated) {
+		flags |= POOLDNS_FLAG_TC;
+	} else if (r->kind == POOLDNS_RESULT_ANSWER) {
+		an = (uint16_t)(r->n_v4 + r->n_v6 + (r->answer_soa ? 1 : 0) +
+				(r->answer_ns ? nns : 0));
+	} else if (r->authority_soa && r->apex != NULL) {
+		ns = 1;
+	}
+	write_header(w, q, flags, 1, an, ns, ar);
+	write_question(w, q);
+
+	if (an > 0) {
+		for (size_t i = 0; i < r->n_v4; i++) {
+			size_t at =
+				write_rr_head(w, q->qname, q->qname_len, POOLDNS_TYPE_A, r->ttl);
+			pooldns_writer_bytes(w, r->v4[i]->addr, 4);
+			end_rdata(w, at);
+		}
+		for (size_t i = 0; i < r->n_v6; i++) {
+			size_t at =
+				write_rr_head(w, q->qname, q->qname_len, POOLDNS_TYPE_AAAA, r->ttl);
+			pooldns_writer_bytes(w, r->v6[i]->addr, 16);
+			end_rdata(w, at);
+		}
+		if (r->answer_soa)
+			write_soa(w, zc, r, zc->soa_ttl);
+		if (r->answer_ns)
+			write_ns_set(w, zc, r);
+	}
+	if (ns > 0) {
+		uint32_t ttl = zc->soa_ttl < zc->negative_ttl ? zc->soa_ttl : zc->negative_ttl;
+		write_soa(w, zc, r, ttl);
+	}
+	if (q->edns) {
+		/* RFC 7871 7.2.1: scope = how far the answer depends on the
+		 * client; only the hash policy looks at its address, and only
+		 * at its network (POOLDNS_HASH_BITS_*), so resolvers may share
+		 * the answer across that network. */
+		uint8_t scope = 0;
+		if (q->ecs && q->ecs_client.prefix > 0 && r->pool != NULL &&
+		    r->pool->policy == POOLDNS_POLICY_HASH && r->n_v4 + r->n_v6 > 0) {
+			uint8_t bits = q->ecs_client.family == AF_INET6 ? POOLDNS_HASH_BITS_V6
+									: POOLDNS_HASH_BITS_V4;
+			scope = q->ecs_client.prefix < bits ? q->ecs_client.prefix : bits;
+		}
+		write_opt(w, cfg, q, 0, true, scope);
+	}
+}
+
+/* Response to a query we do not answer normally (FORMERR, NOTIMP, BADVERS). */
+static size_t encode_error(const struct pooldns_answer_cfg *cfg, const struct pooldns_query *q,
+			   unsigned rcode, uint8_t *out, size_t cap)
+{
+	struct pooldns_writer w;
+	uint16_t flags = POOLDNS_FLAG_QR | (q->flags & (COPIED_FLAGS | OPCODE_MASK)) |
+			 (uint16_t)(rcode & 0x0f);
+
+	pooldns_writer_init(&w, out, cap);
+	write_header(&w, q, flags, q->question_ok ? 1 : 0, 0, 0, q->edns ? 1 : 0);
+	if (q->question_ok)
+		write_question(&w, q);
+	if (q->edns)
+		write_opt(&w, cfg, q, rcode, false, 0);
+	if (w.overflow) {
+		/* Only possible with a buffer below 512 bytes: header alone. */
+		pooldns_writer_init(&w, out, cap);
+		write_header(&w, q, flags, 0, 0, 0, 0);
+	}
+	return w.overflow ? 0 : w.len;
+}
+
+size_t pooldns_answer_packet(const struct pooldns_answer_cfg *cfg, struct pooldns_store *store,
+			     const uint8_t *pkt, size_t len, bool tcp,
+			     const struct pooldns_client *client, uint8_t *out, size_t outcap,
+			     struct pooldns_answer_info *info)
+{
+	struct pooldns_answer_info dummy;
+	struct pooldns_query q;
+	size_t n;
+
+	if (info == NULL)
+		info = &dummy;
+	memset(info, 0, sizeof *info);
+	info->kind = POOLDNS_RESULT_REFUSED;
+
+	enum pooldns_parse_status st = pooldns_wire_parse_query(pkt, len, &q);
+	size_t limit = response_limit(cfg, &q, tcp, outcap);
+	if (st == POOLDNS_PARSE_DROP || limit < POOLDNS_HEADER_LEN) {
+		info->dropped = true;
+		return 0;
+	}
+
+	switch (st) {
+	case POOLDNS_PARSE_FORMERR:
+		info->rcode = POOLDNS_RCODE_FORMERR;
+		n = encode_error(cfg, &q, POOLDNS_RCODE_FORMERR, out, limit);
+		break;
+	case POOLDNS_PARSE_NOTIMP:
+		info->rcode = POOLDNS_RCODE_NOTIMP;
+		n = encode_error(cfg, &q, POOLDNS_RCODE_NOTIMP, out, limit);
+		break;
+	case POOLDNS_PARSE_BADVERS:
+		info->rcode = POOLDNS_RCODE_BADVERS;
+		n = encode_error(cfg, &q, POOLDNS_RCODE_BADVERS, out, limit);
+		break;
+	default: {
+		struct pooldns_result r;
+		struct pooldns_writer w;
+		/* A client subnet stands in for the source address, except
+		 * /0, which says "do not use my address" (RFC 7871 7.1.2):
+		 * then the transport address keeps hashing sticky. */
+		const struct pooldns_client *who =
+			q.ecs && q.ecs_client.prefix > 0 ? &q.ecs_client : client;
+
+		pooldns_read_lock();
+		struct pooldns_snapshot *snap = store != NULL ? pooldns_store_get(store) : NULL;
+		pooldns_resolve(&cfg->zone, snap, q.qname_lower, q.qname_len, q.qtype, q.qclass,
+				who, &r);
+		pooldns_writer_init(&w, out, limit);
+		encode_result(&w, cfg, &q, &r, false);
+		if (w.overflow) {
+			/* RFC 2181 9 / RFC 7766: the client retries over TCP. */
+			pooldns_writer_init(&w, out, limit);
+			encode_result(&w, cfg, &q, &r, true);
+			info->truncated = true;
+		}
+		pooldns_read_unlock();
+
+		info->kind = r.kind;
+		info->rcode = r.kind == POOLDNS_RESULT_REFUSED    ? POOLDNS_RCODE_REFUSED
+			      : r.kind == POOLDNS_RESULT_NXDOMAIN ? POOLDNS_RCODE_NXDOMAIN
+								  : POOLDNS_RCODE_NOERROR;
+		if (w.overflow) {
+			info->dropped = true;
+			info->truncated = false;
+			return 0;
+		}
+		n = w.len;
+		break;
+	}
+	}
+	if (n == 0)
+		info->dropped = true;
+	return n;
+}

@@ -1,0 +1,50 @@
+/*
+ * answer.h — one query packet in, one response packet out: the standalone
+ * server's whole answer path (parse with wire.c, decide with resolve.c,
+ * encode here).
+ *
+ * Responses: QR and AA set (AA only for names we serve), RD and CD copied,
+ * the question echoed in the client's case, A/AAAA with the pool TTL,
+ * synthesized SOA/NS, EDNS OPT echoed when the query had one (our payload
+ * size, DO copied, BADVERS for version > 0, client subnet echoed with scope
+ * prefix 0 or the source prefix for the hash policy), FORMERR/NOTIMP for bad
+ * queries, and TC with an empty answer when a UDP response does not fit
+ * min(max(requested EDNS size, 512), our payload size) — or 512 without EDNS.
+ *
+ * Thread-safety: call from any thread; takes the RCU read lock itself.
+ * No allocation, no I/O, no locks.
+ */
+#ifndef POOLDNS_ANSWER_H
+#define POOLDNS_ANSWER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/model/policy.h"
+#include "core/dns/resolve.h"
+#include "core/model/store.h"
+
+struct pooldns_answer_cfg {
+	struct pooldns_zone_cfg zone;
+	uint16_t edns_payload; /* our UDP payload size, 512..4096, default 1232 */
+};
+
+/* What happened, for counters. */
+struct pooldns_answer_info {
+	uint8_t rcode; /* 0..15, or 16 for BADVERS */
+	bool truncated;
+	bool dropped;
+	enum pooldns_result_kind kind;
+};
+
+/* Answers the query in pkt[0..len). tcp selects the size limit (65535 vs
+ * the UDP rules above). client is the source address. Writes the response
+ * into out (outcap >= 512; 65535 for TCP) and returns its length, or 0 when
+ * the packet is to be dropped. info may be NULL. */
+size_t pooldns_answer_packet(const struct pooldns_answer_cfg *cfg, struct pooldns_store *store,
+			     const uint8_t *pkt, size_t len, bool tcp,
+			     const struct pooldns_client *client, uint8_t *out, size_t outcap,
+			     struct pooldns_answer_info *info);
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * resolve.h — the answer decision, independent of any wire format: for one
+ * question, is the name ours, and what goes into each section. Used by the
+ * standalone server (answer.c encodes the result as wire) and by the Unbound
+ * module (which builds Unbound's dns_msg from the same result).
+ *
+ * Rules (authoritative only; RFC 1034 4.3.2, RFC 2308):
+ *   - names are ours when they are a pool name, below a pool name, or at or
+ *     below a configured zone apex; anything else is REFUSED (never an open
+ *     resolver); so is a class other than IN (or ANY);
+ *   - a pool name: A/AAAA answer the selected members of that family (empty
+ *     selection = NODATA); SOA and NS answer the synthesized SOA / NS set;
+ *     ANY answers A and AAAA; other types are NODATA;
+ *   - a configured zone apex answers SOA and NS like a pool;
+ *   - a name that is an ancestor of a pool inside our space (an empty
+ *     non-terminal) is NODATA; any other name inside our space is NXDOMAIN;
+ *   - every negative answer carries the SOA of the closest apex (pool name
+ *     or zone) in the authority section, TTL = min(SOA TTL, negative TTL).
+ *
+ * Thread-safety: call inside an RCU read-side section; the result borrows
+ * from the snapshot and is valid until pooldns_read_unlock(). No allocation.
+ */
+#ifndef POOLDNS_RESOLVE_H
+#define POOLDNS_RESOLVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/dns/dname.h"
+#include "core/model/policy.h"
+#include "core/model/snapshot.h"
+
+#define POOLDNS_MAX_ZONES 64
+#define POOLDNS_MAX_NS    8
+
+/* Settings of the synthesized SOA/NS and negative caching (from config). */
+struct pooldns_zone_cfg {
+	uint8_t zones[POOLDNS_MAX_ZONES][POOLDNS_NAME_MAX]; /* lower-cased wire apexes */
+	uint8_t zone_len[POOLDNS_MAX_ZONES];
+	size_t nzones;
+	uint8_t ns[POOLDNS_MAX_NS][POOLDNS_NAME_MAX]; /* NS targets, wire */
+	uint8_t ns_len[POOLDNS_MAX_NS];
+	size_t nns;                      /* >= 1 */
+	uint8_t rname[POOLDNS_NAME_MAX]; /* SOA RNAME, wire */
+	uint8_t rname_len;               /* 0: "hostmaster.<apex>" */
+	uint32_t soa_ttl;                /* TTL of the SOA and NS records */
+	uint32_t refresh, retry, expire;
+	uint32_t negative_ttl; /* SOA MINIMUM (RFC 2308) */
+	uint32_t zone_serial;  /* serial of configured zones' SOA when no snapshot */
+};
+
+enum pooldns_result_kind {
+	POOLDNS_RESULT_REFUSED = 0, /* not our name, or an unsupported class */
+	POOLDNS_RESULT_ANSWER,      /* NOERROR with records in the answer section */
+	POOLDNS_RESULT_NODATA,      /* NOERROR, empty answer, SOA in authority */
+	POOLDNS_RESULT_NXDOMAIN,    /* NXDOMAIN, SOA in authority */
+};
+
+struct pooldns_result {
+	enum pooldns_result_kind kind;
+	/* The closest apex (pool or zone): SOA owner for negative answers,
+	 * owner of SOA/NS answers. Borrowed. */
+	const uint8_t *apex;
+	size_t apex_len;
+	const struct pooldns_pool *pool; /* the pool when qname is a pool name, else NULL */
+	uint32_t serial;                 /* SOA serial: the snapshot's data version */
+	/* Answer section content for POOLDNS_RESULT_ANSWER. */
+	bool answer_soa;   /* one SOA RR at apex */
+	bool answer_ns;    /* the NS set at apex */
+	size_t n_v4, n_v6; /* selected members: A first, then AAAA */
+	const struct pooldns_member *v4[POOLDNS_MAX_ANSWERS];
+	const struct pooldns_member *v6[POOLDNS_MAX_ANSWERS];
+	uint32_t ttl;       /* TTL of A/AAAA records (the pool's) */
+	bool authority_soa; /* negative answer: SOA in authority */
+};
+
+/* Fills r for (qname_lower, qtype, qclass). snap may be NULL (nothing loaded
+ * yet): pool names are then unknown; configured zones still answer. */
+void pooldns_resolve(const struct pooldns_zone_cfg *zc, struct pooldns_snapshot *snap,
+		     const uint8_t *qname_lower, size_t qname_len, uint16_t qtype, uint16_t qclass,
+		     const struct pooldns_client *client, struct pooldns_result *r);
+
+/* Fills zc with defaults: no zones, NS "localhost.", RNAME hostmaster.<apex>,
+ * SOA TTL 3600, refresh 3600, retry 600, expire 86400, negative TTL 60. */
+void pooldns_zone_cfg_defaults(struct pooldns_zone_cfg *zc);
+
+#endif

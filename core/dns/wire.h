@@ -1,0 +1,122 @@
+/*
+ * wire.h — strict DNS query parsing and a bounds-checked message writer.
+ *
+ * Parsing (RFC 1035 header + one question, RFC 6891 OPT, RFC 7871 client
+ * subnet) never reads past the packet and never trusts a count: qdcount must
+ * be 1, compression pointers are rejected in the question, an OPT record
+ * must be the only one of its kind and sit in the additional section with
+ * owner "." Anything else in the query (answer/authority records) is
+ * rejected.
+ *
+ * Thread-safety: pure functions on caller-owned buffers; no allocation.
+ */
+#ifndef POOLDNS_WIRE_H
+#define POOLDNS_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/dns/dname.h"
+#include "core/model/policy.h"
+
+#define POOLDNS_HEADER_LEN   12
+#define POOLDNS_UDP_MIN      512  /* without EDNS */
+#define POOLDNS_EDNS_DEFAULT 1232 /* our default payload size (DNS flag day 2020) */
+#define POOLDNS_MSG_MAX      65535
+
+/* RR types, classes and rcodes used by pooldns. */
+enum {
+	POOLDNS_TYPE_A = 1,
+	POOLDNS_TYPE_NS = 2,
+	POOLDNS_TYPE_CNAME = 5,
+	POOLDNS_TYPE_SOA = 6,
+	POOLDNS_TYPE_AAAA = 28,
+	POOLDNS_TYPE_OPT = 41,
+	POOLDNS_TYPE_ANY = 255,
+	POOLDNS_CLASS_IN = 1,
+	POOLDNS_CLASS_ANY = 255,
+	POOLDNS_RCODE_NOERROR = 0,
+	POOLDNS_RCODE_FORMERR = 1,
+	POOLDNS_RCODE_SERVFAIL = 2,
+	POOLDNS_RCODE_NXDOMAIN = 3,
+	POOLDNS_RCODE_NOTIMP = 4,
+	POOLDNS_RCODE_REFUSED = 5,
+	POOLDNS_RCODE_BADVERS = 16, /* extended: needs OPT */
+	POOLDNS_EDNS_OPT_ECS = 8,
+};
+
+/* Header flag bits (host order, as in the second 16-bit header word). */
+#define POOLDNS_FLAG_QR 0x8000u
+#define POOLDNS_FLAG_AA 0x0400u
+#define POOLDNS_FLAG_TC 0x0200u
+#define POOLDNS_FLAG_RD 0x0100u
+#define POOLDNS_FLAG_RA 0x0080u
+#define POOLDNS_FLAG_AD 0x0020u
+#define POOLDNS_FLAG_CD 0x0010u
+
+enum pooldns_parse_status {
+	POOLDNS_PARSE_OK = 0,
+	POOLDNS_PARSE_DROP,    /* not worth an answer: shorter than a header, or QR set */
+	POOLDNS_PARSE_FORMERR, /* header readable, rest malformed: answer FORMERR */
+	POOLDNS_PARSE_NOTIMP,  /* opcode other than QUERY */
+	POOLDNS_PARSE_BADVERS, /* EDNS version > 0 */
+};
+
+struct pooldns_query {
+	uint16_t id;
+	uint16_t flags; /* header flags word as received */
+	uint8_t opcode;
+	bool header_ok;                        /* id/flags valid (everything but DROP) */
+	bool question_ok;                      /* qname/qtype/qclass valid: may be echoed */
+	uint8_t qname[POOLDNS_NAME_MAX];       /* as received: the client's case */
+	uint8_t qname_lower[POOLDNS_NAME_MAX]; /* for lookups */
+	uint8_t qname_len;
+	uint16_t qtype;
+	uint16_t qclass;
+	/* EDNS (RFC 6891) */
+	bool edns;
+	uint8_t edns_version;
+	uint16_t edns_udp_size; /* as requested; values below 512 mean 512 */
+	bool edns_do;
+	/* EDNS client subnet (RFC 7871) */
+	bool ecs;
+	struct pooldns_client ecs_client; /* family, addr masked, prefix = source prefix */
+};
+
+/* Parses a query. On any status other than DROP, q->id/flags/opcode are
+ * set; question fields are set when q->question_ok. */
+enum pooldns_parse_status pooldns_wire_parse_query(const uint8_t *pkt, size_t len,
+						   struct pooldns_query *q);
+
+/*
+ * Writer: appends to a fixed buffer; every call checks space and, on
+ * overflow, marks the writer failed and writes nothing more. Name
+ * compression: the writer remembers where the question name sits and can
+ * point at it or at any suffix written earlier through a small table.
+ */
+#define POOLDNS_WRITER_MAX_NAMES 32
+
+struct pooldns_writer {
+	uint8_t *buf;
+	size_t cap;
+	size_t len;
+	bool overflow;
+	/* Compression table: offsets of names written so far. */
+	uint16_t name_off[POOLDNS_WRITER_MAX_NAMES];
+	size_t nnames;
+};
+
+void pooldns_writer_init(struct pooldns_writer *w, uint8_t *buf, size_t cap);
+void pooldns_writer_u8(struct pooldns_writer *w, uint8_t v);
+void pooldns_writer_u16(struct pooldns_writer *w, uint16_t v);
+void pooldns_writer_u32(struct pooldns_writer *w, uint32_t v);
+void pooldns_writer_bytes(struct pooldns_writer *w, const void *p, size_t n);
+/* Writes a wire name, compressing against names written before with
+ * pooldns_writer_name (case-insensitive suffix match; the first form
+ * written is what a pointer shows, so the question keeps the client's case). */
+void pooldns_writer_name(struct pooldns_writer *w, const uint8_t *name, size_t len);
+/* Overwrites a 16-bit value at an earlier offset (counts, rdlength). */
+void pooldns_writer_put16_at(struct pooldns_writer *w, size_t off, uint16_t v);
+
+#endif

@@ -1,0 +1,450 @@
+/*
+ * health.c — the health registry: one shared state per distinct (address,
+ * check settings) endpoint, attached to snapshot members before they are
+ * published, retired when no pool uses it, and pooldns_health_report(), the
+ * single function that owns the rise/fall counters and logs transitions.
+ *
+ * Owns: the endpoint table, the endpoints and their states (freed after an
+ * RCU grace period once retired), the option strings.
+ *
+ * Thread model: attach/retire_unused on the poller thread, reports on the
+ * checker thread, all under `lock` (health_internal.h). Readers on the answer
+ * path only load `state.up` atomically and never take the lock.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "core/health/health_internal.h"
+#include "core/log.h"
+
+#define HEALTH_MIN_BUCKETS         256u
+#define HEALTH_DEFAULT_CONCURRENCY 256u
+
+uint64_t pooldns_health_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint32_t fnv_bytes(uint32_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static uint32_t fnv_str(uint32_t h, const char *s)
+{
+	/* NULL and "" differ from each other and from every other string. */
+	uint8_t tag = s ? 1 : 0;
+	h = fnv_bytes(h, &tag, 1);
+	return s ? fnv_bytes(h, s, strlen(s) + 1) : h;
+}
+
+static uint16_t default_port(const struct pooldns_check *c)
+{
+	if (c->port != 0)
+		return c->port;
+	return c->type == POOLDNS_CHECK_HTTPS ? 443 : 80;
+}
+
+static uint32_t key_hash(const struct pooldns_member *m, const struct pooldns_check *c)
+{
+	uint32_t h = 2166136261u;
+	uint16_t port = default_port(c);
+	uint32_t nums[8] = { (uint32_t)m->family, (uint32_t)c->type, port,    c->expect_status,
+			     c->interval_ms,      c->timeout_ms,     c->rise, c->fall };
+	h = fnv_bytes(h, nums, sizeof nums);
+	h = fnv_bytes(h, m->addr, sizeof m->addr);
+	h = fnv_str(h, c->path);
+	h = fnv_str(h, c->host);
+	h = fnv_str(h, c->body);
+	return h;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static bool key_equal(const struct pooldns_endpoint *ep, const struct pooldns_member *m,
+		      const struct pooldns_check *c)
+{
+	return ep->family == m->family && memcmp(ep->addr, m->addr, sizeof ep->addr) == 0 &&
+	       ep->type == c->type && ep->port == default_port(c) &&
+	       ep->expect_status == c->expect_status && ep->interval_ms == c->interval_ms &&
+	       ep->timeout_ms == c->timeout_ms && ep->rise == c->rise && ep->fall == c->fall &&
+	       str_eq(ep->path, c->path) && str_eq(ep->vhost, c->host) && str_eq(ep->body, c->body);
+}
+
+static char *dup_or_null(const char *s, bool *oom)
+{
+	if (s == NULL)
+		return NULL;
+	char *d = strdup(s);
+	if (d == NULL)
+		*oom = true;
+	return d;
+}
+
+static void endpoint_free(struct pooldns_endpoint *ep)
+{
+	free(ep->path);
+	free(ep->vhost);
+	free(ep->body);
+	free(ep);
+}
+
+static void endpoint_free_rcu(struct rcu_head *head)
+{
+	endpoint_free(caa_container_of(head, struct pooldns_endpoint, rcu));
+}
+
+static struct pooldns_endpoint *endpoint_new(const struct pooldns_member *m,
+					     const struct pooldns_check *c, uint32_t hash)
+{
+	struct pooldns_endpoint *ep = calloc(1, sizeof *ep);
+	if (ep == NULL)
+		return NULL;
+	bool oom = false;
+	atomic_init(&ep->state.up, true); /* counts as up until the first probe */
+	ep->family = m->family;
+	memcpy(ep->addr, m->addr, sizeof ep->addr);
+	snprintf(ep->host, sizeof ep->host, "%s", m->host);
+	ep->type = c->type;
+	ep->port = default_port(c);
+	ep->expect_status = c->expect_status;
+	ep->path = dup_or_null(c->path ? c->path : "/", &oom);
+	ep->vhost = dup_or_null(c->host, &oom);
+	ep->body = dup_or_null(c->body, &oom);
+	ep->interval_ms = c->interval_ms;
+	ep->timeout_ms = c->timeout_ms;
+	ep->rise = c->rise ? c->rise : 1;
+	ep->fall = c->fall ? c->fall : 1;
+	ep->hash = hash;
+	if (oom) {
+		endpoint_free(ep);
+		return NULL;
+	}
+	return ep;
+}
+
+static int table_grow(struct pooldns_health *h)
+{
+	size_t n = h->nbuckets * 2;
+	struct pooldns_endpoint **nb = calloc(n, sizeof *nb);
+	if (nb == NULL)
+		return -1;
+	for (size_t i = 0; i < h->nbuckets; i++) {
+		struct pooldns_endpoint *ep = h->buckets[i];
+		while (ep != NULL) {
+			struct pooldns_endpoint *next = ep->next;
+			size_t b = ep->hash & (n - 1);
+			ep->next = nb[b];
+			nb[b] = ep;
+			ep = next;
+		}
+	}
+	free(h->buckets);
+	h->buckets = nb;
+	h->nbuckets = n;
+	return 0;
+}
+
+/* Finds or creates the endpoint for (m, c). Lock held. NULL on OOM. */
+static struct pooldns_endpoint *endpoint_get(struct pooldns_health *h,
+					     const struct pooldns_member *m,
+					     const struct pooldns_check *c, bool *created)
+{
+	uint32_t hash = key_hash(m, c);
+	for (struct pooldns_endpoint *ep = h->buckets[hash & (h->nbuckets - 1)]; ep; ep = ep->next)
+		if (ep->hash == hash && key_equal(ep, m, c))
+			return ep;
+	if (h->count + 1 > h->nbuckets && table_grow(h) != 0)
+		return NULL;
+	struct pooldns_endpoint *ep = endpoint_new(m, c, hash);
+	if (ep == NULL)
+		return NULL;
+	size_t b = hash & (h->nbuckets - 1);
+	ep->next = h->buckets[b];
+	h->buckets[b] = ep;
+	h->count++;
+	h->unknown++;
+	/* First probe soon, spread over up to 200 ms so a big reload does
+	 * not fire every probe in the same millisecond. */
+	ep->due_ms = pooldns_health_now_ms() + (hash % 200u);
+	*created = true;
+	return ep;
+}
+
+static void attach_family(struct pooldns_health *h, const struct pooldns_pool *pool,
+			  struct pooldns_member *members, size_t n, bool *created, size_t *oom)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct pooldns_member *m = &members[i];
+		m->health = NULL;
+		if (!m->enabled)
+			continue; /* drained: never answered, so never probed */
+		struct pooldns_endpoint *ep = endpoint_get(h, m, &pool->check, created);
+		if (ep == NULL) {
+			(*oom)++;
+			continue; /* no state: the member counts as up */
+		}
+		if (ep->gen != h->gen) {
+			ep->gen = h->gen;
+			ep->npools = 0;
+			snprintf(ep->label, sizeof ep->label, "%s %s", pool->name_text, m->host);
+		}
+		ep->npools++;
+		m->health = &ep->state;
+	}
+}
+
+void pooldns_health_attach(struct pooldns_health *h, struct pooldns_snapshot *snap)
+{
+	bool created = false;
+	size_t oom = 0;
+	pthread_mutex_lock(&h->lock);
+	h->gen++;
+	for (size_t i = 0; i < snap->npools; i++) {
+		struct pooldns_pool *p = &snap->pools[i];
+		if (p->check.type == POOLDNS_CHECK_NONE)
+			continue;
+		attach_family(h, p, p->v4, p->n_v4, &created, &oom);
+		attach_family(h, p, p->v6, p->n_v6, &created, &oom);
+	}
+	if (created)
+		h->next_scan_ms = 0;
+	pthread_mutex_unlock(&h->lock);
+	if (oom)
+		pooldns_log(
+			POOLDNS_LOG_ERR,
+			"health: out of memory: %zu members are answered without a health check",
+			oom);
+	if (created)
+		pooldns_checker_wake(h);
+}
+
+void pooldns_health_retire_unused(struct pooldns_health *h)
+{
+	size_t retired = 0;
+	pthread_mutex_lock(&h->lock);
+	for (size_t b = 0; b < h->nbuckets; b++) {
+		struct pooldns_endpoint **pp = &h->buckets[b];
+		while (*pp != NULL) {
+			struct pooldns_endpoint *ep = *pp;
+			if (ep->gen == h->gen) {
+				pp = &ep->next;
+				continue;
+			}
+			*pp = ep->next;
+			ep->retired = true;
+			h->count--;
+			if (!ep->known)
+				h->unknown--;
+			else if (!atomic_load_explicit(&ep->state.up, memory_order_relaxed))
+				h->down--;
+			ep->next = h->retired;
+			h->retired = ep;
+			retired++;
+		}
+	}
+	if (retired)
+		pthread_cond_broadcast(&h->round_cond);
+	pthread_mutex_unlock(&h->lock);
+	if (retired) {
+		pooldns_log(POOLDNS_LOG_INFO,
+			    "health: %zu endpoints no longer used, probing stopped", retired);
+		if (h->thread_started)
+			pooldns_checker_wake(h);
+	}
+}
+
+void pooldns_health_free_retired(struct pooldns_health *h)
+{
+	while (h->retired != NULL) {
+		struct pooldns_endpoint *ep = h->retired;
+		h->retired = ep->next;
+		pooldns_checker_cancel(h, ep);
+		call_rcu(&ep->rcu, endpoint_free_rcu);
+	}
+}
+
+void pooldns_health_report(struct pooldns_health *h, struct pooldns_endpoint *ep, bool ok,
+			   const char *reason)
+{
+	atomic_fetch_add_explicit(ok ? &h->probes_ok : &h->probes_failed, 1, memory_order_relaxed);
+	bool up = atomic_load_explicit(&ep->state.up, memory_order_relaxed);
+
+	if (!ep->known) {
+		/* First result: decides directly, so a dead member leaves the
+		 * answers after one probe and a live one stays. */
+		ep->known = true;
+		ep->ok_run = ok ? 1 : 0;
+		ep->fail_run = ok ? 0 : 1;
+		h->unknown--;
+		pthread_cond_broadcast(&h->round_cond);
+		if (!ok) {
+			atomic_store_explicit(&ep->state.up, false, memory_order_relaxed);
+			h->down++;
+			atomic_fetch_add_explicit(&h->transitions, 1, memory_order_relaxed);
+			pooldns_log(POOLDNS_LOG_WARNING, "%s: new -> down (%s, first check)",
+				    ep->label, reason);
+		} else {
+			pooldns_log(POOLDNS_LOG_INFO, "%s: new -> up (%s, first check)", ep->label,
+				    reason);
+		}
+		return;
+	}
+
+	if (ok) {
+		ep->fail_run = 0;
+		if (ep->ok_run < UINT32_MAX)
+			ep->ok_run++;
+		if (!up && ep->ok_run >= ep->rise) {
+			atomic_store_explicit(&ep->state.up, true, memory_order_relaxed);
+			h->down--;
+			atomic_fetch_add_explicit(&h->transitions, 1, memory_order_relaxed);
+			pooldns_log(POOLDNS_LOG_NOTICE,
+				    "%s: down -> up (%s, %u consecutive successes)", ep->label,
+				    reason, ep->ok_run);
+		}
+	} else {
+		ep->ok_run = 0;
+		if (ep->fail_run < UINT32_MAX)
+			ep->fail_run++;
+		if (up && ep->fail_run >= ep->fall) {
+			atomic_store_explicit(&ep->state.up, false, memory_order_relaxed);
+			h->down++;
+			atomic_fetch_add_explicit(&h->transitions, 1, memory_order_relaxed);
+			pooldns_log(POOLDNS_LOG_WARNING,
+				    "%s: up -> down (%s, %u consecutive failures)", ep->label,
+				    reason, ep->fail_run);
+		}
+	}
+}
+
+bool pooldns_health_wait_first_round(struct pooldns_health *h, long timeout_ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&h->lock);
+	while (h->unknown > 0) {
+		if (pthread_cond_timedwait(&h->round_cond, &h->lock, &until) == ETIMEDOUT)
+			break;
+	}
+	bool done = h->unknown == 0;
+	pthread_mutex_unlock(&h->lock);
+	return done;
+}
+
+void pooldns_health_get_stats(struct pooldns_health *h, struct pooldns_health_stats *st)
+{
+	pthread_mutex_lock(&h->lock);
+	st->endpoints = h->count;
+	st->endpoints_down = h->down;
+	pthread_mutex_unlock(&h->lock);
+	st->probes_started = atomic_load(&h->probes_started);
+	st->probes_ok = atomic_load(&h->probes_ok);
+	st->probes_failed = atomic_load(&h->probes_failed);
+	st->transitions = atomic_load(&h->transitions);
+}
+
+static char *opt_dup(const char *s, bool *oom)
+{
+	return (s != NULL && s[0] != '\0') ? dup_or_null(s, oom) : NULL;
+}
+
+struct pooldns_health *pooldns_health_start(const struct pooldns_health_opts *opts, char *err,
+					    size_t errsz)
+{
+	struct pooldns_health *h = calloc(1, sizeof *h);
+	if (h == NULL) {
+		snprintf(err, errsz, "health: out of memory");
+		return NULL;
+	}
+	bool oom = false;
+	char ua[64];
+	snprintf(ua, sizeof ua, "pooldns/%s", PACKAGE_VERSION);
+	h->user_agent = dup_or_null(opts->user_agent ? opts->user_agent : ua, &oom);
+	h->source_address = opt_dup(opts->source_address, &oom);
+	h->ca_file = opt_dup(opts->ca_file, &oom);
+	h->max_concurrent =
+		opts->max_concurrent ? opts->max_concurrent : HEALTH_DEFAULT_CONCURRENCY;
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&h->round_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	h->nbuckets = HEALTH_MIN_BUCKETS;
+	h->buckets = calloc(h->nbuckets, sizeof *h->buckets);
+	if (oom || h->buckets == NULL) {
+		snprintf(err, errsz, "health: out of memory");
+		pooldns_health_free(h);
+		return NULL;
+	}
+	if (pooldns_checker_start(h, err, errsz) != 0) {
+		pooldns_health_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void pooldns_health_stop(struct pooldns_health *h)
+{
+	if (h != NULL && h->thread_started)
+		pooldns_checker_stop(h);
+}
+
+void pooldns_health_free(struct pooldns_health *h)
+{
+	if (h == NULL)
+		return;
+	pooldns_health_stop(h);
+	if (h->buckets != NULL) {
+		pthread_mutex_lock(&h->lock);
+		pooldns_health_free_retired(h);
+		for (size_t b = 0; b < h->nbuckets; b++) {
+			struct pooldns_endpoint *ep = h->buckets[b];
+			while (ep != NULL) {
+				struct pooldns_endpoint *next = ep->next;
+				pooldns_checker_cancel(h, ep);
+				endpoint_free(ep);
+				ep = next;
+			}
+		}
+		pthread_mutex_unlock(&h->lock);
+		/* Retired states queued with call_rcu must be gone before the
+		 * caller unloads or exits. */
+		rcu_barrier();
+	}
+	pthread_cond_destroy(&h->round_cond);
+	pthread_mutex_destroy(&h->lock);
+	if (h->multi != NULL)
+		curl_multi_cleanup(h->multi);
+	free(h->buckets);
+	free(h->user_agent);
+	free(h->source_address);
+	free(h->ca_file);
+	free(h);
+}

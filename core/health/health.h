@@ -1,0 +1,106 @@
+/*
+ * health.h — the reader's view of member health.
+ *
+ * Health state lives outside snapshots: one pooldns_hstate per distinct
+ * (address, check settings) endpoint, shared by every pool member that has
+ * that endpoint, kept across reloads while the endpoint still exists. The
+ * checker owns and updates it; the answer path only reads `up`.
+ *
+ * Thread-safety: `up` is written by the health checker thread and read by
+ * any thread with relaxed atomics (a stale read for one query is harmless).
+ * A state is freed only after the last snapshot that points at it has passed
+ * its RCU grace period.
+ */
+#ifndef POOLDNS_HEALTH_H
+#define POOLDNS_HEALTH_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/model/snapshot.h"
+
+struct pooldns_hstate {
+	_Atomic bool up; /* what answers use */
+};
+
+/* True when a member may be answered as far as health goes. A member
+ * without a health state (no check configured) is always up. */
+static inline bool pooldns_hstate_up(const struct pooldns_hstate *h)
+{
+	return h == NULL || atomic_load_explicit(&h->up, memory_order_relaxed);
+}
+
+/* Enabled and healthy: what selection calls "usable". */
+static inline bool pooldns_member_usable(const struct pooldns_member *m)
+{
+	return m->enabled && pooldns_hstate_up(m->health);
+}
+
+/*
+ * The health registry and checker (health.c, checker.c, check_http.c,
+ * check_tcp.c).
+ *
+ * One endpoint per distinct (address, check settings): members with the
+ * same address and the same check in several pools share one state and are
+ * probed once. Probes run on one background thread on libcurl's multi
+ * interface, at most max_concurrent at a time, each endpoint every
+ * interval_ms with +-10% jitter. One function (health.c) owns the rise/fall
+ * counters and logs every transition once:
+ *   www.example.com. 10.0.0.1: up -> down (HTTP 503, 3 consecutive failures)
+ * A new endpoint counts as up until its first probe completes; that first
+ * result sets its state directly (no rise/fall), so a pool never answers
+ * "nothing healthy" before its members were probed once, and a dead member
+ * is dropped after one probe. pooldns_health_wait_first_round() lets a
+ * server hold its first answers until that first round is done.
+ *
+ * Thread model: attach/retire run on the poller thread; probes on the
+ * checker thread; the registry is shared between them under a mutex that
+ * the answer path never takes (it reads only pooldns_hstate.up).
+ */
+struct pooldns_health;
+
+struct pooldns_health_opts {
+	const char *user_agent;     /* NULL: "pooldns/<version>" */
+	const char *source_address; /* local address probes bind to; NULL: any */
+	const char *ca_file;        /* CA bundle for https checks; NULL: system */
+	unsigned max_concurrent;    /* probes in flight at once; 0: 256 */
+};
+
+/* Starts the checker thread (signals blocked in it). Strings are copied.
+ * NULL with a message in err. */
+struct pooldns_health *pooldns_health_start(const struct pooldns_health_opts *opts, char *err,
+					    size_t errsz);
+
+/* Poller, before publishing snap: points every member of a pool with a
+ * check at its endpoint state, creating endpoints (probed soon) as needed.
+ * Marks the endpoints snap uses as the live set. */
+void pooldns_health_attach(struct pooldns_health *h, struct pooldns_snapshot *snap);
+
+/* Poller, right after publishing the snapshot given to the last attach:
+ * stops probing endpoints no pool uses any more and frees their states
+ * after an RCU grace period (older snapshots may still point at them). */
+void pooldns_health_retire_unused(struct pooldns_health *h);
+
+/* Waits up to timeout_ms until every endpoint known now has completed its
+ * first probe. Returns true if it did. */
+bool pooldns_health_wait_first_round(struct pooldns_health *h, long timeout_ms);
+
+struct pooldns_health_stats {
+	size_t endpoints; /* live endpoints */
+	size_t endpoints_down;
+	uint64_t probes_started;
+	uint64_t probes_ok;
+	uint64_t probes_failed;
+	uint64_t transitions;
+};
+void pooldns_health_get_stats(struct pooldns_health *h, struct pooldns_health_stats *st);
+
+/* Stops and joins the checker thread. States stay readable. */
+void pooldns_health_stop(struct pooldns_health *h);
+/* Frees the registry and every state. Call after the store (every snapshot
+ * that could point at a state) has been freed. NULL is accepted. */
+void pooldns_health_free(struct pooldns_health *h);
+
+#endif

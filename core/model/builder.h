@@ -1,0 +1,37 @@
+/*
+ * builder.h — turns a dataset (rows from a source or the cache file) into a
+ * snapshot, validating every row.
+ *
+ * A bad row is skipped, logged with its reason ("pool id 7 'x..': unknown
+ * policy 'rr'") and counted; the rest loads. Bad pool rows: unparsable or
+ * duplicate name (case-insensitive), unknown policy/fallback/check type,
+ * value out of range. Bad member rows: unparsable address, member of a
+ * missing or skipped pool, weight/priority out of range, duplicate address
+ * in a pool, more than POOLDNS_MAX_MEMBERS_PER_FAMILY in a family.
+ *
+ * Thread-safety: reentrant; `prev` is only read (its rr counters).
+ */
+#ifndef POOLDNS_BUILDER_H
+#define POOLDNS_BUILDER_H
+
+#include <stddef.h>
+
+#include "core/model/snapshot.h"
+#include "core/source/table.h"
+
+struct pooldns_build_stats {
+	size_t pools;       /* loaded */
+	size_t members;     /* loaded */
+	size_t bad_pools;   /* skipped */
+	size_t bad_members; /* skipped */
+};
+
+/* Builds a snapshot from ds. prev (may be NULL) gives round-robin counters
+ * to carry over. Returns NULL only when the dataset as a whole is unusable
+ * (a required column missing, out of memory), with a message in err. */
+struct pooldns_snapshot *pooldns_snapshot_build(const struct pooldns_dataset *ds,
+						const struct pooldns_snapshot *prev,
+						struct pooldns_build_stats *stats, char *err,
+						size_t errsz);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * rqlite_json.h — parses rqlite's /db/query JSON responses into tables.
+ *
+ * Separate from the HTTP transport so that it can be unit-tested on real
+ * response shapes and fuzzed. Accepts the default (non-associative) shape:
+ *   {"results":[{"columns":[..],"types":[..],"values":[[..],..]}, ..]}
+ * A per-statement {"error":"..."} or a top-level "error" fails the parse
+ * with that message. A statement with no rows may omit "values".
+ *
+ * Thread-safety: pure functions; no shared state.
+ */
+#ifndef POOLDNS_RQLITE_JSON_H
+#define POOLDNS_RQLITE_JSON_H
+
+#include <stddef.h>
+
+#include "core/source/table.h"
+
+/* Parses body (len bytes, need not be NUL-terminated) holding exactly n
+ * statement results into out[0..n-1] (caller frees each with
+ * pooldns_table_free). JSON numbers without fraction become INT cells,
+ * other numbers REAL, strings TEXT, null NULL; booleans, arrays and objects
+ * in cells are rejected. 0 on success; -1 with a message in err, and
+ * nothing left in out. */
+int pooldns_rqlite_parse_results(const char *body, size_t len, struct pooldns_table **out, size_t n,
+				 char *err, size_t errsz);
+
+/* Same on an already parsed "results" array (a jansson json_t; the cache
+ * file embeds rqlite's shape and reads it back through this). where
+ * prefixes every message (e.g. "results"). Same return and ownership as
+ * pooldns_rqlite_parse_results. */
+struct json_t;
+int pooldns_rqlite_parse_results_json(const struct json_t *results, const char *where,
+				      struct pooldns_table **out, size_t n, char *err,
+				      size_t errsz);
+
+#endif

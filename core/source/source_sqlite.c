@@ -1,0 +1,287 @@
+/*
+ * source_sqlite.c — the SQLite data source: reads a local database file with
+ * the pooldns schema, read-only, with the same SQL as the rqlite source.
+ *
+ * Owns: one read-only connection (SQLITE_OPEN_NOMUTEX: the source object is
+ * only ever used by one thread) and the path it was opened from. A load runs
+ * the version, pool and member SELECTs inside one read transaction so that
+ * the version and the rows are consistent. The connection is dropped after
+ * any error and reopened on the next call, and also when the path now names
+ * a different file (a database replaced by rename would otherwise be read
+ * through the old inode forever).
+ *
+ * Thread model: one thread at a time per source object; no shared state.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <sqlite3.h>
+
+#include "core/log.h"
+#include "core/source/source.h"
+
+#define SQLITE_BUSY_TIMEOUT_MS 1000
+
+struct sqlite_source {
+	struct pooldns_source base; /* must be first */
+	char *path;
+	char *describe;
+	sqlite3 *db; /* NULL until (re)opened */
+	dev_t dev;   /* identity of the file db was opened on */
+	ino_t ino;
+};
+
+static void close_db(struct sqlite_source *s)
+{
+	if (s->db != NULL) {
+		sqlite3_close_v2(s->db);
+		s->db = NULL;
+	}
+}
+
+/* Opens s->path read-only and checks it is an SQLite database. */
+static int open_db(struct sqlite_source *s, char *err, size_t errsz)
+{
+	struct stat st;
+	if (stat(s->path, &st) != 0) {
+		pooldns_set_err(err, errsz, "%s: %s", s->describe, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		pooldns_set_err(err, errsz, "%s: not a regular file", s->describe);
+		return -1;
+	}
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		pooldns_set_err(err, errsz, "%s: %s", s->describe,
+				db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close_v2(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, SQLITE_BUSY_TIMEOUT_MS);
+	/* Opening is lazy: touch the schema so a foreign file fails now. */
+	rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		pooldns_set_err(err, errsz, "%s: %s", s->describe, sqlite3_errmsg(db));
+		sqlite3_close_v2(db);
+		return -1;
+	}
+	s->db = db;
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	return 0;
+}
+
+/* Makes sure s->db is open on the file the path names now. */
+static int ensure_open(struct sqlite_source *s, char *err, size_t errsz)
+{
+	if (s->db != NULL) {
+		struct stat st;
+		if (stat(s->path, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino)
+			return 0;
+		pooldns_log(POOLDNS_LOG_DEBUG, "%s: file replaced or gone, reopening", s->describe);
+		close_db(s);
+	}
+	return open_db(s, err, errsz);
+}
+
+/* Runs one SELECT into a new table. */
+static int run_select(struct sqlite_source *s, const struct pooldns_sql_stmt *stmt,
+		      struct pooldns_table **out, char *err, size_t errsz)
+{
+	*out = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, stmt->sql, -1, &st, NULL);
+	if (rc == SQLITE_OK && stmt->param != NULL)
+		rc = sqlite3_bind_text(st, 1, stmt->param, -1, SQLITE_STATIC);
+	if (rc != SQLITE_OK) {
+		const char *m = sqlite3_errmsg(s->db);
+		pooldns_set_err(err, errsz, "%s: %s%s", s->describe, m,
+				strstr(m, "no such") != NULL ? " (schema not loaded?)" : "");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	int ncols = sqlite3_column_count(st);
+	const char **names = calloc(ncols > 0 ? (size_t)ncols : 1, sizeof *names);
+	struct pooldns_cell *row = calloc(ncols > 0 ? (size_t)ncols : 1, sizeof *row);
+	struct pooldns_table *t = NULL;
+	if (names == NULL || row == NULL)
+		goto oom;
+	for (int c = 0; c < ncols; c++) {
+		names[c] = sqlite3_column_name(st, c);
+		if (names[c] == NULL)
+			goto oom;
+	}
+	t = pooldns_table_new((size_t)ncols, names);
+	if (t == NULL)
+		goto oom;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int c = 0; c < ncols; c++) {
+			struct pooldns_cell *cell = &row[c];
+			memset(cell, 0, sizeof *cell);
+			switch (sqlite3_column_type(st, c)) {
+			case SQLITE_NULL:
+				cell->type = POOLDNS_CELL_NULL;
+				break;
+			case SQLITE_INTEGER:
+				cell->type = POOLDNS_CELL_INT;
+				cell->i = sqlite3_column_int64(st, c);
+				break;
+			case SQLITE_FLOAT:
+				cell->type = POOLDNS_CELL_REAL;
+				cell->r = sqlite3_column_double(st, c);
+				break;
+			default: { /* TEXT, or a BLOB read as its bytes */
+				const unsigned char *txt = sqlite3_column_text(st, c);
+				int n = sqlite3_column_bytes(st, c);
+				if (txt == NULL && n > 0)
+					goto oom;
+				if (txt != NULL && strlen((const char *)txt) != (size_t)n) {
+					pooldns_set_err(err, errsz,
+							"%s: row %zu column %s: NUL byte in text",
+							s->describe, t->nrows + 1, names[c]);
+					goto fail;
+				}
+				cell->type = POOLDNS_CELL_TEXT;
+				cell->s = (char *)(txt != NULL ? (const char *)txt : "");
+				break;
+			}
+			}
+		}
+		if (pooldns_table_add_row(t, row) != 0)
+			goto oom;
+	}
+	if (rc != SQLITE_DONE) {
+		pooldns_set_err(err, errsz, "%s: %s", s->describe, sqlite3_errmsg(s->db));
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	free(names);
+	free(row);
+	*out = t;
+	return 0;
+oom:
+	pooldns_set_err(err, errsz, "%s: out of memory", s->describe);
+fail:
+	sqlite3_finalize(st);
+	free(names);
+	free(row);
+	pooldns_table_free(t);
+	return -1;
+}
+
+/* Runs n SELECTs in one read transaction. On error the connection is
+ * closed so that the next call starts from a fresh open. */
+static int run_all(struct sqlite_source *s, const struct pooldns_sql_stmt *sql, size_t n,
+		   struct pooldns_table **out, char *err, size_t errsz)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = NULL;
+	if (ensure_open(s, err, errsz) != 0)
+		return -1;
+	if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		pooldns_set_err(err, errsz, "%s: BEGIN: %s", s->describe, sqlite3_errmsg(s->db));
+		close_db(s);
+		return -1;
+	}
+	size_t i;
+	for (i = 0; i < n; i++)
+		if (run_select(s, &sql[i], &out[i], err, errsz) != 0)
+			break;
+	if (i == n && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	if (i == n)
+		pooldns_set_err(err, errsz, "%s: COMMIT: %s", s->describe, sqlite3_errmsg(s->db));
+	for (size_t k = 0; k < n; k++) {
+		pooldns_table_free(out[k]);
+		out[k] = NULL;
+	}
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	close_db(s);
+	return -1;
+}
+
+static int sqlite_version(struct pooldns_source *src, int64_t *version, char *err, size_t errsz)
+{
+	struct sqlite_source *s = (struct sqlite_source *)src;
+	struct pooldns_table *t = NULL;
+	if (run_all(s, pooldns_sql_version, 1, &t, err, errsz) != 0)
+		return -1;
+	int rc = pooldns_table_data_version(t, s->describe, version, err, errsz);
+	pooldns_table_free(t);
+	return rc;
+}
+
+static int sqlite_load(struct pooldns_source *src, struct pooldns_dataset *out, char *err,
+		       size_t errsz)
+{
+	struct sqlite_source *s = (struct sqlite_source *)src;
+	out->version = 0;
+	out->pools = NULL;
+	out->members = NULL;
+	struct pooldns_table *t[3];
+	if (run_all(s, pooldns_sql_load, 3, t, err, errsz) != 0)
+		return -1;
+	return pooldns_dataset_from_results(out, t, s->describe, err, errsz);
+}
+
+static const char *sqlite_describe(struct pooldns_source *src)
+{
+	return ((struct sqlite_source *)src)->describe;
+}
+
+static void sqlite_destroy(struct pooldns_source *src)
+{
+	struct sqlite_source *s = (struct sqlite_source *)src;
+	if (s == NULL)
+		return;
+	close_db(s);
+	free(s->path);
+	free(s->describe);
+	free(s);
+}
+
+static const struct pooldns_source_ops sqlite_ops = {
+	.name = "sqlite",
+	.version = sqlite_version,
+	.load = sqlite_load,
+	.describe = sqlite_describe,
+	.destroy = sqlite_destroy,
+};
+
+struct pooldns_source *pooldns_source_sqlite_new(const char *path, char *err, size_t errsz)
+{
+	if (path == NULL || path[0] == '\0') {
+		pooldns_set_err(err, errsz, "sqlite: no database path given");
+		return NULL;
+	}
+	struct sqlite_source *s = calloc(1, sizeof *s);
+	if (s == NULL) {
+		pooldns_set_err(err, errsz, "sqlite: out of memory");
+		return NULL;
+	}
+	s->base.ops = &sqlite_ops;
+	s->path = strdup(path);
+	size_t dl = strlen(path) + sizeof "sqlite ";
+	s->describe = malloc(dl);
+	if (s->path == NULL || s->describe == NULL) {
+		pooldns_set_err(err, errsz, "sqlite: out of memory");
+		sqlite_destroy(&s->base);
+		return NULL;
+	}
+	snprintf(s->describe, dl, "sqlite %s", path);
+	if (open_db(s, err, errsz) != 0) {
+		sqlite_destroy(&s->base);
+		return NULL;
+	}
+	return &s->base;
+}
