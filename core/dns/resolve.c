@@ -157,15 +157,8 @@ void pooldns_resolve(const struct pooldns_zone_cfg *zc, struct pooldns_snapshot 
 
 	/* Closest pool at or above the name. */
 	struct pooldns_pool *pool = NULL;
-	if (snap != NULL) {
-		const struct pooldns_pool *cp =
-			pooldns_snapshot_find_closest(snap, qname_lower, qname_len);
-		/* The snapshot hands out const pools; selection needs the
-		 * writable rr counter, so take the same element from the
-		 * (non-const) pools array. */
-		if (cp != NULL)
-			pool = &snap->pools[cp - snap->pools];
-	}
+	if (snap != NULL)
+		pool = pooldns_snapshot_find_closest(snap, qname_lower, qname_len);
 	int zi = closest_zone(zc, qname_lower, qname_len);
 
 	/* The deeper of the two is the apex whose SOA we speak with; a pool

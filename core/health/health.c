@@ -13,6 +13,8 @@
  */
 #include "config.h"
 
+#include <assert.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -123,7 +125,7 @@ static struct pooldns_endpoint *endpoint_new(const struct pooldns_member *m,
 	atomic_init(&ep->state.up, true); /* counts as up until the first probe */
 	ep->family = m->family;
 	memcpy(ep->addr, m->addr, sizeof ep->addr);
-	snprintf(ep->host, sizeof ep->host, "%s", m->host);
+	inet_ntop(m->family, m->addr, ep->host, sizeof ep->host);
 	ep->type = c->type;
 	ep->port = default_port(c);
 	ep->expect_status = c->expect_status;
@@ -203,64 +205,106 @@ static void attach_family(struct pooldns_health *h, const struct pooldns_pool *p
 			(*oom)++;
 			continue; /* no state: the member counts as up */
 		}
-		if (ep->gen != h->gen) {
-			ep->gen = h->gen;
-			ep->npools = 0;
-			snprintf(ep->label, sizeof ep->label, "%s %s", pool->name_text, m->host);
-		}
-		ep->npools++;
+		if (ep->refs++ == 0)
+			snprintf(ep->label, sizeof ep->label, "%s %s", pool->name_text, ep->host);
 		m->health = &ep->state;
 	}
 }
 
-void pooldns_health_attach(struct pooldns_health *h, struct pooldns_snapshot *snap)
+void pooldns_health_attach_pool(struct pooldns_health *h, struct pooldns_pool *p)
 {
 	bool created = false;
 	size_t oom = 0;
+
+	if (p->check.type == POOLDNS_CHECK_NONE)
+		return;
 	pthread_mutex_lock(&h->lock);
-	h->gen++;
-	for (size_t i = 0; i < snap->npools; i++) {
-		struct pooldns_pool *p = &snap->pools[i];
-		if (p->check.type == POOLDNS_CHECK_NONE)
-			continue;
-		attach_family(h, p, p->v4, p->n_v4, &created, &oom);
-		attach_family(h, p, p->v6, p->n_v6, &created, &oom);
-	}
+	attach_family(h, p, p->v4, p->n_v4, &created, &oom);
+	attach_family(h, p, p->v6, p->n_v6, &created, &oom);
 	if (created)
 		h->next_scan_ms = 0;
 	pthread_mutex_unlock(&h->lock);
 	if (oom)
-		pooldns_log(
-			POOLDNS_LOG_ERR,
-			"health: out of memory: %zu members are answered without a health check",
-			oom);
+		pooldns_log(POOLDNS_LOG_ERR,
+			    "health: out of memory: %zu members of %s are answered without a health "
+			    "check",
+			    oom, p->name_text);
 	if (created)
 		pooldns_checker_wake(h);
+}
+
+static void detach_family(struct pooldns_health *h, const struct pooldns_member *members, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		/* The state is the endpoint's first member. */
+		struct pooldns_endpoint *ep = (struct pooldns_endpoint *)members[i].health;
+		if (ep == NULL)
+			continue;
+		assert(ep->refs > 0);
+		if (--ep->refs == 0 && !ep->unused_listed) {
+			ep->unused_listed = true;
+			ep->unused_next = h->unused;
+			h->unused = ep;
+		}
+	}
+}
+
+void pooldns_health_detach_pool(struct pooldns_health *h, const struct pooldns_pool *p)
+{
+	pthread_mutex_lock(&h->lock);
+	detach_family(h, p->v4, p->n_v4);
+	detach_family(h, p->v6, p->n_v6);
+	pthread_mutex_unlock(&h->lock);
+}
+
+void pooldns_health_attach(struct pooldns_health *h, struct pooldns_snapshot *snap)
+{
+	struct pooldns_pool *p;
+
+	for (size_t it = 0; (p = pooldns_snapshot_next(snap, &it)) != NULL;)
+		pooldns_health_attach_pool(h, p);
+}
+
+void pooldns_health_detach(struct pooldns_health *h, const struct pooldns_snapshot *snap)
+{
+	struct pooldns_pool *p;
+
+	for (size_t it = 0; (p = pooldns_snapshot_next(snap, &it)) != NULL;)
+		pooldns_health_detach_pool(h, p);
+}
+
+/* Takes ep out of its hash chain. Lock held. */
+static void unlink_endpoint(struct pooldns_health *h, struct pooldns_endpoint *ep)
+{
+	struct pooldns_endpoint **pp = &h->buckets[ep->hash & (h->nbuckets - 1)];
+
+	while (*pp != ep) {
+		assert(*pp != NULL);
+		pp = &(*pp)->next;
+	}
+	*pp = ep->next;
 }
 
 void pooldns_health_retire_unused(struct pooldns_health *h)
 {
 	size_t retired = 0;
 	pthread_mutex_lock(&h->lock);
-	for (size_t b = 0; b < h->nbuckets; b++) {
-		struct pooldns_endpoint **pp = &h->buckets[b];
-		while (*pp != NULL) {
-			struct pooldns_endpoint *ep = *pp;
-			if (ep->gen == h->gen) {
-				pp = &ep->next;
-				continue;
-			}
-			*pp = ep->next;
-			ep->retired = true;
-			h->count--;
-			if (!ep->known)
-				h->unknown--;
-			else if (!atomic_load_explicit(&ep->state.up, memory_order_relaxed))
-				h->down--;
-			ep->next = h->retired;
-			h->retired = ep;
-			retired++;
-		}
+	while (h->unused != NULL) {
+		struct pooldns_endpoint *ep = h->unused;
+		h->unused = ep->unused_next;
+		ep->unused_listed = false;
+		if (ep->refs > 0 || ep->retired)
+			continue; /* attached again since */
+		unlink_endpoint(h, ep);
+		ep->retired = true;
+		h->count--;
+		if (!ep->known)
+			h->unknown--;
+		else if (!atomic_load_explicit(&ep->state.up, memory_order_relaxed))
+			h->down--;
+		ep->next = h->retired;
+		h->retired = ep;
+		retired++;
 	}
 	if (retired)
 		pthread_cond_broadcast(&h->round_cond);

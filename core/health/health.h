@@ -55,7 +55,7 @@ static inline bool pooldns_member_usable(const struct pooldns_member *m)
  * is dropped after one probe. pooldns_health_wait_first_round() lets a
  * server hold its first answers until that first round is done.
  *
- * Thread model: attach/retire run on the poller thread; probes on the
+ * Thread model: attach/detach/retire run on the poller thread; probes on the
  * checker thread; the registry is shared between them under a mutex that
  * the answer path never takes (it reads only pooldns_hstate.up).
  */
@@ -73,14 +73,24 @@ struct pooldns_health_opts {
 struct pooldns_health *pooldns_health_start(const struct pooldns_health_opts *opts, char *err,
 					    size_t errsz);
 
-/* Poller, before publishing snap: points every member of a pool with a
- * check at its endpoint state, creating endpoints (probed soon) as needed.
- * Marks the endpoints snap uses as the live set. */
-void pooldns_health_attach(struct pooldns_health *h, struct pooldns_snapshot *snap);
+/* The model (model.c), for a pool record before it is published: points
+ * every enabled member of a pool with a check at its endpoint state,
+ * creating endpoints (probed soon) as needed, and counts the reference. */
+void pooldns_health_attach_pool(struct pooldns_health *h, struct pooldns_pool *p);
 
-/* Poller, right after publishing the snapshot given to the last attach:
- * stops probing endpoints no pool uses any more and frees their states
- * after an RCU grace period (older snapshots may still point at them). */
+/* For a record that the next snapshot no longer has, before that snapshot
+ * is published: drops its references; endpoints left without any become
+ * candidates for pooldns_health_retire_unused(). */
+void pooldns_health_detach_pool(struct pooldns_health *h, const struct pooldns_pool *p);
+
+/* Every pool of a snapshot (tests, tools). */
+void pooldns_health_attach(struct pooldns_health *h, struct pooldns_snapshot *snap);
+void pooldns_health_detach(struct pooldns_health *h, const struct pooldns_snapshot *snap);
+
+/* Right after publishing: stops probing the candidate endpoints that are
+ * still unreferenced and frees their states after an RCU grace period
+ * (older snapshots may still point at them). Costs what was detached,
+ * not what exists. */
 void pooldns_health_retire_unused(struct pooldns_health *h);
 
 /* Waits up to timeout_ms until every endpoint known now has completed its

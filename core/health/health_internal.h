@@ -51,9 +51,10 @@ struct pooldns_endpoint {
 
 	/* Registry, under the lock. */
 	struct pooldns_endpoint *next;        /* hash chain, or the retired list */
-	unsigned gen;                         /* last attach that used it */
 	char label[POOLDNS_HEALTH_LABEL_MAX]; /* "www.example.com. 10.0.0.1" */
-	unsigned npools;                      /* pools using it in the last attach */
+	size_t refs;                          /* members of pool records pointing here */
+	struct pooldns_endpoint *unused_next; /* on h->unused while listed */
+	bool unused_listed;                   /* refs dropped to 0 since the last retire */
 	bool retired;                         /* no pool uses it: results are ignored */
 
 	/* Checker thread, under the lock. */
@@ -89,7 +90,7 @@ struct pooldns_health {
 	size_t unknown; /* live endpoints without a first result */
 	size_t down;
 	struct pooldns_endpoint *retired;
-	unsigned gen;
+	struct pooldns_endpoint *unused; /* refs reached 0: retire candidates */
 	uint64_t next_scan_ms;
 
 	/* Options (owned copies). */

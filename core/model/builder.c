@@ -26,6 +26,7 @@
 
 #include "core/model/arena.h"
 #include "core/model/builder.h"
+#include "core/model/model.h"
 #include "core/source/source.h"
 #include "core/dns/dname.h"
 #include "core/log.h"
@@ -84,10 +85,19 @@ struct mrow {
 	bool dead; /* skipped after the per-row checks */
 };
 
+/* The pools of one dataset while they are validated (in the arena), with
+ * a name table to find duplicates within the dataset. */
+struct scratch {
+	struct pooldns_pool *pools; /* accepted pools, ascending id */
+	size_t npools;
+	uint32_t *buckets; /* pool index + 1, 0 = empty */
+	size_t nbuckets;
+};
+
 struct build {
 	const struct pooldns_dataset *ds;
 	struct pooldns_arena *arena;
-	struct pooldns_snapshot *snap;
+	struct scratch *snap;
 	struct pooldns_build_stats st;
 	int pc[PC_COUNT];
 	int mc[MC_COUNT];
@@ -237,25 +247,30 @@ static int parse_pool_settings(struct build *b, size_t row, struct pooldns_pool 
 	const char *s;
 	int64_t v;
 
+	enum pooldns_policy policy;
+	enum pooldns_fallback fallback;
+
 	if (get_int(b, pcell(b, row, PC_TTL), "ttl", 0, POOLDNS_MAX_TTL, &v) != 0)
 		return -1;
 	p->ttl = (uint32_t)v;
 	if (get_text(b, pcell(b, row, PC_POLICY), "policy", false, &s) != 0)
 		return -1;
-	if (pooldns_policy_parse(s, &p->policy) != 0) {
+	if (pooldns_policy_parse(s, &policy) != 0) {
 		reason_set(b, "unknown policy \"%s\"", quote(q, sizeof(q), s));
 		return -1;
 	}
+	p->policy = (uint8_t)policy;
 	if (get_int(b, pcell(b, row, PC_MAX_ANSWERS), "max_answers", 1, POOLDNS_MAX_ANSWERS, &v) !=
 	    0)
 		return -1;
 	p->max_answers = (uint8_t)v;
 	if (get_text(b, pcell(b, row, PC_FALLBACK), "fallback", false, &s) != 0)
 		return -1;
-	if (pooldns_fallback_parse(s, &p->fallback) != 0) {
+	if (pooldns_fallback_parse(s, &fallback) != 0) {
 		reason_set(b, "unknown fallback \"%s\"", quote(q, sizeof(q), s));
 		return -1;
 	}
+	p->fallback = (uint8_t)fallback;
 	if (get_text(b, pcell(b, row, PC_CHECK_TYPE), "check_type", false, &s) != 0)
 		return -1;
 	if (pooldns_check_type_parse(s, &ck->type) != 0) {
@@ -341,7 +356,7 @@ static size_t pow2_at_least(size_t n)
 
 /* Inserts pool index i into the name table; returns the index of an earlier
  * pool with the same name, or (size_t)-1 when the name was new. */
-static size_t name_insert(struct pooldns_snapshot *s, size_t i)
+static size_t name_insert(struct scratch *s, size_t i)
 {
 	const struct pooldns_pool *p = &s->pools[i];
 	size_t mask = s->nbuckets - 1;
@@ -367,10 +382,10 @@ static void pool_skip(struct build *b, int64_t id, const char *name)
 }
 
 /* Loads every good pool row, in id order. -1 on out of memory. */
-static int build_pools(struct build *b, const struct pooldns_snapshot *prev)
+static int build_pools(struct build *b)
 {
 	const struct pooldns_table *t = b->ds->pools;
-	struct pooldns_snapshot *s = b->snap;
+	struct scratch *s = b->snap;
 	size_t nrows = t->nrows;
 
 	b->prows = calloc(nrows ? nrows : 1, sizeof(*b->prows));
@@ -401,6 +416,8 @@ static int build_pools(struct build *b, const struct pooldns_snapshot *prev)
 		struct prow *pr = &b->prows[k];
 		struct pooldns_pool *p = &s->pools[s->npools];
 		char text[POOLDNS_NAME_TEXT_MAX];
+		uint8_t wire[POOLDNS_NAME_MAX];
+		uint8_t *wname;
 		const char *name = NULL;
 		size_t len, dup;
 		int wl, rc;
@@ -418,14 +435,17 @@ static int build_pools(struct build *b, const struct pooldns_snapshot *prev)
 			continue;
 		}
 		len = strlen(name);
-		wl = pooldns_dname_from_text(name, p->name, sizeof(p->name));
+		wl = pooldns_dname_from_text(name, wire, sizeof(wire));
 		if (len < 2 || len > 254 || !ends_with_dot(name, len) || wl <= 1) {
 			reason_set(b, "name is not a fully qualified domain name ending in '.'");
 			pool_skip(b, pr->id, name);
 			continue;
 		}
 		p->name_len = (uint8_t)wl;
-		pooldns_dname_lower(p->name, p->name, p->name_len);
+		if ((wname = pooldns_arena_alloc(b->arena, (size_t)wl)) == NULL)
+			return -1;
+		pooldns_dname_lower(wname, wire, p->name_len);
+		p->name = wname;
 		rc = parse_pool_settings(b, pr->row, p);
 		if (rc == -2)
 			return -1;
@@ -444,69 +464,10 @@ static int build_pools(struct build *b, const struct pooldns_snapshot *prev)
 			snprintf(text, sizeof(text), "%s", name);
 		if ((p->name_text = pooldns_arena_strdup(b->arena, text)) == NULL)
 			return -1;
-		if (prev != NULL) {
-			const struct pooldns_pool *old =
-				pooldns_snapshot_lookup(prev, p->name, p->name_len);
-			if (old != NULL)
-				atomic_store_explicit(
-					&p->rr,
-					atomic_load_explicit(&old->rr, memory_order_relaxed),
-					memory_order_relaxed);
-		}
 		pr->accepted = 1;
 		pr->pool = s->npools;
 		s->npools++;
 		b->st.pools++;
-	}
-	return 0;
-}
-
-/* Every proper ancestor of every pool name except the root, for
- * pooldns_snapshot_has_descendant(). -1 on out of memory. */
-static int build_ancestors(struct build *b)
-{
-	struct pooldns_snapshot *s = b->snap;
-	size_t total = 0, mask;
-
-	for (size_t i = 0; i < s->npools; i++) {
-		int l = pooldns_dname_labels(s->pools[i].name, s->pools[i].name_len);
-		if (l > 1)
-			total += (size_t)l - 1;
-	}
-	if (total == 0)
-		return 0;
-	s->nanc = pow2_at_least(2 * total + 2);
-	s->anc = pooldns_arena_alloc(b->arena, s->nanc * sizeof(*s->anc));
-	if (s->anc == NULL)
-		return -1;
-	mask = s->nanc - 1;
-	for (size_t i = 0; i < s->npools; i++) {
-		const uint8_t *n = s->pools[i].name;
-		size_t len = s->pools[i].name_len;
-
-		/* Skip the name itself, stop before the root. */
-		for (;;) {
-			size_t skip = (size_t)n[0] + 1, h;
-			uint8_t *e;
-
-			if (n[0] == 0 || skip >= len)
-				break;
-			n += skip;
-			len -= skip;
-			if (len <= 1)
-				break;
-			h = pooldns_dname_hash(n, len) & mask;
-			while (s->anc[h] != NULL &&
-			       !(s->anc[h][0] == len && memcmp(s->anc[h] + 1, n, len) == 0))
-				h = (h + 1) & mask;
-			if (s->anc[h] != NULL)
-				continue;
-			if ((e = pooldns_arena_alloc(b->arena, len + 1)) == NULL)
-				return -1;
-			e[0] = (uint8_t)len;
-			memcpy(e + 1, n, len);
-			s->anc[h] = e;
-		}
 	}
 	return 0;
 }
@@ -608,7 +569,7 @@ static int cmp_mrow_final(const void *a, const void *b)
 static int build_members(struct build *b)
 {
 	const struct pooldns_table *t = b->ds->members;
-	struct pooldns_snapshot *s = b->snap;
+	struct scratch *s = b->snap;
 	char hq[QUOTE_MAX + 8];
 
 	b->mrows = calloc(t->nrows ? t->nrows : 1, sizeof(*b->mrows));
@@ -714,11 +675,10 @@ static int build_members(struct build *b)
 			continue;
 		d = m->family == AF_INET ? &p->v4[p->n_v4++] : &p->v6[p->n_v6++];
 		d->id = m->id;
-		d->family = m->family;
+		d->family = (uint8_t)m->family;
 		memcpy(d->addr, m->addr, sizeof(d->addr));
-		inet_ntop(m->family, m->addr, d->host, sizeof(d->host));
 		d->weight = m->weight;
-		d->priority = m->priority;
+		d->priority = (uint16_t)m->priority;
 		d->enabled = m->enabled;
 		d->health = NULL;
 		b->st.members++;
@@ -745,47 +705,147 @@ static int find_columns(const struct pooldns_table *t, const char *what, const c
 	return 0;
 }
 
-struct pooldns_snapshot *pooldns_snapshot_build(const struct pooldns_dataset *ds,
-						const struct pooldns_snapshot *prev,
-						struct pooldns_build_stats *stats, char *err,
-						size_t errsz)
+/* ---- records ---------------------------------------------------------------- */
+
+static size_t str_size(const char *s)
+{
+	return s != NULL ? strlen(s) + 1 : 0;
+}
+
+/* Copies s into the record's tail at *at. */
+static const char *put_str(char **at, const char *s)
+{
+	char *d = *at;
+	size_t n = str_size(s);
+
+	if (s == NULL)
+		return NULL;
+	memcpy(d, s, n);
+	*at += n;
+	return d;
+}
+
+/* One heap block: the header, the member arrays (8-byte aligned right
+ * after it), then the wire name, the text name and the check strings. */
+static struct pooldns_pool *pack_pool(const struct pooldns_pool *p)
+{
+	size_t hdr = (sizeof(*p) + 7) & ~(size_t)7;
+	size_t nm = (size_t)p->n_v4 + p->n_v6;
+	size_t size = hdr + nm * sizeof(struct pooldns_member) + p->name_len +
+		      str_size(p->name_text) + str_size(p->check.path) + str_size(p->check.host) +
+		      str_size(p->check.body);
+	struct pooldns_pool *r = malloc(size);
+	struct pooldns_member *mem;
+	char *at;
+
+	if (r == NULL)
+		return NULL;
+	memcpy(r, p, sizeof(*r));
+	atomic_init(&r->rr, 0);
+	r->seen = 0;
+	mem = (struct pooldns_member *)((char *)r + hdr);
+	r->v4 = p->n_v4 ? mem : NULL;
+	if (p->n_v4)
+		memcpy(mem, p->v4, p->n_v4 * sizeof(*mem));
+	r->v6 = p->n_v6 ? mem + p->n_v4 : NULL;
+	if (p->n_v6)
+		memcpy(mem + p->n_v4, p->v6, p->n_v6 * sizeof(*mem));
+	at = (char *)(mem + nm);
+	memcpy(at, p->name, p->name_len);
+	r->name = (const uint8_t *)at;
+	at += p->name_len;
+	r->name_text = put_str(&at, p->name_text);
+	r->check.path = put_str(&at, p->check.path);
+	r->check.host = put_str(&at, p->check.host);
+	r->check.body = put_str(&at, p->check.body);
+	return r;
+}
+
+int pooldns_build_records(const struct pooldns_dataset *ds, pooldns_record_fn fn, void *ctx,
+			  struct pooldns_build_stats *stats, char *err, size_t errsz)
 {
 	struct build b;
-	struct pooldns_snapshot *snap = NULL;
+	struct scratch sc;
+	int rc = -1;
 
 	memset(&b, 0, sizeof(b));
+	memset(&sc, 0, sizeof(sc));
 	if (stats != NULL)
 		memset(stats, 0, sizeof(*stats));
 	if (ds == NULL) {
 		snprintf(err, errsz, "no dataset");
-		return NULL;
+		return -1;
 	}
 	b.ds = ds;
 	if (find_columns(ds->pools, "pools", pooldns_pool_columns, b.pc, PC_COUNT, err, errsz) !=
 		    0 ||
 	    find_columns(ds->members, "members", pooldns_member_columns, b.mc, MC_COUNT, err,
 			 errsz) != 0)
-		return NULL;
-
+		return -1;
 	b.arena = pooldns_arena_new();
 	if (b.arena == NULL)
 		goto oom;
-	b.snap = pooldns_arena_alloc(b.arena, sizeof(*b.snap));
-	if (b.snap == NULL)
+	b.snap = &sc;
+	if (build_pools(&b) != 0 || build_members(&b) != 0)
 		goto oom;
-	b.snap->arena = b.arena;
-	b.snap->version = ds->version;
-	if (build_pools(&b, prev) != 0 || build_ancestors(&b) != 0 || build_members(&b) != 0)
-		goto oom;
-	snap = b.snap;
+	for (size_t i = 0; i < sc.npools; i++) {
+		struct pooldns_pool *r = pack_pool(&sc.pools[i]);
+		if (r == NULL)
+			goto oom;
+		if (fn(ctx, r) != 0) {
+			snprintf(err, errsz, "out of memory applying the data");
+			goto out;
+		}
+	}
 	if (stats != NULL)
 		*stats = b.st;
+	rc = 0;
 	goto out;
 oom:
 	snprintf(err, errsz, "out of memory building the snapshot");
-	pooldns_arena_free(b.arena);
 out:
+	pooldns_arena_free(b.arena);
 	free(b.prows);
 	free(b.mrows);
+	return rc;
+}
+
+static int put_record(void *ctx, struct pooldns_pool *rec)
+{
+	return pooldns_model_put(ctx, rec);
+}
+
+struct pooldns_snapshot *pooldns_snapshot_build(const struct pooldns_dataset *ds,
+						const struct pooldns_snapshot *prev,
+						struct pooldns_build_stats *stats, char *err,
+						size_t errsz)
+{
+	struct pooldns_model *m = pooldns_model_new(NULL, NULL);
+	struct pooldns_snapshot *snap = NULL;
+	struct pooldns_pool *p;
+
+	if (m == NULL || pooldns_model_begin(m, true) != 0) {
+		snprintf(err, errsz, "out of memory building the snapshot");
+		pooldns_model_free(m);
+		return NULL;
+	}
+	if (pooldns_build_records(ds, put_record, m, stats, err, errsz) != 0) {
+		pooldns_model_free(m);
+		return NULL;
+	}
+	snap = pooldns_model_commit(m, ds->version, -1, NULL);
+	pooldns_model_free(m);
+	if (snap == NULL) {
+		snprintf(err, errsz, "out of memory building the snapshot");
+		return NULL;
+	}
+	/* Rotation goes on where prev left it. */
+	for (size_t it = 0; prev != NULL && (p = pooldns_snapshot_next(snap, &it)) != NULL;) {
+		const struct pooldns_pool *old = pooldns_snapshot_lookup(prev, p->name, p->name_len);
+		if (old != NULL)
+			atomic_store_explicit(&p->rr,
+					      atomic_load_explicit(&old->rr, memory_order_relaxed),
+					      memory_order_relaxed);
+	}
 	return snap;
 }

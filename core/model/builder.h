@@ -26,7 +26,18 @@ struct pooldns_build_stats {
 	size_t bad_members; /* skipped */
 };
 
-/* Builds a snapshot from ds. prev (may be NULL) gives round-robin counters
+/* Validates ds and hands every accepted pool, in ascending id order, to
+ * fn as one record (a single heap block, see snapshot.h) that fn then
+ * owns; fn returns 0, or non-zero to stop (out of memory). Duplicate names
+ * within ds are skipped here; across datasets (pages) the model finds
+ * them. Returns 0, or -1 with a message in err when the dataset as a whole
+ * is unusable (a required column missing), memory ran out or fn stopped. */
+typedef int (*pooldns_record_fn)(void *ctx, struct pooldns_pool *rec);
+int pooldns_build_records(const struct pooldns_dataset *ds, pooldns_record_fn fn, void *ctx,
+			  struct pooldns_build_stats *stats, char *err, size_t errsz);
+
+/* Builds a stand-alone snapshot from ds (owned by the caller, shares
+ * nothing). prev (may be NULL) gives round-robin counters
  * to carry over. Returns NULL only when the dataset as a whole is unusable
  * (a required column missing, out of memory), with a message in err. */
 struct pooldns_snapshot *pooldns_snapshot_build(const struct pooldns_dataset *ds,

@@ -2,11 +2,11 @@
  * snapshot.c — lookups in an immutable snapshot (see snapshot.h) and the
  * small name tables of the enums that live in it.
  *
- * Owns nothing at run time: a snapshot and everything it points at live in
- * its arena, built by builder.c. Here are the read paths: exact lookup by
- * lower-cased wire name (open addressing, linear probing, FNV-1a from
- * dname.c), closest-enclosing pool (walks the name's parents) and the
- * empty-non-terminal test (the builder's set of proper ancestors).
+ * Owns nothing at run time: snapshots are made by model.c. Here are the
+ * read paths: exact lookup by lower-cased wire name (the persistent table
+ * of ptab.c, FNV-1a from dname.c), closest-enclosing pool (walks the
+ * name's parents), the empty-non-terminal test (the set of proper
+ * ancestors), iteration, and freeing a retired snapshot.
  *
  * Thread model: lookups are pure reads of a published snapshot and may run
  * on any number of threads inside an RCU read-side section; they never lock
@@ -15,9 +15,9 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-#include "core/model/arena.h"
 #include "core/dns/dname.h"
 #include "core/model/snapshot.h"
 
@@ -34,33 +34,21 @@ static size_t first_label_skip(const uint8_t *name, size_t len)
 	return skip;
 }
 
-const struct pooldns_pool *pooldns_snapshot_lookup(const struct pooldns_snapshot *snap,
-						   const uint8_t *name, size_t len)
+struct pooldns_pool *pooldns_snapshot_lookup(const struct pooldns_snapshot *snap,
+					     const uint8_t *name, size_t len)
 {
-	size_t mask, i;
-	uint32_t slot;
-
-	if (snap == NULL || snap->nbuckets == 0 || len == 0 || len > POOLDNS_NAME_MAX)
+	if (snap == NULL || len == 0 || len > POOLDNS_NAME_MAX)
 		return NULL;
-	mask = snap->nbuckets - 1;
-	i = pooldns_dname_hash(name, len) & mask;
-	/* The table is at most half full, so an empty slot ends every probe. */
-	for (size_t probes = 0; probes < snap->nbuckets; probes++) {
-		slot = snap->buckets[i];
-		if (slot == 0)
-			return NULL;
-		const struct pooldns_pool *p = &snap->pools[slot - 1];
-		if (p->name_len == len && memcmp(p->name, name, len) == 0)
-			return p;
-		i = (i + 1) & mask;
-	}
-	return NULL;
+	/* Records are shared and carry the mutable rotation counter, so the
+	 * snapshot hands them out as non-const (see snapshot.h). */
+	return (struct pooldns_pool *)pooldns_ptab_get(&snap->pools, name, len,
+						       pooldns_dname_hash(name, len));
 }
 
-const struct pooldns_pool *pooldns_snapshot_find_closest(const struct pooldns_snapshot *snap,
-							 const uint8_t *name, size_t len)
+struct pooldns_pool *pooldns_snapshot_find_closest(const struct pooldns_snapshot *snap,
+						   const uint8_t *name, size_t len)
 {
-	const struct pooldns_pool *p;
+	struct pooldns_pool *p;
 	size_t skip;
 
 	if (snap == NULL || len == 0 || len > POOLDNS_NAME_MAX)
@@ -80,34 +68,59 @@ const struct pooldns_pool *pooldns_snapshot_find_closest(const struct pooldns_sn
 bool pooldns_snapshot_has_descendant(const struct pooldns_snapshot *snap, const uint8_t *name,
 				     size_t len)
 {
-	size_t mask, i;
-
 	if (snap == NULL || len == 0 || len > POOLDNS_NAME_MAX)
 		return false;
 	/* The root is left out of the set: every pool is below it. */
 	if (len == 1 && name[0] == 0)
 		return snap->npools > 0;
-	if (snap->anc == NULL || snap->nanc == 0)
-		return false;
-	mask = snap->nanc - 1;
-	i = pooldns_dname_hash(name, len) & mask;
-	for (size_t probes = 0; probes < snap->nanc; probes++) {
-		const uint8_t *e = snap->anc[i];
-		if (e == NULL)
-			return false;
-		if (e[0] == len && memcmp(e + 1, name, len) == 0)
-			return true;
-		i = (i + 1) & mask;
+	return pooldns_ptab_get(&snap->ancestors, name, len, pooldns_dname_hash(name, len)) !=
+	       NULL;
+}
+
+struct pooldns_pool *pooldns_snapshot_next(const struct pooldns_snapshot *snap, size_t *it)
+{
+	if (snap == NULL)
+		return NULL;
+	while (*it < snap->pools.nslots) {
+		const void *rec = pooldns_ptab_slot(&snap->pools, (*it)++);
+		if (rec != NULL)
+			return (struct pooldns_pool *)rec;
 	}
-	return false;
+	return NULL;
+}
+
+struct pooldns_pool *pooldns_snapshot_pool_by_id(const struct pooldns_snapshot *snap, int64_t id)
+{
+	struct pooldns_pool *p;
+
+	for (size_t it = 0; (p = pooldns_snapshot_next(snap, &it)) != NULL;)
+		if (p->id == id)
+			return p;
+	return NULL;
+}
+
+/* Frees every record of t (records are single heap blocks). */
+static void free_records(struct pooldns_ptab *t)
+{
+	for (size_t i = 0; i < t->nslots; i++) {
+		const void *rec = pooldns_ptab_slot(t, i);
+		if (rec != NULL)
+			free((void *)rec);
+	}
 }
 
 void pooldns_snapshot_free(struct pooldns_snapshot *snap)
 {
 	if (snap == NULL)
 		return;
-	/* The snapshot header itself lives in its arena. */
-	pooldns_arena_free(snap->arena);
+	if (snap->own_all) {
+		free_records(&snap->pools);
+		free_records(&snap->ancestors);
+		pooldns_ptab_free_all(&snap->pools);
+		pooldns_ptab_free_all(&snap->ancestors);
+	}
+	pooldns_garbage_free(&snap->garbage);
+	free(snap);
 }
 
 static const char *const fallback_names[] = {

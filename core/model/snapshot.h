@@ -1,11 +1,13 @@
 /*
  * snapshot.h — the immutable in-memory model: name -> pool -> members.
  *
- * A snapshot is built once by the builder (builder.c), published by one
- * pointer swap (store.c) and never changed afterwards, with one documented
- * exception: each pool's round-robin counter (`rr`), an atomic that readers
- * bump. Everything of a snapshot lives in one arena and is freed as a unit
- * after an RCU grace period.
+ * A snapshot is made by the model (model.c) from the previous one plus a
+ * change, published by one pointer swap (store.c) and never changed
+ * afterwards, with one documented exception: each pool's round-robin
+ * counter (`rr`), an atomic that readers bump. Consecutive snapshots share
+ * every pool record and table chunk that did not change (ptab.h), so a
+ * change costs what it changes; what a snapshot alone still uses is freed
+ * after its RCU grace period.
  *
  * Health is NOT in the snapshot: a member points at a shared health state
  * (health.h) that outlives snapshots, so a reload never resets health and a
@@ -25,6 +27,7 @@
 #include <stdint.h>
 
 #include "core/dns/dname.h"
+#include "core/model/ptab.h"
 
 /* Limits enforced by the builder (rows beyond them are skipped and reported). */
 #define POOLDNS_MAX_MEMBERS_PER_FAMILY 1024
@@ -53,7 +56,7 @@ enum pooldns_check_type {
 	POOLDNS_CHECK_TCP,
 };
 
-/* A pool's health-check settings, as loaded (strings live in the arena). */
+/* A pool's health-check settings, as loaded (strings live in the pool's record). */
 struct pooldns_check {
 	enum pooldns_check_type type;
 	uint16_t port;          /* 0: the type's default (80, 443); required for tcp */
@@ -69,67 +72,92 @@ struct pooldns_check {
 
 struct pooldns_hstate; /* health.h: shared, outlives snapshots */
 
+/* 40 bytes; members live in their pool's record, never on their own. */
 struct pooldns_member {
 	int64_t id;
-	int family;                          /* AF_INET or AF_INET6 */
-	uint8_t addr[16];                    /* network order; first 4 bytes for AF_INET */
-	char host[46];                       /* canonical text form of addr */
-	uint32_t weight;                     /* 1..POOLDNS_MAX_WEIGHT */
-	uint32_t priority;                   /* failover: lower is preferred */
-	bool enabled;                        /* false: drained, never answered */
 	const struct pooldns_hstate *health; /* NULL: no check, counts as up */
+	uint8_t addr[16];                    /* network order; first 4 bytes for AF_INET */
+	uint32_t weight;                     /* 1..POOLDNS_MAX_WEIGHT */
+	uint16_t priority;                   /* failover: lower is preferred */
+	uint8_t family;                      /* AF_INET or AF_INET6 */
+	bool enabled;                        /* false: drained, never answered */
 };
 
+/*
+ * A pool record: one heap block holding this header, the member arrays,
+ * the names and the check strings. A record is immutable once published,
+ * except `rr` (readers bump it) and `seen` (the writer's mark, never read
+ * by readers). Unchanged records are shared by consecutive snapshots; a
+ * changed pool gets a new record and the old one is freed after the grace
+ * period of the last snapshot that has it (model.c).
+ */
 struct pooldns_pool {
-	int64_t id;
-	uint8_t name[POOLDNS_NAME_MAX]; /* lower-cased wire form */
+	/* Key first: ptab.h reads these two fields of every record. */
+	const uint8_t *name; /* lower-cased wire form, inside the record */
 	uint8_t name_len;
-	const char *name_text; /* "www.example.com." */
-	uint32_t ttl;
-	enum pooldns_policy policy;
-	enum pooldns_fallback fallback;
 	uint8_t max_answers; /* 1..POOLDNS_MAX_ANSWERS */
+	uint8_t policy;      /* enum pooldns_policy */
+	uint8_t fallback;    /* enum pooldns_fallback */
+	uint32_t ttl;
+	int64_t id;
+	const char *name_text; /* "www.example.com." */
 	struct pooldns_check check;
 	/* Members per address family, sorted by (priority, id). */
 	struct pooldns_member *v4;
-	size_t n_v4;
 	struct pooldns_member *v6;
-	size_t n_v6;
-	/* The one mutable field: rotation counter for round_robin/failover.
-	 * Carried over from the previous snapshot's pool of the same name. */
+	uint16_t n_v4;
+	uint16_t n_v6;
+	/* Rotation counter for round_robin/failover; carried over when the
+	 * pool's record is replaced. */
 	_Atomic uint32_t rr;
+	uint32_t seen; /* writer only (model.c): last transaction that put it */
 };
 
-struct pooldns_arena; /* arena.h */
+/* An ancestor of a pool name (an empty non-terminal unless it is a pool
+ * itself), held while any pool lies below it. */
+struct pooldns_ancestor {
+	const uint8_t *name; /* points at bytes[] */
+	uint8_t name_len;
+	uint32_t refs; /* writer only: pools below it */
+	uint32_t born; /* writer only: the transaction that made it */
+	uint8_t bytes[];
+};
 
 struct pooldns_snapshot {
-	int64_t version; /* data version it was built from */
-	size_t npools;
-	struct pooldns_pool *pools; /* sorted by id */
-	/* Open-addressing hash of lower-cased names: nbuckets is a power of
-	 * two, each slot holds a pool index + 1 (0 = empty). */
-	uint32_t *buckets;
-	size_t nbuckets;
-	/* Proper ancestors of pool names (empty non-terminals): open-addressing
-	 * set of arena-owned wire names (first byte of the slot's entry is the
-	 * name length, then the name); nanc is a power of two; NULL = empty. */
-	const uint8_t **anc;
-	size_t nanc;
-	struct pooldns_arena *arena; /* owns everything above */
+	int64_t version; /* data version it reflects */
+	int64_t seq;     /* change-feed position (-1: none) */
+	size_t npools;   /* == pools.count */
+	size_t nmembers; /* over all pools */
+	struct pooldns_ptab pools;     /* name -> struct pooldns_pool */
+	struct pooldns_ptab ancestors; /* name -> struct pooldns_ancestor (root left out) */
+	/* What a later snapshot replaced and only this one (and older ones)
+	 * still use, freed with this snapshot after its grace period; or, when
+	 * own_all is set, no later snapshot shares anything with this one and
+	 * freeing it frees every record, chunk and directory it has. */
+	struct pooldns_garbage garbage;
+	bool own_all;
 };
 
 /* The pool whose name equals the lower-cased wire name, or NULL. */
-const struct pooldns_pool *pooldns_snapshot_lookup(const struct pooldns_snapshot *snap,
-						   const uint8_t *name, size_t len);
+struct pooldns_pool *pooldns_snapshot_lookup(const struct pooldns_snapshot *snap,
+					     const uint8_t *name, size_t len);
 
 /* The pool that is name itself or its closest ancestor, or NULL (walks the
  * name's parents; at most 127 hash lookups). */
-const struct pooldns_pool *pooldns_snapshot_find_closest(const struct pooldns_snapshot *snap,
-							 const uint8_t *name, size_t len);
+struct pooldns_pool *pooldns_snapshot_find_closest(const struct pooldns_snapshot *snap,
+						   const uint8_t *name, size_t len);
 
 /* True when some pool name is strictly below name (lower-cased wire). */
 bool pooldns_snapshot_has_descendant(const struct pooldns_snapshot *snap, const uint8_t *name,
 				     size_t len);
+
+/* Iteration over the pools, in no particular order:
+ *     for (size_t it = 0; (p = pooldns_snapshot_next(snap, &it)) != NULL;) */
+struct pooldns_pool *pooldns_snapshot_next(const struct pooldns_snapshot *snap, size_t *it);
+
+/* The pool with this id, or NULL (a scan: for tests and tools, not for
+ * the answer path). */
+struct pooldns_pool *pooldns_snapshot_pool_by_id(const struct pooldns_snapshot *snap, int64_t id);
 
 /* Frees a snapshot that no reader can see any more. NULL is accepted. */
 void pooldns_snapshot_free(struct pooldns_snapshot *snap);
