@@ -10,8 +10,8 @@
  *
  * Thread model: one writer thread. The only fields of shared objects it
  * writes are writer-only ones readers never read (pool `seen`, ancestor
- * `refs`, a published snapshot's `garbage` and `own_all` before its
- * successor is published); everything readers read is immutable once
+ * `refs` and `born`, a published snapshot's `garbage` and `own_all` before
+ * its successor is published); everything readers read is immutable once
  * published.
  */
 #include "config.h"
@@ -242,7 +242,11 @@ static int anc_del(struct pooldns_model *m, const uint8_t *name, size_t len)
 }
 
 /* Recounts every ancestor's refs from the current snapshot's pools (after
- * an abort left them half-updated, or when adopting a snapshot). */
+ * an abort left them half-updated, or when adopting a snapshot). Clears
+ * `born` too: the snapshot may come from another model (a stand-alone
+ * build published before this model existed) whose transaction numbers
+ * would otherwise pass for this model's, and anc_del() would then free a
+ * published ancestor at once instead of after the grace period. */
 static void anc_recount(struct pooldns_snapshot *s)
 {
 	struct pooldns_pool *p;
@@ -250,8 +254,10 @@ static void anc_recount(struct pooldns_snapshot *s)
 	for (size_t i = 0; i < s->ancestors.nslots; i++) {
 		struct pooldns_ancestor *a =
 			(struct pooldns_ancestor *)pooldns_ptab_slot(&s->ancestors, i);
-		if (a != NULL)
+		if (a != NULL) {
 			a->refs = 0;
+			a->born = 0; /* no transaction is 0 */
+		}
 	}
 	for (size_t it = 0; (p = pooldns_snapshot_next(s, &it)) != NULL;) {
 		if (p->name[0] == 0)
@@ -267,7 +273,9 @@ static void anc_recount(struct pooldns_snapshot *s)
 }
 
 /* Writer state from the current snapshot: the id index and the ancestor
- * counts. -1 on out of memory. */
+ * counts, with the records' `seen` marks cleared (as `born` above: a
+ * record of another model's transaction 1 must not count as put by this
+ * model's transaction 1). -1 on out of memory. */
 static int adopt_current(struct pooldns_model *m)
 {
 	struct pooldns_pool *p;
@@ -277,6 +285,7 @@ static int adopt_current(struct pooldns_model *m)
 	if (m->current == NULL)
 		return 0;
 	for (size_t it = 0; (p = pooldns_snapshot_next(m->current, &it)) != NULL;) {
+		p->seen = 0; /* no transaction is 0 */
 		if (idx_set(&m->idx, p) != 0)
 			return -1;
 		m->nmembers += (size_t)p->n_v4 + p->n_v6;
