@@ -666,9 +666,10 @@ struct pooldns_snapshot *pooldns_model_commit(struct pooldns_model *m, int64_t v
 		prev->garbage = m->garbage;
 		prev->own_all = false;
 	} else {
-		/* Nothing earlier to hand the pieces to: none can exist. */
-		assert(m->garbage.n == 0);
-		free(m->garbage.items);
+		/* Nothing earlier to hand the pieces to: the only ones there
+		 * can be are records this transaction made and then replaced
+		 * again (one pool in two replace calls), never published. */
+		pooldns_garbage_free(&m->garbage);
 	}
 	memset(&m->garbage, 0, sizeof(m->garbage));
 	list_reset(&m->created);
