@@ -46,8 +46,8 @@ struct pooldns_model {
 	struct pooldns_health *health; /* NULL: no health checks */
 	struct pooldns_snapshot *current;
 	struct id_index idx;
-	uint64_t gen;      /* table version of the snapshot being made */
-	uint32_t txn;      /* seen mark of the open transaction (never 0) */
+	uint64_t gen; /* table version of the snapshot being made */
+	uint32_t txn; /* seen mark of the open transaction (never 0) */
 	bool open;
 	bool full;
 	bool needs_full;
@@ -182,8 +182,8 @@ static void idx_clear(struct id_index *ix)
 
 /* Calls back for every proper ancestor of (name, len) except the root. */
 #define FOR_EACH_ANCESTOR(name, len, an, al)                                                       \
-	for (const uint8_t *an = (name) + (name)[0] + 1; an[0] != 0 && (size_t)(an - (name)) < (len); \
-	     an += an[0] + 1)                                                                      \
+	for (const uint8_t *an = (name) + (name)[0] + 1;                                           \
+	     an[0] != 0 && (size_t)(an - (name)) < (len); an += an[0] + 1)                         \
 		for (size_t al = (len) - (size_t)(an - (name)), once_ = 1; once_; once_ = 0)
 
 static int anc_add(struct pooldns_model *m, const uint8_t *name, size_t len)
@@ -399,8 +399,7 @@ static void skip_duplicate(struct pooldns_model *m, struct pooldns_pool *rec,
 
 /* ---- transactions ------------------------------------------------------------ */
 
-struct pooldns_model *pooldns_model_new(struct pooldns_store *store,
-					struct pooldns_health *health)
+struct pooldns_model *pooldns_model_new(struct pooldns_store *store, struct pooldns_health *health)
 {
 	struct pooldns_model *m = calloc(1, sizeof(*m));
 
@@ -619,8 +618,8 @@ void pooldns_model_abort(struct pooldns_model *m)
 	}
 }
 
-struct pooldns_snapshot *pooldns_model_commit(struct pooldns_model *m, int64_t version,
-					      int64_t seq, struct pooldns_model_stats *stats)
+struct pooldns_snapshot *pooldns_model_commit(struct pooldns_model *m, int64_t version, int64_t seq,
+					      struct pooldns_model_stats *stats)
 {
 	struct pooldns_snapshot *n = m->next, *prev = m->current;
 
