@@ -119,7 +119,7 @@ START_TEST(test_good_dataset)
 	struct pooldns_snapshot *s;
 	const struct pooldns_pool *p;
 	struct pooldns_cell c[TD_P_N];
-	char err[256] = "";
+	char err[256] = "", host[TD_HOST_MAX];
 
 	capture_start();
 	td_dataset_init(&ds, 7);
@@ -153,11 +153,12 @@ START_TEST(test_good_dataset)
 	ck_assert_uint_eq(nlogs, 0);
 	ck_assert_int_eq(s->version, 7);
 	ck_assert_uint_eq(s->npools, 2);
-	ck_assert_int_eq(s->pools[0].id, 1);
-	ck_assert_int_eq(s->pools[1].id, 2);
+	ck_assert_int_eq(td_pool(s, 0)->id, 1);
+	ck_assert_int_eq(td_pool(s, 1)->id, 2);
+	ck_assert_uint_eq(s->nmembers, 3);
 
 	p = lookup_text(s, "google.com.");
-	ck_assert_ptr_eq(p, &s->pools[0]);
+	ck_assert_ptr_eq(p, td_pool(s, 0));
 	ck_assert_str_eq(p->name_text, "google.com.");
 	ck_assert_uint_eq(p->ttl, 30);
 	ck_assert_int_eq(p->policy, POOLDNS_POLICY_ROUND_ROBIN);
@@ -170,13 +171,13 @@ START_TEST(test_good_dataset)
 	ck_assert_ptr_null(p->check.body);
 	ck_assert_uint_eq(p->n_v4, 1);
 	ck_assert_uint_eq(p->n_v6, 1);
-	ck_assert_str_eq(p->v4[0].host, "142.250.180.14");
+	ck_assert_str_eq(td_host(&p->v4[0], host), "142.250.180.14");
 	ck_assert_int_eq(p->v4[0].family, AF_INET);
 	ck_assert_uint_eq(p->v4[0].addr[0], 142);
 	ck_assert_uint_eq(p->v4[0].addr[3], 14);
 	ck_assert(p->v4[0].enabled);
 	ck_assert_ptr_null(p->v4[0].health);
-	ck_assert_str_eq(p->v6[0].host, "2a00:1450:4001:80b::200e");
+	ck_assert_str_eq(td_host(&p->v6[0], host), "2a00:1450:4001:80b::200e");
 	ck_assert_int_eq(p->v6[0].family, AF_INET6);
 	ck_assert_uint_eq(p->v6[0].weight, 5);
 	ck_assert_uint_eq(p->v6[0].priority, 3);
@@ -355,7 +356,7 @@ START_TEST(test_bad_members)
 	struct pooldns_build_stats st;
 	struct pooldns_snapshot *s;
 	const struct pooldns_pool *p;
-	char err[256] = "";
+	char err[256] = "", host[TD_HOST_MAX];
 
 	capture_start();
 	td_dataset_init(&ds, 7);
@@ -417,7 +418,7 @@ START_TEST(test_bad_members)
 	ck_assert(!p->v4[1].enabled);
 	ck_assert_int_eq(p->v6[0].id, 2);
 	ck_assert_int_eq(p->v6[1].id, 71);
-	ck_assert_str_eq(p->v6[1].host, "::ffff:10.0.0.71");
+	ck_assert_str_eq(td_host(&p->v6[1], host), "::ffff:10.0.0.71");
 
 	ck_assert_msg(logged("warning|member id 12 of pool id 7: host \"10.0.0.300\" is not an "
 			     "IPv4 or IPv6 address (skipped)\n"),
@@ -491,8 +492,8 @@ START_TEST(test_rr_carry_over)
 	add_pool(&ds, 2, "two.example.");
 	a = pooldns_snapshot_build(&ds, NULL, NULL, err, sizeof(err));
 	ck_assert_ptr_nonnull(a);
-	atomic_store(&a->pools[0].rr, 41);
-	atomic_store(&a->pools[1].rr, 1000);
+	atomic_store(&td_pool(a, 0)->rr, 41);
+	atomic_store(&td_pool(a, 1)->rr, 1000);
 	pooldns_dataset_clear(&ds);
 
 	/* new ids, other case, one pool gone, one new */
@@ -508,7 +509,8 @@ START_TEST(test_rr_carry_over)
 	ck_assert_ptr_nonnull(p);
 	ck_assert_uint_eq(atomic_load(&p->rr), 0);
 	/* prev untouched */
-	ck_assert_uint_eq(atomic_load(&a->pools[0].rr), 41);
+	ck_assert_uint_eq(atomic_load(&td_pool(a, 0)->rr), 41);
+	ck_assert_uint_eq(atomic_load(&td_pool(a, 1)->rr), 1000);
 
 	pooldns_snapshot_free(a);
 	pooldns_snapshot_free(b);
@@ -539,8 +541,8 @@ START_TEST(test_sorting)
 	add_member(&ds, 5, 5, "2001:db8::5", 1, 1, 1);
 	s = pooldns_snapshot_build(&ds, NULL, NULL, err, sizeof(err));
 	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(s->pools[0].id, 2);
-	ck_assert_int_eq(s->pools[1].id, 5);
+	ck_assert_int_eq(td_pool(s, 0)->id, 2);
+	ck_assert_int_eq(td_pool(s, 1)->id, 5);
 	p = lookup_text(s, "b.example.");
 	ck_assert_uint_eq(p->n_v4, 5);
 	ck_assert_uint_eq(p->n_v6, 3);
@@ -578,7 +580,7 @@ START_TEST(test_member_limit)
 	ck_assert_ptr_nonnull(s);
 	ck_assert_uint_eq(st.members, POOLDNS_MAX_MEMBERS_PER_FAMILY + 100);
 	ck_assert_uint_eq(st.bad_members, (size_t)extra);
-	p = &s->pools[0];
+	p = td_pool(s, 0);
 	ck_assert_uint_eq(p->n_v4, POOLDNS_MAX_MEMBERS_PER_FAMILY);
 	ck_assert_uint_eq(p->n_v6, 100);
 	/* the lowest ids are kept */
@@ -603,15 +605,38 @@ START_TEST(test_ancestors)
 	add_pool(&ds, 2, "x.example.");
 	s = pooldns_snapshot_build(&ds, NULL, NULL, err, sizeof(err));
 	ck_assert_ptr_nonnull(s);
-	ck_assert_ptr_nonnull(s->anc);
-	/* b.c.example, c.example, example: 3 distinct ancestors in the set */
+	ck_assert_ptr_nonnull(s->ancestors.dir);
+	/* b.c.example, c.example, example: 3 distinct ancestors in the set
+	 * (the root is left out), each answering has_descendant */
+	static const char *const want[] = { "b.c.example.", "c.example.", "example." };
+	bool found[3] = { false, false, false };
 	size_t count = 0;
-	for (size_t i = 0; i < s->nanc; i++)
-		if (s->anc[i] != NULL)
-			count++;
+	for (size_t i = 0; i < s->ancestors.nslots; i++) {
+		const struct pooldns_ancestor *a = pooldns_ptab_slot(&s->ancestors, i);
+		if (a == NULL)
+			continue;
+		count++;
+		ck_assert(pooldns_snapshot_has_descendant(s, a->name, a->name_len));
+		for (size_t k = 0; k < 3; k++) {
+			len = pooldns_dname_from_text(want[k], w, sizeof(w));
+			if ((size_t)len == a->name_len && memcmp(w, a->name, a->name_len) == 0)
+				found[k] = true;
+		}
+	}
 	ck_assert_uint_eq(count, 3);
+	ck_assert_uint_eq(s->ancestors.count, 3);
+	for (size_t k = 0; k < 3; k++) {
+		ck_assert_msg(found[k], "%s", want[k]);
+		len = pooldns_dname_from_text(want[k], w, sizeof(w));
+		ck_assert(pooldns_snapshot_has_descendant(s, w, (size_t)len));
+	}
 	len = pooldns_dname_from_text("c.example.", w, sizeof(w));
 	ck_assert(pooldns_snapshot_has_descendant(s, w, (size_t)len));
+	/* the pools themselves are leaves */
+	len = pooldns_dname_from_text("a.b.c.example.", w, sizeof(w));
+	ck_assert(!pooldns_snapshot_has_descendant(s, w, (size_t)len));
+	len = pooldns_dname_from_text("x.example.", w, sizeof(w));
+	ck_assert(!pooldns_snapshot_has_descendant(s, w, (size_t)len));
 	pooldns_snapshot_free(s);
 	pooldns_dataset_clear(&ds);
 }

@@ -99,7 +99,7 @@ START_TEST(http_member_goes_down_and_comes_back_within_bounds)
 	struct pooldns_snapshot *s = http_pool(fakehttp_port(srv), NULL, interval, rise, fall);
 	pooldns_health_attach(h, s);
 	pooldns_health_retire_unused(h);
-	const struct pooldns_member *m = &s->pools[0].v4[0];
+	const struct pooldns_member *m = &td_pool(s, 0)->v4[0];
 	ck_assert_ptr_nonnull(m->health);
 	ck_assert(pooldns_health_wait_first_round(h, 2000));
 	ck_assert(pooldns_member_usable(m));
@@ -140,7 +140,7 @@ START_TEST(first_failed_probe_marks_down_at_once)
 	struct pooldns_health *h = start();
 	struct pooldns_snapshot *s = http_pool(fakehttp_port(srv), NULL, 1000, 2, 3);
 	pooldns_health_attach(h, s);
-	const struct pooldns_member *m = &s->pools[0].v4[0];
+	const struct pooldns_member *m = &td_pool(s, 0)->v4[0];
 	ck_assert(pooldns_member_usable(m)); /* new: counts as up */
 	ck_assert(pooldns_health_wait_first_round(h, 2000));
 	ck_assert(!pooldns_member_usable(m));
@@ -159,7 +159,7 @@ START_TEST(body_substring_is_checked)
 	struct pooldns_health *h = start();
 	struct pooldns_snapshot *s = http_pool(fakehttp_port(srv), "status: ok", 100, 1, 1);
 	pooldns_health_attach(h, s);
-	const struct pooldns_member *m = &s->pools[0].v4[0];
+	const struct pooldns_member *m = &td_pool(s, 0)->v4[0];
 	ck_assert(pooldns_health_wait_first_round(h, 2000));
 	ck_assert(!pooldns_member_usable(m));
 	struct fakehttp_reply ok = { .status = 200, .body = "{\"x\":1}\nstatus: ok\n" };
@@ -206,7 +206,7 @@ START_TEST(tcp_check_follows_the_listener)
 	struct pooldns_snapshot *s = build(&ds);
 	struct pooldns_health *h = start();
 	pooldns_health_attach(h, s);
-	const struct pooldns_member *m = &s->pools[0].v4[0];
+	const struct pooldns_member *m = &td_pool(s, 0)->v4[0];
 	ck_assert(pooldns_health_wait_first_round(h, 2000));
 	ck_assert(pooldns_member_usable(m));
 	close(fd); /* connection refused from now on */
@@ -241,8 +241,8 @@ START_TEST(same_endpoint_in_two_pools_is_probed_once)
 	struct pooldns_snapshot *s = build(&ds);
 	struct pooldns_health *h = start();
 	pooldns_health_attach(h, s);
-	ck_assert_ptr_eq(s->pools[0].v4[0].health, s->pools[1].v4[0].health);
-	ck_assert_ptr_ne(s->pools[0].v4[0].health, s->pools[2].v4[0].health);
+	ck_assert_ptr_eq(td_pool(s, 0)->v4[0].health, td_pool(s, 1)->v4[0].health);
+	ck_assert_ptr_ne(td_pool(s, 0)->v4[0].health, td_pool(s, 2)->v4[0].health);
 	struct pooldns_health_stats st;
 	pooldns_health_get_stats(h, &st);
 	ck_assert_uint_eq(st.endpoints, 2);
@@ -271,14 +271,20 @@ START_TEST(state_survives_reload_and_unused_endpoints_retire)
 	pooldns_health_attach(h, s1);
 	pooldns_health_retire_unused(h);
 	ck_assert(pooldns_health_wait_first_round(h, 2000));
-	ck_assert(!pooldns_member_usable(&s1->pools[0].v4[0]));
+	ck_assert(!pooldns_member_usable(&td_pool(s1, 0)->v4[0]));
 
-	/* Reload with the same data: same state, still down. */
+	/* Reload with the same data (s2 replaces s1: attach the new one,
+	 * detach the old, retire): same state, still down. */
 	struct pooldns_snapshot *s2 = http_pool(fakehttp_port(srv), NULL, 100, 2, 2);
 	pooldns_health_attach(h, s2);
+	pooldns_health_detach(h, s1);
 	pooldns_health_retire_unused(h);
-	ck_assert_ptr_eq(s1->pools[0].v4[0].health, s2->pools[0].v4[0].health);
-	ck_assert(!pooldns_member_usable(&s2->pools[0].v4[0]));
+	ck_assert_ptr_eq(td_pool(s1, 0)->v4[0].health, td_pool(s2, 0)->v4[0].health);
+	ck_assert(!pooldns_member_usable(&td_pool(s2, 0)->v4[0]));
+	struct pooldns_health_stats st;
+	pooldns_health_get_stats(h, &st);
+	ck_assert_uint_eq(st.endpoints, 1);
+	ck_assert_uint_eq(st.endpoints_down, 1);
 	pooldns_snapshot_free(s1);
 
 	/* Reload without the pool: the endpoint retires and probing stops. */
@@ -286,8 +292,8 @@ START_TEST(state_survives_reload_and_unused_endpoints_retire)
 	td_dataset_init(&ds, 3);
 	struct pooldns_snapshot *s3 = build(&ds);
 	pooldns_health_attach(h, s3);
+	pooldns_health_detach(h, s2);
 	pooldns_health_retire_unused(h);
-	struct pooldns_health_stats st;
 	pooldns_health_get_stats(h, &st);
 	ck_assert_uint_eq(st.endpoints, 0);
 	ck_assert_uint_eq(st.endpoints_down, 0);
@@ -318,10 +324,10 @@ START_TEST(drained_and_unchecked_members_have_no_state)
 	struct pooldns_snapshot *s = build(&ds);
 	struct pooldns_health *h = start();
 	pooldns_health_attach(h, s);
-	ck_assert_ptr_null(s->pools[0].v4[0].health);
-	ck_assert_ptr_null(s->pools[1].v4[0].health);
-	ck_assert(!pooldns_member_usable(&s->pools[0].v4[0]));
-	ck_assert(pooldns_member_usable(&s->pools[1].v4[0]));
+	ck_assert_ptr_null(td_pool(s, 0)->v4[0].health);
+	ck_assert_ptr_null(td_pool(s, 1)->v4[0].health);
+	ck_assert(!pooldns_member_usable(&td_pool(s, 0)->v4[0]));
+	ck_assert(pooldns_member_usable(&td_pool(s, 1)->v4[0]));
 	struct pooldns_health_stats st;
 	pooldns_health_get_stats(h, &st);
 	ck_assert_uint_eq(st.endpoints, 0);
@@ -354,6 +360,7 @@ START_TEST(probe_in_flight_when_retired_is_not_counted)
 	td_dataset_init(&ds, 2);
 	struct pooldns_snapshot *s2 = build(&ds);
 	pooldns_health_attach(h, s2);
+	pooldns_health_detach(h, s1);
 	pooldns_health_retire_unused(h);
 	usleep(600000); /* the in-flight probe completes (503) meanwhile */
 

@@ -43,13 +43,13 @@ static void fix_init(struct fix *f, enum pooldns_policy policy, enum pooldns_fal
 	f->pool.ttl = 30;
 	for (size_t i = 0; i < n; i++) {
 		struct pooldns_member *m = &f->m[i];
-		char h[64];
+		char h[64], txt[INET6_ADDRSTRLEN];
 
 		m->id = (int64_t)i + 1;
 		m->family = AF_INET;
 		snprintf(h, sizeof(h), "10.0.0.%zu", i + 1);
 		ck_assert_int_eq(inet_pton(AF_INET, h, m->addr), 1);
-		inet_ntop(m->family, m->addr, m->host, sizeof(m->host));
+		ck_assert_str_eq(inet_ntop(m->family, m->addr, txt, sizeof(txt)), h);
 		m->weight = 1;
 		m->enabled = true;
 		atomic_init(&f->hs[i].up, true);
@@ -60,7 +60,7 @@ static void fix_init(struct fix *f, enum pooldns_policy policy, enum pooldns_fal
 		m->family = AF_INET6;
 		snprintf(h, sizeof(h), "2001:db8::%zx", i + 1);
 		ck_assert_int_eq(inet_pton(AF_INET6, h, m->addr), 1);
-		inet_ntop(m->family, m->addr, m->host, sizeof(m->host));
+		ck_assert_str_eq(inet_ntop(m->family, m->addr, txt, sizeof(txt)), h);
 		m->weight = 1;
 		m->enabled = true;
 		m->health = NULL; /* no check: always up */

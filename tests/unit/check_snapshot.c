@@ -201,8 +201,26 @@ START_TEST(test_many_pools)
 	}
 	s = make(nm, N);
 	ck_assert_uint_eq(s->npools, N);
-	ck_assert_uint_eq(s->nbuckets & (s->nbuckets - 1), 0);
-	ck_assert_uint_ge(s->nbuckets, 2 * N);
+	ck_assert_uint_eq(s->pools.count, N);
+	/* the name table: a power of two, at most half full */
+	ck_assert_uint_eq(s->pools.nslots & (s->pools.nslots - 1), 0);
+	ck_assert_uint_ge(s->pools.nslots, 2 * N);
+	/* iteration visits every pool once */
+	{
+		unsigned char *seen = calloc(N, 1);
+		const struct pooldns_pool *p;
+		size_t count = 0;
+
+		ck_assert_ptr_nonnull(seen);
+		for (size_t it = 0; (p = pooldns_snapshot_next(s, &it)) != NULL; count++) {
+			ck_assert(p->id >= 1 && p->id <= N);
+			ck_assert(!seen[p->id - 1]);
+			seen[p->id - 1] = 1;
+			ck_assert_ptr_eq(pooldns_snapshot_pool_by_id(s, p->id), p);
+		}
+		ck_assert_uint_eq(count, N);
+		free(seen);
+	}
 	for (int i = 0; i < N; i++) {
 		const struct pooldns_pool *p = lk(s, buf[i]);
 		ck_assert_ptr_nonnull(p);

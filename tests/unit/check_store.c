@@ -19,45 +19,72 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "core/model/arena.h"
+#include "core/dns/dname.h"
 #include "core/model/snapshot.h"
 #include "core/model/store.h"
 
+/* Pool i of a test snapshot is named "p<i>.example." (wire form in w). */
+static size_t pool_name(size_t i, uint8_t w[POOLDNS_NAME_MAX], char text[32])
+{
+	int len;
+
+	snprintf(text, 32, "p%zu.example.", i);
+	len = pooldns_dname_from_text(text, w, POOLDNS_NAME_MAX);
+	ck_assert_int_gt(len, 0);
+	return (size_t)len;
+}
+
 /* A snapshot whose every field is derived from its version, so a reader
- * can tell a torn or freed one from a good one. */
+ * can tell a torn or freed one from a good one. Built by hand the way the
+ * model lays it out: each pool one heap block (header, members, names) in
+ * the snapshot's name table, which the snapshot owns (own_all). */
 static struct pooldns_snapshot *make_snap(int64_t version)
 {
-	struct pooldns_arena *a = pooldns_arena_new();
-	struct pooldns_snapshot *s;
-	size_t np = 1 + (size_t)(version % 7);
+	struct pooldns_snapshot *s = calloc(1, sizeof(*s));
+	struct pooldns_garbage g = { 0 };
+	size_t np = 1 + (size_t)(version % 7), nmembers = 0;
 
-	ck_assert_ptr_nonnull(a);
-	s = pooldns_arena_alloc(a, sizeof(*s));
 	ck_assert_ptr_nonnull(s);
-	s->arena = a;
 	s->version = version;
-	s->npools = np;
-	s->pools = pooldns_arena_alloc(a, np * sizeof(*s->pools));
-	ck_assert_ptr_nonnull(s->pools);
+	s->seq = -1;
+	s->own_all = true;
 	for (size_t i = 0; i < np; i++) {
-		struct pooldns_pool *p = &s->pools[i];
 		size_t nm = 1 + (size_t)((version + (int64_t)i) % 5);
+		size_t hdr = (sizeof(struct pooldns_pool) + 7) & ~(size_t)7;
+		uint8_t w[POOLDNS_NAME_MAX];
+		char text[32];
+		size_t wl = pool_name(i, w, text);
+		char *blk =
+			calloc(1, hdr + nm * sizeof(struct pooldns_member) + wl + strlen(text) + 1);
+		struct pooldns_pool *p = (struct pooldns_pool *)blk;
+		const void *old = NULL;
 
+		ck_assert_ptr_nonnull(blk);
 		p->id = version * 100 + (int64_t)i;
 		p->ttl = (uint32_t)(version * 7 + (int64_t)i);
 		p->max_answers = (uint8_t)(1 + i);
-		p->v4 = pooldns_arena_alloc(a, nm * sizeof(*p->v4));
-		ck_assert_ptr_nonnull(p->v4);
-		p->n_v4 = nm;
+		p->v4 = (struct pooldns_member *)(blk + hdr);
+		p->n_v4 = (uint16_t)nm;
 		for (size_t j = 0; j < nm; j++) {
 			p->v4[j].id = p->id * 10 + (int64_t)j;
 			p->v4[j].family = AF_INET;
 			p->v4[j].weight = (uint32_t)(p->id + (int64_t)j);
 			memset(p->v4[j].addr, (int)((version + (int64_t)j) & 0xff), 4);
 		}
-		p->name_text = pooldns_arena_strdup(a, "pool.example.");
-		ck_assert_ptr_nonnull(p->name_text);
+		memcpy(blk + hdr + nm * sizeof(struct pooldns_member), w, wl);
+		p->name = (const uint8_t *)(blk + hdr + nm * sizeof(struct pooldns_member));
+		p->name_len = (uint8_t)wl;
+		p->name_text = strcpy(blk + hdr + nm * sizeof(struct pooldns_member) + wl, text);
+		ck_assert_int_eq(pooldns_ptab_put(&s->pools, 1, &g, p, &old), 0);
+		ck_assert_ptr_null(old);
+		nmembers += nm;
 	}
+	/* a fresh table replaces nothing of an earlier version */
+	ck_assert_uint_eq(g.n, 0);
+	pooldns_garbage_free(&g);
+	s->npools = s->pools.count;
+	s->nmembers = nmembers;
+	ck_assert_uint_eq(s->npools, np);
 	return s;
 }
 
@@ -65,15 +92,21 @@ static struct pooldns_snapshot *make_snap(int64_t version)
 static int validate(const struct pooldns_snapshot *s)
 {
 	int64_t v = s->version;
+	const struct pooldns_pool *q;
+	size_t n = 0;
 
-	if (s->npools != 1 + (size_t)(v % 7))
+	if (s->npools != 1 + (size_t)(v % 7) || s->pools.count != s->npools)
 		return -1;
 	for (size_t i = 0; i < s->npools; i++) {
-		const struct pooldns_pool *p = &s->pools[i];
+		uint8_t w[POOLDNS_NAME_MAX];
+		char text[32];
+		size_t wl = pool_name(i, w, text);
+		const struct pooldns_pool *p = pooldns_snapshot_lookup(s, w, wl);
 
-		if (p->id != v * 100 + (int64_t)i || p->ttl != (uint32_t)(v * 7 + (int64_t)i) ||
-		    p->max_answers != 1 + i || p->n_v4 != 1 + (size_t)((v + (int64_t)i) % 5) ||
-		    strcmp(p->name_text, "pool.example.") != 0)
+		if (p == NULL || p->id != v * 100 + (int64_t)i ||
+		    p->ttl != (uint32_t)(v * 7 + (int64_t)i) || p->max_answers != 1 + i ||
+		    p->n_v4 != 1 + (size_t)((v + (int64_t)i) % 5) ||
+		    strcmp(p->name_text, text) != 0)
 			return -1;
 		for (size_t j = 0; j < p->n_v4; j++) {
 			const struct pooldns_member *m = &p->v4[j];
@@ -83,7 +116,11 @@ static int validate(const struct pooldns_snapshot *s)
 				return -1;
 		}
 	}
-	return 0;
+	/* nothing else in the table */
+	for (size_t it = 0; (q = pooldns_snapshot_next(s, &it)) != NULL; n++)
+		if (q->id / 100 != v)
+			return -1;
+	return n == s->npools ? 0 : -1;
 }
 
 START_TEST(test_empty_and_publish)

@@ -1,12 +1,18 @@
 /*
- * testdata.c — compact dataset builders for unit tests and fuzz targets
- * (see testdata.h). Owns the tests' copy of the pool and member column
- * lists; everything else it builds belongs to the caller's dataset.
+ * testdata.c — compact dataset builders for unit tests and fuzz targets,
+ * and small readers of the snapshots made from them (see testdata.h). Owns
+ * the tests' copy of the pool and member column lists; everything else it
+ * builds belongs to the caller's dataset.
  *
  * Thread model: none; called from one test (or fuzzer) thread at a time.
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include "core/dns/dname.h"
 #include "testdata.h"
 
 #ifdef TESTDATA_NO_CHECK
@@ -118,4 +124,48 @@ void td_add_member(struct pooldns_dataset *ds, const struct td_member *m)
 
 	td_member_row(row, m);
 	td_add_member_row(ds, row);
+}
+
+static int cmp_pool_id(const void *a, const void *b)
+{
+	const struct pooldns_pool *x = *(const struct pooldns_pool *const *)a;
+	const struct pooldns_pool *y = *(const struct pooldns_pool *const *)b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+struct pooldns_pool *td_pool(const struct pooldns_snapshot *snap, size_t i)
+{
+	struct pooldns_pool **v, *p;
+	size_t n = 0;
+
+	TD_REQUIRE(snap != NULL);
+	TD_REQUIRE(i < snap->npools);
+	v = calloc(snap->npools, sizeof(*v));
+	TD_REQUIRE(v != NULL);
+	for (size_t it = 0; (p = pooldns_snapshot_next(snap, &it)) != NULL;) {
+		TD_REQUIRE(n < snap->npools);
+		v[n++] = p;
+	}
+	TD_REQUIRE(n == snap->npools);
+	qsort(v, n, sizeof(*v), cmp_pool_id);
+	p = v[i];
+	free(v);
+	return p;
+}
+
+struct pooldns_pool *td_lookup(const struct pooldns_snapshot *snap, const char *text)
+{
+	uint8_t wire[POOLDNS_NAME_MAX];
+	int len = pooldns_dname_from_text(text, wire, sizeof(wire));
+
+	TD_REQUIRE(len > 0);
+	return pooldns_snapshot_lookup(snap, wire, (size_t)len);
+}
+
+const char *td_host(const struct pooldns_member *m, char buf[TD_HOST_MAX])
+{
+	TD_REQUIRE(m->family == AF_INET || m->family == AF_INET6);
+	TD_REQUIRE(inet_ntop(m->family, m->addr, buf, TD_HOST_MAX) != NULL);
+	return buf;
 }

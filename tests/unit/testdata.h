@@ -3,6 +3,7 @@
  * specs, with the column sets the sources produce (POOLDNS_SQL_POOLS /
  * POOLDNS_SQL_MEMBERS), so tests describe pools in one line instead of
  * sixteen cells. This is the one place that lists those columns for tests.
+ * It also reads the snapshots made from them (td_pool, td_lookup, td_host).
  *
  * Tests that feed the builder deliberately bad cells build a row from a
  * spec (td_pool_row / td_member_row), replace cells by column index
@@ -16,8 +17,10 @@
 #ifndef POOLDNS_TESTDATA_H
 #define POOLDNS_TESTDATA_H
 
+#include <stddef.h>
 #include <stdint.h>
 
+#include "core/model/snapshot.h"
 #include "core/source/source.h"
 #include "core/source/table.h"
 
@@ -100,5 +103,21 @@ void td_add_member_row(struct pooldns_dataset *ds, const struct pooldns_cell row
 /* One-line forms: TD_POOL(&ds, .id = 1, .name = "a.test.", .ttl = 10). */
 #define TD_POOL(ds, ...)   td_add_pool((ds), &(const struct td_pool){ __VA_ARGS__ })
 #define TD_MEMBER(ds, ...) td_add_member((ds), &(const struct td_member){ __VA_ARGS__ })
+
+/*
+ * Reading snapshots. Pools live in a hash table (snapshot.h), so tests that
+ * used to index an id-ordered array ask for the i-th pool in ascending id
+ * order, and members carry only their binary address.
+ */
+
+/* The i-th pool of snap in ascending id order (i < snap->npools). */
+struct pooldns_pool *td_pool(const struct pooldns_snapshot *snap, size_t i);
+
+/* The pool named text ("www.example.com."), or NULL. */
+struct pooldns_pool *td_lookup(const struct pooldns_snapshot *snap, const char *text);
+
+/* A member's address as text ("192.0.2.1", "2001:db8::1") in buf. */
+#define TD_HOST_MAX 46 /* INET6_ADDRSTRLEN */
+const char *td_host(const struct pooldns_member *m, char buf[TD_HOST_MAX]);
 
 #endif
