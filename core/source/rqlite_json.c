@@ -9,7 +9,10 @@
  * fail with a message naming the JSON path, e.g.
  * "results[1].values[3][2]: boolean not allowed". The "types" array is
  * ignored on purpose: rqlite leaves it empty for expressions and it adds
- * nothing the JSON value kinds do not already say.
+ * nothing the JSON value kinds do not already say. A statement error fails
+ * the parse, except on statements the caller marks optional (the change
+ * log's, which a schema 1 database does not have): their table is NULL and
+ * the caller decides.
  *
  * Thread model: pure functions, no shared state; safe from any thread.
  */
@@ -195,13 +198,24 @@ fail:
 	return -1;
 }
 
-int pooldns_rqlite_parse_results_json(const struct json_t *results, const char *where,
-				      struct pooldns_table **out, size_t n, char *err, size_t errsz)
+/* The error text of a statement result, or NULL when it is not a
+ * {"error": "<string>"} object. */
+static const char *stmt_error(const json_t *res)
+{
+	const json_t *e = json_is_object(res) ? json_object_get(res, "error") : NULL;
+	return json_is_string(e) ? json_string_value(e) : NULL;
+}
+
+static int parse_results(const json_t *results, const char *where, struct pooldns_table **out,
+			 size_t n, const bool *optional, char *opt_err, size_t opt_errsz, char *err,
+			 size_t errsz)
 {
 	if (where == NULL)
 		where = "results";
 	for (size_t i = 0; i < n; i++)
 		out[i] = NULL;
+	if (opt_err != NULL && opt_errsz > 0)
+		opt_err[0] = '\0';
 	if (results == NULL) {
 		pooldns_set_err(err, errsz, "no \"%s\"", where);
 		return -1;
@@ -226,7 +240,18 @@ int pooldns_rqlite_parse_results_json(const struct json_t *results, const char *
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (parse_one(json_array_get(results, i), where, i, &out[i], err, errsz) != 0) {
+		const json_t *res = json_array_get(results, i);
+		const char *text = optional != NULL && optional[i] ? stmt_error(res) : NULL;
+		if (text != NULL) {
+			/* out[i] stays NULL; the caller decides */
+			if (opt_err != NULL && opt_errsz > 0 && opt_err[0] == '\0') {
+				char w[64];
+				snprintf(w, sizeof w, "%s[%zu].error", where, i);
+				set_remote_err(opt_err, opt_errsz, w, text);
+			}
+			continue;
+		}
+		if (parse_one(res, where, i, &out[i], err, errsz) != 0) {
 			for (size_t k = 0; k < i; k++) {
 				pooldns_table_free(out[k]);
 				out[k] = NULL;
@@ -237,11 +262,20 @@ int pooldns_rqlite_parse_results_json(const struct json_t *results, const char *
 	return 0;
 }
 
-int pooldns_rqlite_parse_results(const char *body, size_t len, struct pooldns_table **out, size_t n,
-				 char *err, size_t errsz)
+int pooldns_rqlite_parse_results_json(const struct json_t *results, const char *where,
+				      struct pooldns_table **out, size_t n, char *err, size_t errsz)
+{
+	return parse_results(results, where, out, n, NULL, NULL, 0, err, errsz);
+}
+
+int pooldns_rqlite_parse_results_opt(const char *body, size_t len, struct pooldns_table **out,
+				     size_t n, const bool *optional, char *opt_err,
+				     size_t opt_errsz, char *err, size_t errsz)
 {
 	for (size_t i = 0; i < n; i++)
 		out[i] = NULL;
+	if (opt_err != NULL && opt_errsz > 0)
+		opt_err[0] = '\0';
 	json_error_t jerr;
 	json_t *root = json_loadb(body != NULL ? body : "", body != NULL ? len : 0,
 				  JSON_REJECT_DUPLICATES, &jerr);
@@ -264,9 +298,15 @@ int pooldns_rqlite_parse_results(const char *body, size_t len, struct pooldns_ta
 					kind_name(e));
 		goto out;
 	}
-	rc = pooldns_rqlite_parse_results_json(json_object_get(root, "results"), "results", out, n,
-					       err, errsz);
+	rc = parse_results(json_object_get(root, "results"), "results", out, n, optional, opt_err,
+			   opt_errsz, err, errsz);
 out:
 	json_decref(root);
 	return rc;
+}
+
+int pooldns_rqlite_parse_results(const char *body, size_t len, struct pooldns_table **out, size_t n,
+				 char *err, size_t errsz)
+{
+	return pooldns_rqlite_parse_results_opt(body, len, out, n, NULL, NULL, 0, err, errsz);
 }

@@ -5,13 +5,16 @@
  * response shapes and fuzzed. Accepts the default (non-associative) shape:
  *   {"results":[{"columns":[..],"types":[..],"values":[[..],..]}, ..]}
  * A per-statement {"error":"..."} or a top-level "error" fails the parse
- * with that message. A statement with no rows may omit "values".
+ * with that message, except for statements the caller marks optional (see
+ * pooldns_rqlite_parse_results_opt). A statement with no rows may omit
+ * "values".
  *
  * Thread-safety: pure functions; no shared state.
  */
 #ifndef POOLDNS_RQLITE_JSON_H
 #define POOLDNS_RQLITE_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/source/table.h"
@@ -24,6 +27,14 @@
  * nothing left in out. */
 int pooldns_rqlite_parse_results(const char *body, size_t len, struct pooldns_table **out, size_t n,
 				 char *err, size_t errsz);
+
+/* Same, except that statement i with optional[i] true may have failed on
+ * the server: an {"error":"<text>"} result leaves out[i] NULL and puts the
+ * first such text in opt_err ("" when none failed) instead of failing the
+ * parse. Anything malformed still fails. optional NULL: none is. */
+int pooldns_rqlite_parse_results_opt(const char *body, size_t len, struct pooldns_table **out,
+				     size_t n, const bool *optional, char *opt_err,
+				     size_t opt_errsz, char *err, size_t errsz);
 
 /* Same on an already parsed "results" array (a jansson json_t; the cache
  * file embeds rqlite's shape and reads it back through this). where

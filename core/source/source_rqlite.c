@@ -1,7 +1,10 @@
 /*
  * source_rqlite.c — the rqlite data source: POSTs the version/pool/member
- * SELECTs to /db/query on a list of rqlite nodes over HTTP(S) and turns the
- * JSON answer into tables (rqlite_json.c).
+ * SELECTs (and those of the change feed, delta.c) to /db/query on a list of
+ * rqlite nodes over HTTP(S) and turns the JSON answer into tables
+ * (rqlite_json.c). The change-feed requests (position, changes, load_page)
+ * carry "&transaction", so the node runs their statements in one read
+ * transaction: one snapshot, as the SQLite source reads.
  *
  * Owns: its copy of the options, one libcurl easy handle (reused so that
  * connections stay alive between polls), the response buffer, and the index
@@ -34,6 +37,7 @@
 #include <jansson.h>
 
 #include "core/log.h"
+#include "core/source/delta.h"
 #include "core/source/rqlite_json.h"
 #include "core/source/source.h"
 
@@ -233,16 +237,26 @@ static void excerpt(const char *b, size_t len, char *out, size_t outsz)
 		out[o] = '\0';
 }
 
+/* One /db/query request. */
+struct request {
+	const char *body;
+	bool tx;              /* "&transaction": one read transaction for all statements */
+	const bool *optional; /* per statement: may fail without failing the request; or NULL */
+	char *opt_err;        /* the first such failure, "rqlite <node>: <error>" */
+	size_t opt_errsz;
+};
+
 /*
- * One POST of body to node i, parsing n results into out. 0, or -1 with
- * this node's error (without the node prefix) in err.
+ * One POST of the request to node i, parsing n results into out. 0, or -1
+ * with this node's error (without the node prefix) in err.
  */
-static int query_node(struct rqlite_source *s, size_t i, const char *body,
+static int query_node(struct rqlite_source *s, size_t i, const struct request *rq,
 		      struct pooldns_table **out, size_t n, char *err, size_t errsz)
 {
+	const char *body = rq->body;
 	char url[RQLITE_URL_MAX + 64];
-	snprintf(url, sizeof url, "%s/db/query?level=%s", s->urls[i],
-		 pooldns_rqlite_level_name(s->level));
+	snprintf(url, sizeof url, "%s/db/query?level=%s%s", s->urls[i],
+		 pooldns_rqlite_level_name(s->level), rq->tx ? "&transaction" : "");
 	char cerr[CURL_ERROR_SIZE];
 	cerr[0] = '\0';
 	s->len = 0;
@@ -301,21 +315,28 @@ static int query_node(struct rqlite_source *s, size_t i, const char *body,
 		pooldns_set_err(err, errsz, "HTTP %ld%s%s%s", status, hint, ex[0] ? ": " : "", ex);
 		return -1;
 	}
-	if (pooldns_rqlite_parse_results(s->buf != NULL ? s->buf : "", s->len, out, n, err,
-					 errsz) != 0) {
+	char opt[512];
+	if (pooldns_rqlite_parse_results_opt(s->buf != NULL ? s->buf : "", s->len, out, n,
+					     rq->optional, opt, sizeof opt, err, errsz) != 0) {
 		if (err != NULL && errsz > 0 && strstr(err, "no such table") != NULL)
 			append_err(err, errsz, " (schema not loaded?)");
 		return -1;
+	}
+	if (rq->opt_err != NULL && rq->opt_errsz > 0) {
+		rq->opt_err[0] = '\0';
+		if (opt[0] != '\0')
+			pooldns_set_err(rq->opt_err, rq->opt_errsz, "rqlite %s: %s", s->urls[i],
+					opt);
 	}
 	return 0;
 }
 
 /*
- * Runs the statements in body on the first node that answers, starting at
- * the last good one. 0, or -1 naming every node's error.
+ * Runs the request on the first node that answers, starting at the last
+ * good one. 0, or -1 naming every node's error.
  */
-static int query(struct rqlite_source *s, const char *body, struct pooldns_table **out, size_t n,
-		 char *err, size_t errsz)
+static int query(struct rqlite_source *s, const struct request *rq, struct pooldns_table **out,
+		 size_t n, char *err, size_t errsz)
 {
 	char one[512];
 	if (err != NULL && errsz > 0)
@@ -323,7 +344,7 @@ static int query(struct rqlite_source *s, const char *body, struct pooldns_table
 	for (size_t k = 0; k < s->nurls; k++) {
 		size_t i = (s->current + k) % s->nurls;
 		one[0] = '\0';
-		if (query_node(s, i, body, out, n, one, sizeof one) == 0) {
+		if (query_node(s, i, rq, out, n, one, sizeof one) == 0) {
 			if (i != s->current)
 				pooldns_log(POOLDNS_LOG_DEBUG, "rqlite: now using node %s",
 					    s->urls[i]);
@@ -339,8 +360,27 @@ static int query(struct rqlite_source *s, const char *body, struct pooldns_table
 	return -1;
 }
 
-/* rqlite's /db/query body: a JSON array with one entry per statement, the
- * SQL string alone or, for a parameterised statement, ["SQL", param].
+/* One statement of a request body: the SQL string alone or, when it has
+ * values, ["SQL", param, int, ...] (positional: ?1, ?2, ...). NULL on OOM. */
+static json_t *stmt_json(const struct pooldns_sql_stmt *st)
+{
+	if (st->param == NULL && st->nints == 0)
+		return json_string(st->sql);
+	json_t *e = json_array();
+	if (e == NULL || json_array_append_new(e, json_string(st->sql)) != 0)
+		goto oom;
+	if (st->param != NULL && json_array_append_new(e, json_string(st->param)) != 0)
+		goto oom;
+	for (size_t k = 0; k < st->nints && k < POOLDNS_SQL_MAX_INTS; k++)
+		if (json_array_append_new(e, json_integer((json_int_t)st->ints[k])) != 0)
+			goto oom;
+	return e;
+oom:
+	json_decref(e);
+	return NULL;
+}
+
+/* rqlite's /db/query body: a JSON array with one entry per statement.
  * Caller frees. */
 static char *make_body(const struct pooldns_sql_stmt *st, size_t n)
 {
@@ -348,9 +388,7 @@ static char *make_body(const struct pooldns_sql_stmt *st, size_t n)
 	if (a == NULL)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		json_t *e = st[i].param != NULL ? json_pack("[ss]", st[i].sql, st[i].param)
-						: json_string(st[i].sql);
-		if (json_array_append_new(a, e) != 0) {
+		if (json_array_append_new(a, stmt_json(&st[i])) != 0) {
 			json_decref(a);
 			return NULL;
 		}
@@ -358,6 +396,41 @@ static char *make_body(const struct pooldns_sql_stmt *st, size_t n)
 	char *body = json_dumps(a, JSON_COMPACT);
 	json_decref(a);
 	return body;
+}
+
+#define RQLITE_MAX_STMTS 8
+
+/*
+ * Runs n statements in one request (tx: in one read transaction on the
+ * node) into out. Optional statements that failed leave NULL and their
+ * first error in opt_err. 0, or -1 with err.
+ */
+static int run(struct rqlite_source *s, const struct pooldns_sql_stmt *st, size_t n, bool tx,
+	       struct pooldns_table **out, char *opt_err, size_t opt_errsz, char *err, size_t errsz)
+{
+	bool optional[RQLITE_MAX_STMTS];
+	for (size_t i = 0; i < n && i < RQLITE_MAX_STMTS; i++)
+		optional[i] = st[i].optional;
+	if (n > RQLITE_MAX_STMTS) {
+		pooldns_set_err(err, errsz, "%s: %zu statements in one request, at most %d",
+				s->describe, n, RQLITE_MAX_STMTS);
+		return -1;
+	}
+	char *body = make_body(st, n);
+	if (body == NULL) {
+		pooldns_set_err(err, errsz, "%s: out of memory", s->describe);
+		return -1;
+	}
+	struct request rq = {
+		.body = body,
+		.tx = tx,
+		.optional = optional,
+		.opt_err = opt_err,
+		.opt_errsz = opt_errsz,
+	};
+	int rc = query(s, &rq, out, n, err, errsz);
+	free(body);
+	return rc;
 }
 
 /* "rqlite <url>" of the node that answered last: how errors in its answer
@@ -370,14 +443,8 @@ static void current_node(const struct rqlite_source *s, char *who, size_t whosz)
 static int rqlite_version(struct pooldns_source *src, int64_t *version, char *err, size_t errsz)
 {
 	struct rqlite_source *s = (struct rqlite_source *)src;
-	char *body = make_body(pooldns_sql_version, 1);
-	if (body == NULL) {
-		pooldns_set_err(err, errsz, "%s: out of memory", s->describe);
-		return -1;
-	}
 	struct pooldns_table *t = NULL;
-	int rc = query(s, body, &t, 1, err, errsz);
-	free(body);
+	int rc = run(s, pooldns_sql_version, 1, false, &t, NULL, 0, err, errsz);
 	if (rc != 0)
 		return -1;
 	char who[RQLITE_URL_MAX + sizeof "rqlite "];
@@ -394,25 +461,68 @@ static int rqlite_load(struct pooldns_source *src, struct pooldns_dataset *out, 
 	out->version = 0;
 	out->pools = NULL;
 	out->members = NULL;
-	char *body = make_body(pooldns_sql_load, 3);
-	if (body == NULL) {
-		pooldns_set_err(err, errsz, "%s: out of memory", s->describe);
-		return -1;
-	}
 	struct pooldns_table *t[3] = { NULL, NULL, NULL };
-	int rc = query(s, body, t, 3, err, errsz);
-	free(body);
-	if (rc != 0)
+	if (run(s, pooldns_sql_load, 3, false, t, NULL, 0, err, errsz) != 0)
 		return -1;
 	char who[RQLITE_URL_MAX + sizeof "rqlite "];
 	current_node(s, who, sizeof who);
 	return pooldns_dataset_from_results(out, t, who, err, errsz);
 }
 
+static int rqlite_position(struct pooldns_source *src, struct pooldns_position *pos, char *err,
+			   size_t errsz)
+{
+	struct rqlite_source *s = (struct rqlite_source *)src;
+	struct pooldns_table *t[POOLDNS_SQL_POSITION_N];
+	char opt[512];
+	if (run(s, pooldns_sql_position, POOLDNS_SQL_POSITION_N, true, t, opt, sizeof opt, err,
+		errsz) != 0)
+		return -1;
+	char who[RQLITE_URL_MAX + sizeof "rqlite "];
+	current_node(s, who, sizeof who);
+	return pooldns_position_from_results(pos, t, who, opt, err, errsz);
+}
+
+static int rqlite_changes(struct pooldns_source *src, int64_t since, size_t max,
+			  struct pooldns_delta *out, char *err, size_t errsz)
+{
+	struct rqlite_source *s = (struct rqlite_source *)src;
+	memset(out, 0, sizeof *out);
+	struct pooldns_sql_stmt st[POOLDNS_SQL_CHANGES_N];
+	if (pooldns_sql_changes(st, since, max, s->describe, err, errsz) != 0)
+		return -1;
+	struct pooldns_table *t[POOLDNS_SQL_CHANGES_N];
+	char opt[512];
+	if (run(s, st, POOLDNS_SQL_CHANGES_N, true, t, opt, sizeof opt, err, errsz) != 0)
+		return -1;
+	char who[RQLITE_URL_MAX + sizeof "rqlite "];
+	current_node(s, who, sizeof who);
+	return pooldns_delta_from_results(out, t, since, max, who, opt, err, errsz);
+}
+
+static int rqlite_load_page(struct pooldns_source *src, int64_t after_id, size_t max_pools,
+			    struct pooldns_dataset *out, int64_t *last_id, char *err, size_t errsz)
+{
+	struct rqlite_source *s = (struct rqlite_source *)src;
+	memset(out, 0, sizeof *out);
+	struct pooldns_sql_stmt st[POOLDNS_SQL_PAGE_N];
+	if (pooldns_sql_page(st, after_id, max_pools, s->describe, err, errsz) != 0)
+		return -1;
+	struct pooldns_table *t[POOLDNS_SQL_PAGE_N];
+	if (run(s, st, POOLDNS_SQL_PAGE_N, true, t, NULL, 0, err, errsz) != 0)
+		return -1;
+	char who[RQLITE_URL_MAX + sizeof "rqlite "];
+	current_node(s, who, sizeof who);
+	return pooldns_page_from_results(out, last_id, t, after_id, max_pools, who, err, errsz);
+}
+
 static const struct pooldns_source_ops rqlite_ops = {
 	.name = "rqlite",
 	.version = rqlite_version,
 	.load = rqlite_load,
+	.position = rqlite_position,
+	.changes = rqlite_changes,
+	.load_page = rqlite_load_page,
 	.describe = rqlite_describe,
 	.destroy = rqlite_destroy,
 };

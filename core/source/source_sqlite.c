@@ -5,7 +5,9 @@
  * Owns: one read-only connection (SQLITE_OPEN_NOMUTEX: the source object is
  * only ever used by one thread) and the path it was opened from. A load runs
  * the version, pool and member SELECTs inside one read transaction so that
- * the version and the rows are consistent. The connection is dropped after
+ * the version and the rows are consistent; so do the change-feed reads
+ * (position, changes, load_page; their statements and results are shared
+ * with the rqlite source in delta.c). The connection is dropped after
  * any error and reopened on the next call, and also when the path now names
  * a different file (a database replaced by rename would otherwise be read
  * through the old inode forever).
@@ -25,6 +27,7 @@
 #include <sqlite3.h>
 
 #include "core/log.h"
+#include "core/source/delta.h"
 #include "core/source/source.h"
 
 #define SQLITE_BUSY_TIMEOUT_MS 1000
@@ -100,8 +103,11 @@ static int run_select(struct sqlite_source *s, const struct pooldns_sql_stmt *st
 	*out = NULL;
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(s->db, stmt->sql, -1, &st, NULL);
+	int idx = 1;
 	if (rc == SQLITE_OK && stmt->param != NULL)
-		rc = sqlite3_bind_text(st, 1, stmt->param, -1, SQLITE_STATIC);
+		rc = sqlite3_bind_text(st, idx++, stmt->param, -1, SQLITE_STATIC);
+	for (size_t k = 0; rc == SQLITE_OK && k < stmt->nints && k < POOLDNS_SQL_MAX_INTS; k++)
+		rc = sqlite3_bind_int64(st, idx++, stmt->ints[k]);
 	if (rc != SQLITE_OK) {
 		const char *m = sqlite3_errmsg(s->db);
 		pooldns_set_err(err, errsz, "%s: %s%s", s->describe, m,
@@ -178,13 +184,21 @@ fail:
 	return -1;
 }
 
-/* Runs n SELECTs in one read transaction. On error the connection is
- * closed so that the next call starts from a fresh open. */
+/*
+ * Runs n SELECTs in one read transaction. An optional statement that fails
+ * (no pooldns_change table before schema 2) leaves its result NULL and its
+ * message in opt_err (the first one; "" when none failed), as long as the
+ * transaction is still open. On error the connection is closed so that the
+ * next call starts from a fresh open.
+ */
 static int run_all(struct sqlite_source *s, const struct pooldns_sql_stmt *sql, size_t n,
-		   struct pooldns_table **out, char *err, size_t errsz)
+		   struct pooldns_table **out, char *opt_err, size_t opt_errsz, char *err,
+		   size_t errsz)
 {
 	for (size_t i = 0; i < n; i++)
 		out[i] = NULL;
+	if (opt_err != NULL && opt_errsz > 0)
+		opt_err[0] = '\0';
 	if (ensure_open(s, err, errsz) != 0)
 		return -1;
 	if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
@@ -193,9 +207,21 @@ static int run_all(struct sqlite_source *s, const struct pooldns_sql_stmt *sql, 
 		return -1;
 	}
 	size_t i;
-	for (i = 0; i < n; i++)
-		if (run_select(s, &sql[i], &out[i], err, errsz) != 0)
-			break;
+	for (i = 0; i < n; i++) {
+		char one[512];
+		if (run_select(s, &sql[i], &out[i], one, sizeof one) == 0)
+			continue;
+		/* SQLite rolls the transaction back by itself after some
+		 * errors (I/O, busy, out of memory): the rest would then read
+		 * another snapshot, so that fails the whole read. */
+		if (sql[i].optional && !sqlite3_get_autocommit(s->db)) {
+			if (opt_err != NULL && opt_errsz > 0 && opt_err[0] == '\0')
+				pooldns_set_err(opt_err, opt_errsz, "%s", one);
+			continue;
+		}
+		pooldns_set_err(err, errsz, "%s", one);
+		break;
+	}
 	if (i == n && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
 	if (i == n)
@@ -214,7 +240,7 @@ static int sqlite_version(struct pooldns_source *src, int64_t *version, char *er
 {
 	struct sqlite_source *s = (struct sqlite_source *)src;
 	struct pooldns_table *t = NULL;
-	if (run_all(s, pooldns_sql_version, 1, &t, err, errsz) != 0)
+	if (run_all(s, pooldns_sql_version, 1, &t, NULL, 0, err, errsz) != 0)
 		return -1;
 	int rc = pooldns_table_data_version(t, s->describe, version, err, errsz);
 	pooldns_table_free(t);
@@ -229,9 +255,51 @@ static int sqlite_load(struct pooldns_source *src, struct pooldns_dataset *out, 
 	out->pools = NULL;
 	out->members = NULL;
 	struct pooldns_table *t[3];
-	if (run_all(s, pooldns_sql_load, 3, t, err, errsz) != 0)
+	if (run_all(s, pooldns_sql_load, 3, t, NULL, 0, err, errsz) != 0)
 		return -1;
 	return pooldns_dataset_from_results(out, t, s->describe, err, errsz);
+}
+
+static int sqlite_position(struct pooldns_source *src, struct pooldns_position *pos, char *err,
+			   size_t errsz)
+{
+	struct sqlite_source *s = (struct sqlite_source *)src;
+	struct pooldns_table *t[POOLDNS_SQL_POSITION_N];
+	char opt[512];
+	if (run_all(s, pooldns_sql_position, POOLDNS_SQL_POSITION_N, t, opt, sizeof opt, err,
+		    errsz) != 0)
+		return -1;
+	return pooldns_position_from_results(pos, t, s->describe, opt, err, errsz);
+}
+
+static int sqlite_changes(struct pooldns_source *src, int64_t since, size_t max,
+			  struct pooldns_delta *out, char *err, size_t errsz)
+{
+	struct sqlite_source *s = (struct sqlite_source *)src;
+	memset(out, 0, sizeof *out);
+	struct pooldns_sql_stmt st[POOLDNS_SQL_CHANGES_N];
+	if (pooldns_sql_changes(st, since, max, s->describe, err, errsz) != 0)
+		return -1;
+	struct pooldns_table *t[POOLDNS_SQL_CHANGES_N];
+	char opt[512];
+	if (run_all(s, st, POOLDNS_SQL_CHANGES_N, t, opt, sizeof opt, err, errsz) != 0)
+		return -1;
+	return pooldns_delta_from_results(out, t, since, max, s->describe, opt, err, errsz);
+}
+
+static int sqlite_load_page(struct pooldns_source *src, int64_t after_id, size_t max_pools,
+			    struct pooldns_dataset *out, int64_t *last_id, char *err, size_t errsz)
+{
+	struct sqlite_source *s = (struct sqlite_source *)src;
+	memset(out, 0, sizeof *out);
+	struct pooldns_sql_stmt st[POOLDNS_SQL_PAGE_N];
+	if (pooldns_sql_page(st, after_id, max_pools, s->describe, err, errsz) != 0)
+		return -1;
+	struct pooldns_table *t[POOLDNS_SQL_PAGE_N];
+	if (run_all(s, st, POOLDNS_SQL_PAGE_N, t, NULL, 0, err, errsz) != 0)
+		return -1;
+	return pooldns_page_from_results(out, last_id, t, after_id, max_pools, s->describe, err,
+					 errsz);
 }
 
 static const char *sqlite_describe(struct pooldns_source *src)
@@ -254,6 +322,9 @@ static const struct pooldns_source_ops sqlite_ops = {
 	.name = "sqlite",
 	.version = sqlite_version,
 	.load = sqlite_load,
+	.position = sqlite_position,
+	.changes = sqlite_changes,
+	.load_page = sqlite_load_page,
 	.describe = sqlite_describe,
 	.destroy = sqlite_destroy,
 };

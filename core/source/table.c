@@ -2,9 +2,10 @@
  * table.c — the typed result table every data source produces (see table.h).
  *
  * Owns: the table's column names, its row-major cell array and the text of
- * TEXT cells; the dataset helpers that assemble a dataset from the results
- * of a full load (reading the data version out of its one-row table) and
- * free a dataset's two tables.
+ * TEXT cells (rows are appended, or dropped by a filter); the dataset
+ * helpers that assemble a dataset from the results of a full load (reading
+ * the data version out of its one-row table) and free a dataset's two
+ * tables; the statement lists of the version poll and the full load.
  *
  * Thread model: none. A table is built and read by one thread at a time;
  * nothing here touches shared state.
@@ -116,6 +117,28 @@ const struct pooldns_cell *pooldns_table_cell(const struct pooldns_table *t, siz
 	return &t->cells[row * t->ncols + col];
 }
 
+size_t pooldns_table_filter(struct pooldns_table *t,
+			    bool (*keep)(const struct pooldns_table *t, size_t row, void *ctx),
+			    void *ctx)
+{
+	size_t out = 0;
+	for (size_t r = 0; r < t->nrows; r++) {
+		struct pooldns_cell *row = t->cells + r * t->ncols;
+		if (keep(t, r, ctx)) {
+			if (out != r)
+				memmove(t->cells + out * t->ncols, row, t->ncols * sizeof *row);
+			out++;
+			continue;
+		}
+		for (size_t c = 0; c < t->ncols; c++)
+			if (row[c].type == POOLDNS_CELL_TEXT)
+				free(row[c].s);
+	}
+	size_t dropped = t->nrows - out;
+	t->nrows = out;
+	return dropped;
+}
+
 void pooldns_dataset_clear(struct pooldns_dataset *ds)
 {
 	if (ds == NULL)
@@ -196,11 +219,11 @@ const char *const pooldns_member_columns[POOLDNS_MEMBER_NCOLS] = {
 };
 
 const struct pooldns_sql_stmt pooldns_sql_version[1] = {
-	{ POOLDNS_SQL_VERSION, POOLDNS_SQL_VERSION_PARAM },
+	{ .sql = POOLDNS_SQL_VERSION, .param = POOLDNS_SQL_VERSION_PARAM },
 };
 
 const struct pooldns_sql_stmt pooldns_sql_load[3] = {
-	{ POOLDNS_SQL_VERSION, POOLDNS_SQL_VERSION_PARAM },
-	{ POOLDNS_SQL_POOLS, NULL },
-	{ POOLDNS_SQL_MEMBERS, NULL },
+	{ .sql = POOLDNS_SQL_VERSION, .param = POOLDNS_SQL_VERSION_PARAM },
+	{ .sql = POOLDNS_SQL_POOLS },
+	{ .sql = POOLDNS_SQL_MEMBERS },
 };

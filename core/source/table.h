@@ -15,6 +15,7 @@
 #ifndef POOLDNS_TABLE_H
 #define POOLDNS_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,12 @@ int pooldns_table_col(const struct pooldns_table *t, const char *name);
 /* Cell at row, col; both must be in range. */
 const struct pooldns_cell *pooldns_table_cell(const struct pooldns_table *t, size_t row,
 					      size_t col);
+
+/* Keeps the rows for which keep(t, row, ctx) is true, in their order, and
+ * frees the others. Returns how many rows were dropped. */
+size_t pooldns_table_filter(struct pooldns_table *t,
+			    bool (*keep)(const struct pooldns_table *t, size_t row, void *ctx),
+			    void *ctx);
 
 /*
  * What one full load returns: the data version (from pooldns_meta) and the

@@ -3,13 +3,15 @@
  * response shapes (empty results without "values", per-statement SQL
  * errors, top-level errors) and on malformed input: wrong statement count,
  * bad cell kinds, integers beyond int64, truncated JSON, duplicate keys,
- * ragged rows, tiny error buffers.
+ * ragged rows, tiny error buffers; optional statements (the change log's),
+ * whose error leaves a NULL table instead of failing the parse.
  *
  * Thread model: single-threaded Check test program.
  */
 #include "config.h"
 
 #include <check.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,6 +247,60 @@ START_TEST(test_truncated_and_garbage)
 }
 END_TEST
 
+START_TEST(test_optional_statements)
+{
+	static const char body[] = "{\"results\":[{\"columns\":[\"value\"],\"values\":[[3]]},"
+				   "{\"error\":\"no such table: pooldns_change\"},"
+				   "{\"error\":\"no such column: x\"}]}";
+	static const bool opt_last2[] = { false, true, true };
+	static const bool opt_last1[] = { false, false, true };
+	struct pooldns_table *t[3];
+	char err[128], opt[128];
+	ck_assert_int_eq(pooldns_rqlite_parse_results_opt(body, strlen(body), t, 3, opt_last2, opt,
+							  sizeof opt, err, sizeof err),
+			 0);
+	ck_assert_ptr_nonnull(t[0]);
+	ck_assert(t[1] == NULL && t[2] == NULL);
+	ck_assert_str_eq(opt, "no such table: pooldns_change"); /* the first one */
+	pooldns_table_free(t[0]);
+
+	/* an error on a statement that is not optional still fails */
+	memset(opt, 'x', sizeof opt);
+	ck_assert_int_eq(pooldns_rqlite_parse_results_opt(body, strlen(body), t, 3, opt_last1, opt,
+							  sizeof opt, err, sizeof err),
+			 -1);
+	ck_assert_str_eq(err, "no such table: pooldns_change");
+	ck_assert(t[0] == NULL && t[1] == NULL && t[2] == NULL);
+
+	/* nothing failed: opt_err is empty */
+	static const char ok[] = "{\"results\":[{\"columns\":[\"a\"]},{\"columns\":[\"b\"]},"
+				 "{\"columns\":[\"c\"],\"values\":[[1]]}]}";
+	ck_assert_int_eq(pooldns_rqlite_parse_results_opt(ok, strlen(ok), t, 3, opt_last2, opt,
+							  sizeof opt, err, sizeof err),
+			 0);
+	ck_assert_str_eq(opt, "");
+	ck_assert_uint_eq(t[2]->nrows, 1);
+	for (int i = 0; i < 3; i++)
+		pooldns_table_free(t[i]);
+
+	/* a malformed result is malformed, optional or not */
+	static const char bad[] = "{\"results\":[{\"columns\":[\"a\"]},{\"error\":7},"
+				  "{\"columns\":[\"c\"]}]}";
+	ck_assert_int_eq(pooldns_rqlite_parse_results_opt(bad, strlen(bad), t, 3, opt_last2, opt,
+							  sizeof opt, err, sizeof err),
+			 -1);
+	ck_assert_str_eq(err, "results[1].error: expected a string, got number");
+	static const char empty[] = "{\"results\":[{\"columns\":[\"a\"]},{\"error\":\"\"},"
+				    "{\"columns\":[\"c\"]}]}";
+	ck_assert_int_eq(pooldns_rqlite_parse_results_opt(empty, strlen(empty), t, 3, opt_last2,
+							  opt, sizeof opt, err, sizeof err),
+			 0);
+	ck_assert_str_eq(opt, "results[1].error: empty error message");
+	for (int i = 0; i < 3; i++)
+		pooldns_table_free(t[i]);
+}
+END_TEST
+
 START_TEST(test_parse_json_entry)
 {
 	json_error_t jerr;
@@ -277,6 +333,7 @@ static Suite *rqlite_json_suite(void)
 	tcase_add_test(tc, test_bad_cells);
 	tcase_add_test(tc, test_huge_ints);
 	tcase_add_test(tc, test_truncated_and_garbage);
+	tcase_add_test(tc, test_optional_statements);
 	tcase_add_test(tc, test_parse_json_entry);
 	suite_add_tcase(s, tc);
 	return s;

@@ -4,7 +4,10 @@
  * body, auth), version() and load() on real response shapes, HTTP 500,
  * 401, 503, a 301 redirect to a second node, failover past a refused
  * connection and back-to-last-good ordering, timeouts, bad JSON, dropped
- * connections, keep-alive reuse, option validation and level names.
+ * connections, keep-alive reuse, option validation and level names; the
+ * change feed: the requests of changes(), position() and load_page() (one
+ * read transaction, values as parameters), what a schema 1 database
+ * answers, statement errors and malformed results rejected.
  *
  * Thread model: each test runs in its own forked process (Check's default);
  * fake servers run in their own threads and are stopped by the test.
@@ -14,6 +17,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -384,6 +388,323 @@ START_TEST(test_timeout)
 }
 END_TEST
 
+/* ---- the change feed: position(), changes(), load_page() ---- */
+
+#define RES_INT(v) "{\"columns\":[\"value\"],\"types\":[\"integer\"],\"values\":[[" #v "]]}"
+#define RES_NOLOG  "{\"error\":\"no such table: pooldns_change\"}"
+
+static const char changes_body[] = "{\"results\":[" RES_INT(40) "," RES_INT(
+	2) ","
+	   "{\"columns\":[\"seq\",\"zone_id\"],\"types\":[\"integer\",\"integer\"],"
+	   "\"values\":[[6,3],[7,1]]},"
+	   "{\"columns\":[\"id\",\"name\"],\"types\":[\"integer\",\"text\"],"
+	   "\"values\":[[1,\"a.test.\"],[3,\"c.test.\"]]},"
+	   "{\"columns\":[\"id\",\"dns_zone\",\"host\"],\"types\":[\"integer\",\"integer\","
+	   "\"text\"],"
+	   "\"values\":[[10,1,\"192.0.2.10\"],[30,3,\"192.0.2.30\"],[31,3,\"2001:db8::31\"]]},"
+	   "{\"columns\":[\"min(seq)\",\"max(seq)\"],\"types\":[\"\",\"\"],\"values\":[[1,9]]}"
+	   "]}";
+
+/* Statement i of a request body is [sql, values...] with these values. */
+static void expect_stmt(json_t *body, size_t i, const char *sql, const char *text, size_t nints,
+			const json_int_t *ints)
+{
+	json_t *e = json_array_get(body, i);
+	if (text == NULL && nints == 0) {
+		ck_assert_msg(json_is_string(e), "statement %zu is not a plain string", i);
+		ck_assert_str_eq(json_string_value(e), sql);
+		return;
+	}
+	ck_assert_msg(json_is_array(e), "statement %zu is not parameterised", i);
+	size_t k = 0;
+	ck_assert_str_eq(json_string_value(json_array_get(e, k++)), sql);
+	if (text != NULL)
+		ck_assert_str_eq(json_string_value(json_array_get(e, k++)), text);
+	for (size_t j = 0; j < nints; j++) {
+		json_t *v = json_array_get(e, k++);
+		ck_assert_msg(json_is_integer(v), "statement %zu value %zu is not an integer", i,
+			      j);
+		ck_assert_int_eq(json_integer_value(v), ints[j]);
+	}
+	ck_assert_uint_eq(json_array_size(e), k);
+}
+
+/* The last request: its line, and its body parsed (caller frees). */
+static json_t *last_request(struct fakehttp *f, char *line, size_t linesz)
+{
+	static char body[16384];
+	fakehttp_last(f, line, linesz, NULL, 0, body, sizeof body);
+	json_error_t jerr;
+	json_t *j = json_loads(body, 0, &jerr);
+	ck_assert_msg(j != NULL && json_is_array(j), "request body: %s", body);
+	return j;
+}
+
+START_TEST(test_changes_request)
+{
+	struct fakehttp *f = fakehttp_start();
+	ck_assert_ptr_nonnull(f);
+	reply(f, 200, NULL, changes_body, 0);
+	const char *urls[] = { fakehttp_url(f) };
+	struct pooldns_source *s = make(urls, 1, NULL, NULL, POOLDNS_RQLITE_WEAK, 2000);
+	struct pooldns_delta d;
+	char err[512] = "", line[256];
+	ck_assert_msg(s->ops->changes(s, 5, 2, &d, err, sizeof err) == 0, "changes: %s", err);
+	ck_assert(!d.gap && d.more && d.seq == 7 && d.version == 40);
+	ck_assert_uint_eq(d.nzones, 2);
+	ck_assert(d.zones[0] == 1 && d.zones[1] == 3);
+	ck_assert_uint_eq(d.pools->nrows, 2);
+	ck_assert_uint_eq(d.members->nrows, 3);
+	ck_assert_str_eq(pooldns_table_cell(d.members, 2, 2)->s, "2001:db8::31");
+	pooldns_delta_clear(&d);
+
+	/* one request, one read transaction, every value bound */
+	json_t *j = last_request(f, line, sizeof line);
+	ck_assert_str_eq(line, "POST /db/query?level=weak&transaction HTTP/1.1");
+	ck_assert_uint_eq(json_array_size(j), 6);
+	static const json_int_t range[] = { 5, 7 };
+	expect_stmt(j, 0, POOLDNS_SQL_VERSION, "data_version", 0, NULL);
+	expect_stmt(j, 1, POOLDNS_SQL_VERSION, "schema_version", 0, NULL);
+	expect_stmt(j, 2, POOLDNS_SQL_CHANGES, NULL, 2, range);
+	expect_stmt(j, 3, POOLDNS_SQL_CHANGED_POOLS, NULL, 2, range);
+	expect_stmt(j, 4, POOLDNS_SQL_CHANGED_MEMBERS, NULL, 2, range);
+	expect_stmt(j, 5, POOLDNS_SQL_CHANGE_BOUNDS, NULL, 0, NULL);
+	json_decref(j);
+
+	/* a large max saturates instead of overflowing */
+	ck_assert_int_eq(s->ops->changes(s, 5, SIZE_MAX, &d, err, sizeof err), 0);
+	pooldns_delta_clear(&d);
+	j = last_request(f, line, sizeof line);
+	static const json_int_t wide[] = { 5, INT64_MAX };
+	expect_stmt(j, 2, POOLDNS_SQL_CHANGES, NULL, 2, wide);
+	json_decref(j);
+
+	/* the existing requests are unchanged: no transaction parameter */
+	reply(f, 200, NULL, version_27, 0);
+	int64_t v;
+	ck_assert_int_eq(s->ops->version(s, &v, err, sizeof err), 0);
+	fakehttp_last(f, line, sizeof line, NULL, 0, NULL, 0);
+	ck_assert_str_eq(line, "POST /db/query?level=weak HTTP/1.1");
+	pooldns_source_destroy(s);
+	fakehttp_stop(f);
+}
+END_TEST
+
+START_TEST(test_position_request)
+{
+	struct fakehttp *f = fakehttp_start();
+	ck_assert_ptr_nonnull(f);
+	reply(f, 200, NULL,
+	      "{\"results\":[" RES_INT(40) "," RES_INT(
+		      2) ","
+			 "{\"columns\":[\"min(seq)\",\"max(seq)\"],\"values\":[[3,77]]}]}",
+	      0);
+	const char *urls[] = { fakehttp_url(f) };
+	struct pooldns_source *s = make(urls, 1, NULL, NULL, POOLDNS_RQLITE_NONE, 2000);
+	struct pooldns_position pos;
+	char err[512] = "", line[256];
+	ck_assert_msg(s->ops->position(s, &pos, err, sizeof err) == 0, "%s", err);
+	ck_assert(pos.version == 40 && pos.schema_version == 2 && pos.seq == 77);
+	json_t *j = last_request(f, line, sizeof line);
+	ck_assert_str_eq(line, "POST /db/query?level=none&transaction HTTP/1.1");
+	ck_assert_uint_eq(json_array_size(j), 3);
+	expect_stmt(j, 0, POOLDNS_SQL_VERSION, "data_version", 0, NULL);
+	expect_stmt(j, 1, POOLDNS_SQL_VERSION, "schema_version", 0, NULL);
+	expect_stmt(j, 2, POOLDNS_SQL_CHANGE_BOUNDS, NULL, 0, NULL);
+	json_decref(j);
+
+	/* an empty log: NULL bounds */
+	reply(f, 200, NULL,
+	      "{\"results\":[" RES_INT(40) "," RES_INT(
+		      2) ","
+			 "{\"columns\":[\"min(seq)\",\"max(seq)\"],\"values\":[[null,null]]}]}",
+	      0);
+	ck_assert_int_eq(s->ops->position(s, &pos, err, sizeof err), 0);
+	ck_assert_int_eq(pos.seq, 0);
+	pooldns_source_destroy(s);
+	fakehttp_stop(f);
+}
+END_TEST
+
+START_TEST(test_load_page_request)
+{
+	struct fakehttp *f = fakehttp_start();
+	ck_assert_ptr_nonnull(f);
+	reply(f, 200, NULL,
+	      "{\"results\":[" RES_INT(
+		      41) ","
+			  "{\"columns\":[\"id\",\"name\"],\"values\":[[-3,\"a.test.\"],[8,\"b.test."
+			  "\"]]},"
+			  "{\"columns\":[\"id\",\"dns_zone\"],\"values\":[[1,-3],[2,8],[3,8]]}]}",
+	      0);
+	const char *urls[] = { fakehttp_url(f) };
+	struct pooldns_source *s = make(urls, 1, NULL, NULL, POOLDNS_RQLITE_STRONG, 2000);
+	struct pooldns_dataset ds;
+	int64_t last = 0;
+	char err[512] = "", line[256];
+	ck_assert_msg(s->ops->load_page(s, INT64_MIN, 1000, &ds, &last, err, sizeof err) == 0, "%s",
+		      err);
+	ck_assert(ds.version == 41 && last == 8);
+	ck_assert_uint_eq(ds.pools->nrows, 2);
+	ck_assert_uint_eq(ds.members->nrows, 3);
+	pooldns_dataset_clear(&ds);
+	json_t *j = last_request(f, line, sizeof line);
+	ck_assert_str_eq(line, "POST /db/query?level=strong&transaction HTTP/1.1");
+	ck_assert_uint_eq(json_array_size(j), 3);
+	static const json_int_t page[] = { INT64_MIN, 1000 };
+	expect_stmt(j, 0, POOLDNS_SQL_VERSION, "data_version", 0, NULL);
+	expect_stmt(j, 1, POOLDNS_SQL_PAGE_POOLS, NULL, 2, page);
+	expect_stmt(j, 2, POOLDNS_SQL_PAGE_MEMBERS, NULL, 2, page);
+	json_decref(j);
+
+	/* an error in the members statement fails the page */
+	reply(f, 200, NULL,
+	      "{\"results\":[" RES_INT(41) ",{\"columns\":[\"id\"],\"values\":[[1]]},"
+					   "{\"error\":\"no such column: priority\"}]}",
+	      0);
+	last = 5;
+	ck_assert_int_eq(s->ops->load_page(s, 0, 10, &ds, &last, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "no such column: priority") != NULL, "%s", err);
+	ck_assert(ds.pools == NULL && ds.members == NULL && last == 5);
+	/* a page larger than asked for is malformed */
+	reply(f, 200, NULL,
+	      "{\"results\":[" RES_INT(41) ",{\"columns\":[\"id\"],\"values\":[[1],[2]]},"
+					   "{\"columns\":[\"id\",\"dns_zone\"]}]}",
+	      0);
+	ck_assert_int_eq(s->ops->load_page(s, 0, 1, &ds, &last, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "2 rows for a page of 1") != NULL, "%s", err);
+	ck_assert_int_eq(s->ops->load_page(s, 0, 0, &ds, &last, err, sizeof err), -1);
+	pooldns_source_destroy(s);
+	fakehttp_stop(f);
+}
+END_TEST
+
+START_TEST(test_feed_schema1)
+{
+	/* what rqlited answers on a schema 1 database: the log statements
+	 * fail, the request does not */
+	struct fakehttp *f = fakehttp_start();
+	ck_assert_ptr_nonnull(f);
+	const char *urls[] = { fakehttp_url(f) };
+	struct pooldns_source *s = make(urls, 1, NULL, NULL, POOLDNS_RQLITE_WEAK, 2000);
+	char err[512] = "";
+	reply(f, 200, NULL,
+	      "{\"results\":[" RES_INT(12) "," RES_INT(1) "," RES_NOLOG "," RES_NOLOG "," RES_NOLOG
+							  "," RES_NOLOG "]}",
+	      0);
+	struct pooldns_delta d;
+	ck_assert_msg(s->ops->changes(s, 0, 100, &d, err, sizeof err) == 0, "%s", err);
+	ck_assert(d.gap && d.version == 12 && d.zones == NULL && d.pools == NULL);
+	pooldns_delta_clear(&d);
+	/* no schema_version row at all: also schema 1 */
+	reply(f, 200, NULL,
+	      "{\"results\":[" RES_INT(12) ",{\"columns\":[\"value\"]}," RES_NOLOG "]}", 0);
+	struct pooldns_position pos;
+	ck_assert_msg(s->ops->position(s, &pos, err, sizeof err) == 0, "%s", err);
+	ck_assert(pos.schema_version == 1 && pos.seq == -1 && pos.version == 12);
+
+	/* schema 2 without the table: an error naming the node */
+	reply(f, 200, NULL,
+	      "{\"results\":[" RES_INT(12) "," RES_INT(2) "," RES_NOLOG "," RES_NOLOG "," RES_NOLOG
+							  "," RES_NOLOG "]}",
+	      0);
+	d.gap = true;
+	ck_assert_int_eq(s->ops->changes(s, 0, 100, &d, err, sizeof err), -1);
+	char want[256];
+	snprintf(want, sizeof want,
+		 "rqlite %s: no such table: pooldns_change (schema_version is 2)", fakehttp_url(f));
+	ck_assert_str_eq(err, want);
+	ck_assert(!d.gap && d.pools == NULL);
+	pooldns_source_destroy(s);
+	fakehttp_stop(f);
+}
+END_TEST
+
+/* changes() on a canned answer; it must fail with a message containing
+ * want and leave nothing behind. */
+static void changes_fails(struct pooldns_source *s, struct fakehttp *f, const char *body,
+			  const char *want)
+{
+	reply(f, 200, NULL, body, 0);
+	struct pooldns_delta d = { .gap = true, .seq = 3 };
+	char err[512] = "";
+	ck_assert_msg(s->ops->changes(s, 5, 100, &d, err, sizeof err) == -1, "accepted: %s", body);
+	ck_assert_msg(strstr(err, want) != NULL, "err: %s (wanted %s)", err, want);
+	ck_assert(!d.gap && d.seq == 0 && d.zones == NULL && d.pools == NULL && d.members == NULL);
+}
+
+#define CH_HEAD      "{\"results\":[" RES_INT(40) "," RES_INT(2) ","
+#define CH_LOG(rows) "{\"columns\":[\"seq\",\"zone_id\"],\"values\":[" rows "]},"
+#define CH_TAIL      "{\"columns\":[\"id\"]},{\"columns\":[\"dns_zone\"]},"
+#define CH_BOUNDS(b) "{\"columns\":[\"min(seq)\",\"max(seq)\"],\"values\":[[" b "]]}]}"
+
+START_TEST(test_feed_malformed)
+{
+	struct fakehttp *f = fakehttp_start();
+	ck_assert_ptr_nonnull(f);
+	const char *urls[] = { fakehttp_url(f) };
+	struct pooldns_source *s = make(urls, 1, NULL, NULL, POOLDNS_RQLITE_WEAK, 2000);
+	/* the well-formed answer these are variations of */
+	reply(f, 200, NULL, CH_HEAD CH_LOG("[6,1]") CH_TAIL CH_BOUNDS("1,6"), 0);
+	struct pooldns_delta d;
+	char err[512] = "";
+	ck_assert_msg(s->ops->changes(s, 5, 100, &d, err, sizeof err) == 0, "%s", err);
+	ck_assert(!d.gap && d.seq == 6 && d.nzones == 1);
+	pooldns_delta_clear(&d);
+
+	changes_fails(s, f, CH_HEAD CH_LOG("[\"6\",1]") CH_TAIL CH_BOUNDS("1,6"),
+		      "pooldns_change row 1: seq is text, not an integer");
+	changes_fails(s, f, CH_HEAD CH_LOG("[6,1.5]") CH_TAIL CH_BOUNDS("1,6"),
+		      "pooldns_change row 1 (seq 6): zone_id is real, not an integer");
+	changes_fails(s, f, CH_HEAD CH_LOG("[6,null]") CH_TAIL CH_BOUNDS("1,6"),
+		      "zone_id is null, not an integer");
+	changes_fails(s, f, CH_HEAD CH_LOG("[6,true]") CH_TAIL CH_BOUNDS("1,6"),
+		      "results[2].values[0][1]: boolean not allowed");
+	changes_fails(s, f, CH_HEAD CH_LOG("[6]") CH_TAIL CH_BOUNDS("1,6"),
+		      "results[2].values[0]: 1 cells for 2 columns");
+	changes_fails(s, f, CH_HEAD CH_LOG("[7,1],[6,1]") CH_TAIL CH_BOUNDS("1,7"),
+		      "seq 6 out of order or outside (5, 105]");
+	changes_fails(s, f, CH_HEAD CH_LOG("[106,1]") CH_TAIL CH_BOUNDS("1,106"),
+		      "seq 106 out of order or outside (5, 105]");
+	changes_fails(s, f, CH_HEAD CH_LOG("[6,1]") CH_TAIL CH_BOUNDS("\"1\",6"),
+		      "min(seq) text and max(seq) integer are not an ordered pair");
+	changes_fails(s, f, CH_HEAD CH_LOG("[6,1]") CH_TAIL CH_BOUNDS("9,6"),
+		      "are not an ordered pair of integers");
+	changes_fails(s, f,
+		      CH_HEAD "{\"columns\":[\"seq\"],\"values\":[[6]]}," CH_TAIL CH_BOUNDS("1,6"),
+		      "pooldns_change: 1 columns, expected 2 (seq, zone_id)");
+	changes_fails(s, f,
+		      CH_HEAD CH_LOG("[6,1]") "{\"columns\":[\"name\"]},{\"columns\":"
+					      "[\"dns_zone\"]}," CH_BOUNDS("1,6"),
+		      "pools: no id column");
+	/* the statement results themselves */
+	changes_fails(s, f, CH_HEAD CH_LOG("[6,1]") CH_TAIL "{\"error\":5}]}",
+		      "results[5].error: expected a string, got number");
+	changes_fails(s, f, CH_HEAD CH_LOG("[6,1]") CH_TAIL "[]]}",
+		      "results[5]: expected an object, got array");
+	changes_fails(
+		s, f,
+		CH_HEAD CH_LOG("[6,1]") "{\"columns\":[\"id\"]},{\"columns\":[\"dns_zone\"]}]}",
+		"results: 5 statement results, expected 6");
+	changes_fails(s, f,
+		      "{\"results\":[{\"error\":\"no such table: pooldns_meta\"}," RES_INT(
+			      2) "," RES_NOLOG "," RES_NOLOG "," RES_NOLOG "," RES_NOLOG "]}",
+		      "no such table: pooldns_meta (schema not loaded?)");
+	changes_fails(s, f,
+		      "{\"results\":[" RES_INT(40) ",{\"error\":\"disk I/O error\"}," RES_NOLOG
+						   "," RES_NOLOG "," RES_NOLOG "," RES_NOLOG "]}",
+		      "disk I/O error");
+	changes_fails(s, f, "{\"results\":[" RES_INT(40) "," RES_INT(2) ",{\"co", "invalid JSON");
+
+	/* HTTP failures as for every request */
+	reply(f, 503, NULL, "leader not found", 0);
+	ck_assert_int_eq(s->ops->changes(s, 5, 100, &d, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "HTTP 503") != NULL, "%s", err);
+	pooldns_source_destroy(s);
+	fakehttp_stop(f);
+}
+END_TEST
+
 static struct pooldns_source *try_new(const char *const *urls, size_t n, char *err, size_t errsz)
 {
 	struct pooldns_rqlite_opts o = { .nurls = n, .level = POOLDNS_RQLITE_WEAK };
@@ -465,6 +786,11 @@ static Suite *source_rqlite_suite(void)
 	tcase_add_test(tc, test_sticky_order);
 	tcase_add_test(tc, test_all_fail);
 	tcase_add_test(tc, test_timeout);
+	tcase_add_test(tc, test_changes_request);
+	tcase_add_test(tc, test_position_request);
+	tcase_add_test(tc, test_load_page_request);
+	tcase_add_test(tc, test_feed_schema1);
+	tcase_add_test(tc, test_feed_malformed);
 	tcase_add_test(tc, test_options);
 	tcase_add_test(tc, test_levels);
 	suite_add_tcase(s, tc);

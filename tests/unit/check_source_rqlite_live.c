@@ -4,8 +4,13 @@
  * directory, loads the project's schema.json and populate_data.json through
  * /db/execute, then checks version() and load() at every consistency level
  * (google.com. must have its 4 members), that a write moves the version,
- * and that a dead first node is skipped. rqlited is stopped and its
- * directory removed afterwards.
+ * and that a dead first node is skipped. The change feed: every kind of
+ * write through changes() (feedsteps.c, as on SQLite), load_page() paging
+ * over 2505 pools, the log pruned to POOLDNS_CHANGE_LOG_KEEP rows by
+ * rqlite's own triggers, and a schema 1 database (tests/data/schema-v1.json)
+ * read as it is, then upgraded by posting schema.json (twice). Each test
+ * case has its own rqlited; it is stopped and its directory removed
+ * afterwards.
  *
  * Needs POOLDNS_RQLITED (the rqlited binary) and POOLDNS_SRCDIR (the source
  * tree; automake's srcdir is used when unset). An unset POOLDNS_RQLITED is a
@@ -39,12 +44,15 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "feedsteps.h"
 #include "core/source/source.h"
 
 static char setup_error[1024]; /* non-empty: the fixture failed, say why */
 static char workdir[256];
 static char base_url[64];
 static pid_t rqlited_pid = -1;
+/* What the fixture loads after starting rqlited. */
+static const char *fixture_schema = "schema.json";
 
 static void fixture_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -298,7 +306,7 @@ static void start_rqlited(void)
 		}
 		usleep(100 * 1000);
 	}
-	if (execute_file("schema.json") != 0 || execute_file("populate_data.json") != 0)
+	if (execute_file(fixture_schema) != 0 || execute_file("populate_data.json") != 0)
 		return;
 }
 
@@ -306,6 +314,16 @@ static void setup(void)
 {
 	setup_error[0] = '\0';
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	fixture_schema = "schema.json";
+	start_rqlited();
+}
+
+/* The same with the schema before the change log (schema_version 1). */
+static void setup_v1(void)
+{
+	setup_error[0] = '\0';
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	fixture_schema = "tests/data/schema-v1.json";
 	start_rqlited();
 }
 
@@ -382,6 +400,17 @@ START_TEST(test_live_load)
 		ck_assert_uint_eq(ds.members->ncols, 6);
 		check_google(&ds);
 		pooldns_dataset_clear(&ds);
+		/* the change feed's requests (one read transaction) too */
+		struct pooldns_position pos;
+		ck_assert_msg(s->ops->position(s, &pos, err, sizeof err) == 0, "position (%s): %s",
+			      pooldns_rqlite_level_name(levels[i]), err);
+		ck_assert(pos.version == v && pos.schema_version == 2 && pos.seq == 26);
+		struct pooldns_delta d;
+		ck_assert_msg(s->ops->changes(s, 0, 100, &d, err, sizeof err) == 0,
+			      "changes (%s): %s", pooldns_rqlite_level_name(levels[i]), err);
+		ck_assert(!d.gap && !d.more && d.seq == 26 && d.nzones == 5);
+		ck_assert_uint_eq(d.members->nrows, 21);
+		pooldns_delta_clear(&d);
 		pooldns_source_destroy(s);
 	}
 }
@@ -416,6 +445,179 @@ START_TEST(test_live_version_moves_and_failover)
 }
 END_TEST
 
+/* One statement through /db/execute; fails the test on any error. */
+static void exec_live(void *ctx, const char *sql)
+{
+	(void)ctx;
+	json_t *a = json_pack("[s]", sql);
+	ck_assert_ptr_nonnull(a);
+	char *body = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	ck_assert_ptr_nonnull(body);
+	setup_error[0] = '\0';
+	int rc = execute("statement", body, strlen(body));
+	free(body);
+	ck_assert_msg(rc == 0, "%s: %s", sql, setup_error);
+}
+
+START_TEST(test_live_feed_steps)
+{
+	ck_assert_msg(setup_error[0] == '\0', "%s", setup_error);
+	struct pooldns_source *s = make(POOLDNS_RQLITE_WEAK, NULL);
+	struct pooldns_position pos;
+	char err[512] = "";
+	ck_assert_msg(s->ops->position(s, &pos, err, sizeof err) == 0, "position: %s", err);
+	ck_assert_int_eq(pos.seq, 26); /* populate: 5 pools, 21 members */
+	feed_run_steps(s, exec_live, NULL);
+	pooldns_source_destroy(s);
+}
+END_TEST
+
+#define LIVE_POOLS 2500
+
+START_TEST(test_live_load_page)
+{
+	ck_assert_msg(setup_error[0] == '\0', "%s", setup_error);
+	char sql[512];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO dns_zone (id, name) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+		 "SELECT i + 1 FROM n WHERE i < %d) SELECT 10000 + i, 'p' || i || '.test.' FROM n",
+		 LIVE_POOLS);
+	exec_live(NULL, sql);
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO dns_zone_member (dns_zone, host, priority) WITH RECURSIVE "
+		 "n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d), "
+		 "k(m) AS (VALUES (0), (1), (2)) "
+		 "SELECT 10000 + i, '192.0.2.' || m, 3 - m FROM n, k WHERE m < i %% 4",
+		 LIVE_POOLS);
+	exec_live(NULL, sql);
+
+	struct pooldns_source *s = make(POOLDNS_RQLITE_WEAK, NULL);
+	char err[512] = "";
+	struct pooldns_dataset all;
+	ck_assert_msg(s->ops->load(s, &all, err, sizeof err) == 0, "load: %s", err);
+	ck_assert_uint_eq(all.pools->nrows, LIVE_POOLS + 5);
+
+	/* the pages together are the full load, each pool and member once */
+	int64_t after = INT64_MIN, last = 0;
+	size_t pages = 0, pool_row = 0, member_row = 0;
+	for (;;) {
+		struct pooldns_dataset ds;
+		ck_assert_msg(s->ops->load_page(s, after, 1000, &ds, &last, err, sizeof err) == 0,
+			      "load_page: %s", err);
+		ck_assert_int_eq(ds.version, all.version);
+		pages++;
+		for (size_t r = 0; r < ds.pools->nrows; r++, pool_row++)
+			ck_assert_int_eq(pooldns_table_cell(ds.pools, r, 0)->i,
+					 pooldns_table_cell(all.pools, pool_row, 0)->i);
+		for (size_t r = 0; r < ds.members->nrows; r++, member_row++)
+			ck_assert_int_eq(pooldns_table_cell(ds.members, r, 0)->i,
+					 pooldns_table_cell(all.members, member_row, 0)->i);
+		size_t n = ds.pools->nrows;
+		pooldns_dataset_clear(&ds);
+		if (n == 0) {
+			ck_assert_int_eq(last, after);
+			break;
+		}
+		after = last;
+		ck_assert_uint_lt(pages, 10);
+	}
+	ck_assert_uint_eq(pages, 4); /* 1000, 1000, 505, then an empty one */
+	ck_assert_uint_eq(pool_row, all.pools->nrows);
+	ck_assert_uint_eq(member_row, all.members->nrows);
+	pooldns_dataset_clear(&all);
+	pooldns_source_destroy(s);
+}
+END_TEST
+
+START_TEST(test_live_prune)
+{
+	ck_assert_msg(setup_error[0] == '\0', "%s", setup_error);
+	char sql[512];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO dns_zone_member (dns_zone, host) WITH RECURSIVE n(i) AS "
+		 "(SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d) SELECT 2, 'h' || i FROM n",
+		 POOLDNS_CHANGE_LOG_KEEP + 10);
+	exec_live(NULL, sql);
+	struct pooldns_source *s = make(POOLDNS_RQLITE_WEAK, NULL);
+	char err[512] = "";
+	struct pooldns_position pos;
+	ck_assert_msg(s->ops->position(s, &pos, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(pos.seq, 26 + POOLDNS_CHANGE_LOG_KEEP + 10);
+	/* exactly the newest KEEP rows are left: the oldest is seq - KEEP + 1 */
+	struct pooldns_delta d;
+	ck_assert_int_eq(
+		s->ops->changes(s, pos.seq - POOLDNS_CHANGE_LOG_KEEP, 10, &d, err, sizeof err), 0);
+	ck_assert(!d.gap && d.more);
+	pooldns_delta_clear(&d);
+	ck_assert_int_eq(
+		s->ops->changes(s, pos.seq - POOLDNS_CHANGE_LOG_KEEP - 1, 10, &d, err, sizeof err),
+		0);
+	ck_assert(d.gap);
+	pooldns_delta_clear(&d);
+	ck_assert_int_eq(s->ops->changes(s, 0, 10, &d, err, sizeof err), 0);
+	ck_assert(d.gap);
+	pooldns_delta_clear(&d);
+	pooldns_source_destroy(s);
+}
+END_TEST
+
+START_TEST(test_live_upgrade)
+{
+	ck_assert_msg(setup_error[0] == '\0', "%s", setup_error);
+	struct pooldns_source *s = make(POOLDNS_RQLITE_WEAK, NULL);
+	char err[512] = "";
+
+	/* schema 1 as it is: no change feed, full loads work */
+	struct pooldns_position pos;
+	ck_assert_msg(s->ops->position(s, &pos, err, sizeof err) == 0, "%s", err);
+	ck_assert(pos.schema_version == 1 && pos.seq == -1);
+	int64_t version = pos.version;
+	struct pooldns_delta d;
+	ck_assert_msg(s->ops->changes(s, 0, 100, &d, err, sizeof err) == 0, "%s", err);
+	ck_assert(d.gap && d.version == version);
+	pooldns_delta_clear(&d);
+	struct pooldns_dataset ds;
+	int64_t last = 0;
+	ck_assert_msg(s->ops->load_page(s, INT64_MIN, 100, &ds, &last, err, sizeof err) == 0, "%s",
+		      err);
+	ck_assert_uint_eq(ds.pools->nrows, 5);
+	check_google(&ds);
+	pooldns_dataset_clear(&ds);
+
+	/* the upgrade: schema.json posted again, twice */
+	ck_assert_msg(execute_file("schema.json") == 0, "%s", setup_error);
+	ck_assert_msg(execute_file("schema.json") == 0, "%s", setup_error);
+	ck_assert_int_eq(s->ops->position(s, &pos, err, sizeof err), 0);
+	ck_assert(pos.schema_version == 2 && pos.seq == 0 && pos.version == version);
+	ck_assert_int_eq(s->ops->load(s, &ds, err, sizeof err), 0);
+	ck_assert_uint_eq(ds.pools->nrows, 5);
+	ck_assert_uint_eq(ds.members->nrows, 21);
+	check_google(&ds);
+	pooldns_dataset_clear(&ds);
+
+	/* one write: one bump (the old triggers are gone), one log row */
+	exec_live(NULL, "INSERT INTO dns_zone_member (dns_zone, host) VALUES (4, '192.0.2.34')");
+	ck_assert_int_eq(s->ops->changes(s, 0, 100, &d, err, sizeof err), 0);
+	ck_assert(!d.gap && !d.more && d.seq == 1 && d.version == version + 1);
+	static const int64_t four[] = { 4 };
+	feed_expect_zones(&d, four, 1, "after the upgrade");
+	ck_assert_uint_eq(d.members->nrows, 5);
+	pooldns_delta_clear(&d);
+	pooldns_source_destroy(s);
+}
+END_TEST
+
+/* A test case of one test with its own rqlited, loaded by setup_fn. */
+static void add_case(Suite *s, const char *name, void (*setup_fn)(void), const TTest *test)
+{
+	TCase *tc = tcase_create(name);
+	tcase_add_unchecked_fixture(tc, setup_fn, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test);
+	suite_add_tcase(s, tc);
+}
+
 static Suite *live_suite(void)
 {
 	Suite *s = suite_create("source_rqlite_live");
@@ -431,6 +633,11 @@ static Suite *live_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_live_version_moves_and_failover);
 	suite_add_tcase(s, tc);
+	/* The change feed: each case has its own rqlited, populated. */
+	add_case(s, "feed", setup, test_live_feed_steps);
+	add_case(s, "pages", setup, test_live_load_page);
+	add_case(s, "prune", setup, test_live_prune);
+	add_case(s, "upgrade", setup_v1, test_live_upgrade);
 	return s;
 }
 

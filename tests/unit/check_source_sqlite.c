@@ -8,116 +8,27 @@
  *
  * Needs the source tree: POOLDNS_SRCDIR (or automake's srcdir) names it.
  * Thread model: Check forks each test; the temporary directory is made and
- * removed by an unchecked fixture in the parent, so it goes even when a
- * test fails.
+ * removed by an unchecked fixture in the parent (dbfixture.c), so it goes
+ * even when a test fails.
  */
 #include "config.h"
 
 #include <check.h>
-#include <ftw.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <jansson.h>
 #include <sqlite3.h>
 
+#include "dbfixture.h"
 #include "core/source/source.h"
-
-static char tmpdir[256];
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void setup_dir(void)
-{
-	const char *base = getenv("TMPDIR");
-	snprintf(tmpdir, sizeof tmpdir, "%s/pooldns-sqlite-XXXXXX",
-		 base != NULL && base[0] != '\0' ? base : "/tmp");
-	if (mkdtemp(tmpdir) == NULL)
-		tmpdir[0] = '\0';
-}
-
-static void teardown_dir(void)
-{
-	if (tmpdir[0] != '\0')
-		nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void path_in_tmp(char *buf, size_t sz, const char *name)
-{
-	ck_assert_msg(tmpdir[0] != '\0', "could not create a temporary directory");
-	snprintf(buf, sz, "%s/%s", tmpdir, name);
-}
-
-static const char *srcdir(void)
-{
-	const char *d = getenv("POOLDNS_SRCDIR");
-	if (d == NULL || d[0] == '\0')
-		d = getenv("srcdir");
-	ck_assert_msg(d != NULL && d[0] != '\0',
-		      "POOLDNS_SRCDIR is not set: it must name the source tree (schema.json)");
-	return d;
-}
-
-/* Runs every statement of a JSON array file (an rqlite /db/execute body). */
-static void exec_json_file(sqlite3 *db, const char *name)
-{
-	char path[1024];
-	snprintf(path, sizeof path, "%s/%s", srcdir(), name);
-	json_error_t jerr;
-	json_t *a = json_load_file(path, 0, &jerr);
-	ck_assert_msg(a != NULL, "%s: %s", path, jerr.text);
-	ck_assert(json_is_array(a));
-	ck_assert_uint_gt(json_array_size(a), 0);
-	for (size_t i = 0; i < json_array_size(a); i++) {
-		const char *sql = json_string_value(json_array_get(a, i));
-		ck_assert_ptr_nonnull(sql);
-		char *msg = NULL;
-		int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-		ck_assert_msg(rc == SQLITE_OK, "%s[%zu]: %s", name, i, msg ? msg : "?");
-	}
-	json_decref(a);
-}
-
-static void exec_sql(sqlite3 *db, const char *sql)
-{
-	char *msg = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-	ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "?");
-}
-
-static sqlite3 *open_rw(const char *path)
-{
-	sqlite3 *db = NULL;
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	exec_sql(db, "PRAGMA foreign_keys = ON");
-	return db;
-}
 
 /* Creates a populated pooldns database at path. */
 static void make_db(const char *path)
 {
-	sqlite3 *db = open_rw(path);
-	exec_json_file(db, "schema.json");
-	exec_json_file(db, "populate_data.json");
-	sqlite3_close(db);
-}
-
-static int64_t query_int(const char *path, const char *sql)
-{
-	sqlite3 *db = open_rw(path);
-	sqlite3_stmt *st = NULL;
-	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	int64_t v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
+	dbf_make(path, "schema.json", "populate_data.json", NULL);
 }
 
 /* Row index of the pool called name, or -1. */
@@ -147,9 +58,10 @@ static size_t members_of(const struct pooldns_table *members, int64_t pool_id)
 START_TEST(test_load_populated)
 {
 	char path[512];
-	path_in_tmp(path, sizeof path, "pool.db");
+	dbf_path(path, sizeof path, "pool.db");
 	make_db(path);
-	int64_t want = query_int(path, "SELECT value FROM pooldns_meta WHERE key = 'data_version'");
+	int64_t want =
+		dbf_query_int(path, "SELECT value FROM pooldns_meta WHERE key = 'data_version'");
 	ck_assert_int_gt(want, 1); /* the triggers bumped it */
 
 	char err[256] = "";
@@ -173,9 +85,9 @@ START_TEST(test_load_populated)
 	ck_assert_uint_eq(ds.members->ncols, 6);
 	ck_assert_str_eq(ds.members->cols[5], "enabled");
 	ck_assert_uint_eq(ds.pools->nrows,
-			  (size_t)query_int(path, "SELECT count(*) FROM dns_zone"));
+			  (size_t)dbf_query_int(path, "SELECT count(*) FROM dns_zone"));
 	ck_assert_uint_eq(ds.members->nrows,
-			  (size_t)query_int(path, "SELECT count(*) FROM dns_zone_member"));
+			  (size_t)dbf_query_int(path, "SELECT count(*) FROM dns_zone_member"));
 
 	long r = pool_row(ds.pools, "google.com.");
 	ck_assert_int_ge(r, 0);
@@ -195,8 +107,8 @@ END_TEST
 START_TEST(test_sees_changes_and_replacement)
 {
 	char path[512], other[512];
-	path_in_tmp(path, sizeof path, "live.db");
-	path_in_tmp(other, sizeof other, "next.db");
+	dbf_path(path, sizeof path, "live.db");
+	dbf_path(other, sizeof other, "next.db");
 	make_db(path);
 	char err[256] = "";
 	struct pooldns_source *s = pooldns_source_sqlite_new(path, err, sizeof err);
@@ -205,8 +117,8 @@ START_TEST(test_sees_changes_and_replacement)
 	ck_assert_int_eq(s->ops->version(s, &v1, err, sizeof err), 0);
 
 	/* another writer adds a member: the version moves and load sees it */
-	sqlite3 *w = open_rw(path);
-	exec_sql(w, "INSERT INTO dns_zone_member (dns_zone, host) VALUES (1, '192.0.2.99')");
+	sqlite3 *w = dbf_open_rw(path);
+	dbf_exec(w, "INSERT INTO dns_zone_member (dns_zone, host) VALUES (1, '192.0.2.99')");
 	sqlite3_close(w);
 	ck_assert_int_eq(s->ops->version(s, &v2, err, sizeof err), 0);
 	ck_assert_int_eq(v2, v1 + 1);
@@ -217,9 +129,9 @@ START_TEST(test_sees_changes_and_replacement)
 	pooldns_dataset_clear(&ds);
 
 	/* the file is replaced by rename: the source follows the path */
-	w = open_rw(other);
-	exec_json_file(w, "schema.json");
-	exec_sql(w, "INSERT INTO dns_zone (id, name) VALUES (9, 'only.example.')");
+	w = dbf_open_rw(other);
+	dbf_exec_json_file(w, "schema.json");
+	dbf_exec(w, "INSERT INTO dns_zone (id, name) VALUES (9, 'only.example.')");
 	sqlite3_close(w);
 	ck_assert_int_eq(rename(other, path), 0);
 	ck_assert_int_eq(s->ops->load(s, &ds, err, sizeof err), 0);
@@ -243,16 +155,16 @@ START_TEST(test_missing_and_foreign)
 {
 	char path[512];
 	char err[256] = "";
-	path_in_tmp(path, sizeof path, "does-not-exist.db");
+	dbf_path(path, sizeof path, "does-not-exist.db");
 	ck_assert_ptr_null(pooldns_source_sqlite_new(path, err, sizeof err));
 	ck_assert_msg(strstr(err, path) != NULL && strstr(err, "No such file") != NULL, "%s", err);
 	ck_assert_ptr_null(pooldns_source_sqlite_new("", err, sizeof err));
 	ck_assert_ptr_null(pooldns_source_sqlite_new(NULL, err, sizeof err));
-	ck_assert_ptr_null(pooldns_source_sqlite_new(tmpdir, err, sizeof err));
+	ck_assert_ptr_null(pooldns_source_sqlite_new(dbf_dir(), err, sizeof err));
 	ck_assert_msg(strstr(err, "not a regular file") != NULL, "%s", err);
 
 	/* not a database at all */
-	path_in_tmp(path, sizeof path, "text.db");
+	dbf_path(path, sizeof path, "text.db");
 	FILE *f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
 	for (int i = 0; i < 200; i++)
@@ -267,9 +179,9 @@ START_TEST(test_wrong_schema)
 {
 	char path[512];
 	char err[256] = "";
-	path_in_tmp(path, sizeof path, "other.db");
-	sqlite3 *w = open_rw(path);
-	exec_sql(w, "CREATE TABLE something (x INTEGER)");
+	dbf_path(path, sizeof path, "other.db");
+	sqlite3 *w = dbf_open_rw(path);
+	dbf_exec(w, "CREATE TABLE something (x INTEGER)");
 	sqlite3_close(w);
 	struct pooldns_source *s = pooldns_source_sqlite_new(path, err, sizeof err);
 	ck_assert_msg(s != NULL, "%s", err);
@@ -286,14 +198,14 @@ START_TEST(test_wrong_schema)
 	ck_assert_ptr_null(ds.members);
 
 	/* meta without a data_version row; then a non-integer one */
-	w = open_rw(path);
-	exec_json_file(w, "schema.json");
-	exec_sql(w, "DELETE FROM pooldns_meta WHERE key = 'data_version'");
+	w = dbf_open_rw(path);
+	dbf_exec_json_file(w, "schema.json");
+	dbf_exec(w, "DELETE FROM pooldns_meta WHERE key = 'data_version'");
 	sqlite3_close(w);
 	ck_assert_int_eq(s->ops->load(s, &ds, err, sizeof err), -1);
 	ck_assert_msg(strstr(err, "no data_version row") != NULL, "%s", err);
-	w = open_rw(path);
-	exec_sql(w, "INSERT INTO pooldns_meta (key, value) VALUES ('data_version', 'abc')");
+	w = dbf_open_rw(path);
+	dbf_exec(w, "INSERT INTO pooldns_meta (key, value) VALUES ('data_version', 'abc')");
 	sqlite3_close(w);
 	ck_assert_int_eq(s->ops->version(s, &v, err, sizeof err), -1);
 	ck_assert_msg(strstr(err, "not a single integer") != NULL, "%s", err);
@@ -305,10 +217,10 @@ START_TEST(test_nul_in_text)
 {
 	char path[512];
 	char err[256] = "";
-	path_in_tmp(path, sizeof path, "nul.db");
+	dbf_path(path, sizeof path, "nul.db");
 	make_db(path);
-	sqlite3 *w = open_rw(path);
-	exec_sql(w, "INSERT INTO dns_zone_member (dns_zone, host) VALUES (2, "
+	sqlite3 *w = dbf_open_rw(path);
+	dbf_exec(w, "INSERT INTO dns_zone_member (dns_zone, host) VALUES (2, "
 		    "CAST(x'3139322e302e322e3100' AS TEXT))");
 	sqlite3_close(w);
 	struct pooldns_source *s = pooldns_source_sqlite_new(path, err, sizeof err);
@@ -318,8 +230,8 @@ START_TEST(test_nul_in_text)
 	ck_assert_msg(strstr(err, "column host: NUL byte in text") != NULL, "%s", err);
 	ck_assert_ptr_null(ds.members);
 	/* a blob without NUL is read as its bytes */
-	w = open_rw(path);
-	exec_sql(w, "UPDATE dns_zone_member SET host = x'3139322e302e322e3939' WHERE "
+	w = dbf_open_rw(path);
+	dbf_exec(w, "UPDATE dns_zone_member SET host = x'3139322e302e322e3939' WHERE "
 		    "instr(CAST(host AS BLOB), x'00') > 0");
 	sqlite3_close(w);
 	ck_assert_msg(s->ops->load(s, &ds, err, sizeof err) == 0, "%s", err);
@@ -338,7 +250,7 @@ static Suite *source_sqlite_suite(void)
 {
 	Suite *s = suite_create("source_sqlite");
 	TCase *tc = tcase_create("core");
-	tcase_add_unchecked_fixture(tc, setup_dir, teardown_dir);
+	tcase_add_unchecked_fixture(tc, dbf_setup_dir, dbf_teardown_dir);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_load_populated);
 	tcase_add_test(tc, test_sees_changes_and_replacement);
