@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -22,7 +23,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/cache_writer.h"
 #include "core/model/builder.h"
+#include "core/model/model.h"
 #include "core/source/cache.h"
 #include "core/log.h"
 #include "core/poller.h"
@@ -33,12 +36,20 @@
  * recovers. */
 #define POLLER_BACKOFF_MAX_MS 5000L
 
+/* Pools per page of a full load: bounds the memory of one page (rows,
+ * parsed JSON, records being validated) whatever the data size. */
+#define POLLER_PAGE_POOLS 5000
+/* Change-log rows per delta request. */
+#define POLLER_DELTA_MAX 5000
+
 struct pooldns_poller {
 	struct pooldns_source *source;
 	struct pooldns_store *store;
 	struct pooldns_health *health; /* may be NULL */
+	struct pooldns_model *model;
 	long interval_ms;
 	char *cache_file;
+	struct pooldns_cache_writer *cache; /* NULL: no cache file */
 
 	pthread_t thread;
 	pthread_mutex_t lock; /* protects stop, kicked, ready */
@@ -49,7 +60,8 @@ struct pooldns_poller {
 
 	/* Written by the poller thread only. */
 	int64_t published_version; /* -1: nothing published */
-	bool need_full_load;       /* last load failed, or data came from the cache */
+	int64_t seq;               /* change-feed position of the published data; -1: none */
+	bool need_full_load;       /* last load failed, data came from the cache, or a gap */
 	unsigned failures;         /* consecutive failed attempts */
 
 	/* Status readable from any thread. */
@@ -68,46 +80,9 @@ static void poller_set_ready(struct pooldns_poller *p)
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* Builds and publishes ds. Returns 0, or -1 if the builder rejected it. */
-static int poller_publish(struct pooldns_poller *p, const struct pooldns_dataset *ds,
-			  const char *origin, bool from_cache)
-{
-	char err[512];
-	struct pooldns_build_stats stats;
-	/* Safe without a read lock: only this thread retires snapshots. */
-	const struct pooldns_snapshot *prev = pooldns_store_get(p->store);
-	struct pooldns_snapshot *snap = pooldns_snapshot_build(ds, prev, &stats, err, sizeof err);
-	if (snap == NULL) {
-		pooldns_log(POOLDNS_LOG_ERR, "%s: data version %lld not loaded, keeping %s: %s",
-			    origin, (long long)ds->version,
-			    p->published_version >= 0 ? "the last good snapshot" : "no data", err);
-		return -1;
-	}
-	if (p->health != NULL)
-		pooldns_health_attach(p->health, snap);
-	/* Status first: whoever sees the new snapshot sees its status too. */
-	atomic_store(&p->st_from_cache, from_cache);
-	atomic_store(&p->st_version, ds->version);
-	if (!from_cache)
-		atomic_fetch_add(&p->st_loads_ok, 1);
-	pooldns_store_publish(p->store, snap);
-	if (p->health != NULL)
-		pooldns_health_retire_unused(p->health);
-	enum pooldns_log_level lvl =
-		(stats.bad_pools || stats.bad_members) ? POOLDNS_LOG_WARNING : POOLDNS_LOG_INFO;
-	pooldns_log(lvl,
-		    "%s: loaded data version %lld: %zu pools, %zu members"
-		    " (skipped %zu bad pool rows, %zu bad member rows)",
-		    origin, (long long)ds->version, stats.pools, stats.members, stats.bad_pools,
-		    stats.bad_members);
-	p->published_version = ds->version;
-	return 0;
-}
-
 static void poller_source_failed(struct pooldns_poller *p, const char *what, const char *err)
 {
 	p->failures++;
-	p->need_full_load = true;
 	atomic_fetch_add(&p->st_loads_failed, 1);
 	if (atomic_exchange(&p->st_source_ok, false) || p->failures == 1)
 		pooldns_log(POOLDNS_LOG_ERR, "%s failed, serving %s: %s", what,
@@ -127,55 +102,287 @@ static void poller_source_ok(struct pooldns_poller *p)
 	atomic_store(&p->st_source_ok, true);
 }
 
-static void poller_load_from_source(struct pooldns_poller *p)
+/* Status first: whoever sees the new snapshot sees its status too. */
+static void poller_published(struct pooldns_poller *p, const struct pooldns_snapshot *snap,
+			     bool from_cache)
+{
+	atomic_store(&p->st_from_cache, from_cache);
+	atomic_store(&p->st_version, snap->version);
+	if (!from_cache)
+		atomic_fetch_add(&p->st_loads_ok, 1);
+	p->published_version = snap->version;
+	if (!from_cache && p->cache != NULL)
+		pooldns_cache_writer_kick(p->cache);
+}
+
+static void add_stats(struct pooldns_build_stats *sum, const struct pooldns_build_stats *st)
+{
+	sum->pools += st->pools;
+	sum->members += st->members;
+	sum->bad_pools += st->bad_pools;
+	sum->bad_members += st->bad_members;
+}
+
+static int put_record(void *ctx, struct pooldns_pool *rec)
+{
+	return pooldns_model_put(ctx, rec);
+}
+
+/* Feeds one page of a full load to the open transaction. */
+static int poller_put_page(struct pooldns_poller *p, const struct pooldns_dataset *ds,
+			   struct pooldns_build_stats *sum, char *err, size_t errsz)
+{
+	struct pooldns_build_stats st;
+
+	if (pooldns_build_records(ds, put_record, p->model, &st, err, errsz) != 0)
+		return -1;
+	add_stats(sum, &st);
+	return 0;
+}
+
+static void poller_log_load(const char *origin, const struct pooldns_snapshot *snap,
+			    const struct pooldns_build_stats *st,
+			    const struct pooldns_model_stats *ms, const char *how)
+{
+	size_t bad_pools = st->bad_pools + ms->skipped;
+	enum pooldns_log_level lvl =
+		(bad_pools || st->bad_members) ? POOLDNS_LOG_WARNING : POOLDNS_LOG_INFO;
+
+	pooldns_log(lvl,
+		    "%s: %s data version %lld: %zu pools, %zu members (%zu pools changed, %zu "
+		    "removed; skipped %zu bad pool rows, %zu bad member rows)",
+		    origin, how, (long long)snap->version, snap->npools, snap->nmembers, ms->put,
+		    ms->removed, bad_pools, st->bad_members);
+}
+
+static void poller_apply_changes(struct pooldns_poller *p);
+
+/*
+ * A full load, paged: the change-feed position is read BEFORE the first
+ * page and the pages are read one request each, so different pages may
+ * come from different database states. Every change committed after the
+ * position is in the change log after it, so replaying the log from that
+ * position right after the pages (poller_apply_changes) re-reads every
+ * pool that any page may have seen in an older state: the data converges
+ * to a committed state, and a delta never needs more than the log holds
+ * (if it was pruned meanwhile, the replay sees the gap and loads again).
+ * Without a change feed (schema version 1) the version read before the
+ * pages plays the same role: a change during the load moves it, and the
+ * next poll loads again.
+ */
+static void poller_full_load(struct pooldns_poller *p)
 {
 	char err[1024];
-	struct pooldns_dataset ds = { 0 };
 	const char *desc = p->source->ops->describe(p->source);
-	if (p->source->ops->load(p->source, &ds, err, sizeof err) != 0) {
+	struct pooldns_position pos;
+	struct pooldns_build_stats sum = { 0 };
+	struct pooldns_model_stats ms;
+	int64_t after = INT64_MIN, last;
+
+	p->need_full_load = true; /* until this load is published */
+	if (p->source->ops->position(p->source, &pos, err, sizeof err) != 0) {
 		poller_source_failed(p, desc, err);
 		return;
 	}
+	if (pooldns_model_begin(p->model, true) != 0) {
+		pooldns_log(POOLDNS_LOG_ERR, "%s: out of memory starting a load", desc);
+		p->need_full_load = true;
+		return;
+	}
+	for (;;) {
+		struct pooldns_dataset ds = { 0 };
+		if (p->source->ops->load_page(p->source, after, POLLER_PAGE_POOLS, &ds, &last, err,
+					      sizeof err) != 0) {
+			pooldns_model_abort(p->model);
+			poller_source_failed(p, desc, err);
+			return;
+		}
+		if (last == after) {
+			pooldns_dataset_clear(&ds);
+			break;
+		}
+		after = last;
+		if (poller_put_page(p, &ds, &sum, err, sizeof err) != 0) {
+			pooldns_dataset_clear(&ds);
+			pooldns_model_abort(p->model);
+			/* The source answered but the data is unusable as a
+			 * whole; try again after the next interval. */
+			poller_source_ok(p);
+			pooldns_log(POOLDNS_LOG_ERR,
+				    "%s: data version %lld not loaded, keeping %s: %s", desc,
+				    (long long)pos.version,
+				    p->published_version >= 0 ? "the last good snapshot" : "no data",
+				    err);
+			p->need_full_load = true;
+			atomic_fetch_add(&p->st_loads_failed, 1);
+			return;
+		}
+		pooldns_dataset_clear(&ds);
+	}
 	poller_source_ok(p);
-	if (poller_publish(p, &ds, desc, false) != 0) {
-		/* The source answered but the data is unusable as a whole; try
-		 * again after the next interval rather than trusting the
-		 * version. */
+	const struct pooldns_snapshot *snap =
+		pooldns_model_commit(p->model, pos.version, pos.seq, &ms);
+	if (snap == NULL) {
 		p->need_full_load = true;
 		atomic_fetch_add(&p->st_loads_failed, 1);
-		pooldns_dataset_clear(&ds);
 		return;
 	}
 	p->need_full_load = false;
-	if (p->cache_file != NULL && pooldns_cache_write(p->cache_file, &ds, err, sizeof err) != 0)
-		pooldns_log(POOLDNS_LOG_WARNING, "cache file not updated: %s", err);
-	pooldns_dataset_clear(&ds);
+	p->seq = pos.seq;
+	poller_published(p, snap, false);
+	poller_log_load(desc, snap, &sum, &ms, "loaded");
+	/* Large loads leave freed pages behind; give them back. */
+	malloc_trim(0);
+	if (p->seq >= 0)
+		poller_apply_changes(p);
+}
+
+struct rec_vec {
+	struct pooldns_pool **v;
+	size_t n;
+	size_t cap;
+};
+
+static int collect_record(void *ctx, struct pooldns_pool *rec)
+{
+	struct rec_vec *rv = ctx;
+
+	if (rv->n == rv->cap) {
+		size_t cap = rv->cap ? 2 * rv->cap : 16;
+		struct pooldns_pool **v = realloc(rv->v, cap * sizeof(*v));
+		if (v == NULL) {
+			free(rec);
+			return -1;
+		}
+		rv->v = v;
+		rv->cap = cap;
+	}
+	rv->v[rv->n++] = rec;
+	return 0;
+}
+
+/* Applies one delta. 1: applied and more are waiting, 0: done, -1: failed
+ * or a full load is needed (already arranged). */
+static int poller_apply_delta(struct pooldns_poller *p, const char *desc)
+{
+	char err[1024];
+	struct pooldns_delta d = { 0 };
+	struct pooldns_build_stats st;
+	struct pooldns_model_stats ms;
+	struct rec_vec rv = { 0 };
+	const struct pooldns_snapshot *snap;
+
+	if (p->source->ops->changes(p->source, p->seq, POLLER_DELTA_MAX, &d, err, sizeof err) !=
+	    0) {
+		poller_source_failed(p, desc, err);
+		return -1;
+	}
+	poller_source_ok(p);
+	if (d.gap) {
+		pooldns_log(POOLDNS_LOG_NOTICE,
+			    "%s: the change log no longer reaches back to position %lld; "
+			    "loading everything",
+			    desc, (long long)p->seq);
+		pooldns_delta_clear(&d);
+		p->need_full_load = true;
+		return -1;
+	}
+	if (d.nzones == 0) {
+		/* Nothing logged after our position (or a node that lags
+		 * behind it): nothing to apply, and the version is not taken
+		 * backwards. */
+		pooldns_delta_clear(&d);
+		return 0;
+	}
+	if (pooldns_build_records(&(struct pooldns_dataset){ .version = d.version,
+							     .pools = d.pools,
+							     .members = d.members },
+				  collect_record, &rv, &st, err, sizeof err) != 0) {
+		for (size_t i = 0; i < rv.n; i++)
+			free(rv.v[i]);
+		free(rv.v);
+		pooldns_log(POOLDNS_LOG_ERR, "%s: change not applied, loading everything: %s",
+			    desc, err);
+		pooldns_delta_clear(&d);
+		p->need_full_load = true;
+		return -1;
+	}
+	if (pooldns_model_begin(p->model, false) != 0 ||
+	    pooldns_model_replace(p->model, d.zones, d.nzones, rv.v, rv.n) != 0 ||
+	    (snap = pooldns_model_commit(p->model, d.version, d.seq, &ms)) == NULL) {
+		pooldns_model_abort(p->model);
+		free(rv.v);
+		pooldns_delta_clear(&d);
+		pooldns_log(POOLDNS_LOG_ERR, "%s: out of memory applying a change", desc);
+		p->need_full_load = true;
+		return -1;
+	}
+	free(rv.v);
+	p->seq = d.seq;
+	poller_published(p, snap, false);
+	pooldns_log((st.bad_pools || st.bad_members || ms.skipped) ? POOLDNS_LOG_WARNING
+								    : POOLDNS_LOG_DEBUG,
+		    "%s: applied changes up to position %lld (data version %lld): %zu pools "
+		    "changed, %zu removed, %zu bad pool rows, %zu bad member rows",
+		    desc, (long long)d.seq, (long long)d.version, ms.put, ms.removed,
+		    st.bad_pools + ms.skipped, st.bad_members);
+	if (pooldns_model_needs_full(p->model))
+		p->need_full_load = true;
+	int more = d.more ? 1 : 0;
+	pooldns_delta_clear(&d);
+	return more;
+}
+
+/* Replays the change feed from p->seq until it is drained. A gap or a
+ * failure leaves need_full_load set for the next poll (never a load from
+ * here: a log pruned faster than a full load completes must not turn
+ * into a loop without a pause). */
+static void poller_apply_changes(struct pooldns_poller *p)
+{
+	const char *desc = p->source->ops->describe(p->source);
+
+	while (poller_apply_delta(p, desc) == 1)
+		;
+}
+
+static int put_cache_page(void *ctx, const struct pooldns_dataset *ds, char *err, size_t errsz)
+{
+	struct pooldns_poller *p = ctx;
+	struct pooldns_build_stats st;
+
+	return pooldns_build_records(ds, put_record, p->model, &st, err, errsz);
 }
 
 static void poller_load_from_cache(struct pooldns_poller *p)
 {
 	char err[1024];
-	struct pooldns_dataset ds = { 0 };
-	if (pooldns_cache_read(p->cache_file, &ds, err, sizeof err) != 0) {
+	int64_t version = -1;
+	struct pooldns_model_stats ms;
+	const struct pooldns_snapshot *snap;
+
+	if (pooldns_model_begin(p->model, true) != 0)
+		return;
+	if (pooldns_cache_load(p->cache_file, POLLER_PAGE_POOLS, put_cache_page, p, &version, err,
+			       sizeof err) != 0) {
+		pooldns_model_abort(p->model);
 		pooldns_log(POOLDNS_LOG_ERR, "cache file ignored: %s", err);
 		return;
 	}
-	char origin[1100];
-	snprintf(origin, sizeof origin, "cache file %s", p->cache_file);
-	if (poller_publish(p, &ds, origin, true) == 0) {
-		pooldns_log(POOLDNS_LOG_WARNING,
-			    "serving data version %lld from the cache file until %s answers",
-			    (long long)ds.version, p->source->ops->describe(p->source));
-	}
-	pooldns_dataset_clear(&ds);
+	snap = pooldns_model_commit(p->model, version, -1, &ms);
+	if (snap == NULL)
+		return;
+	poller_published(p, snap, true);
+	pooldns_log(POOLDNS_LOG_WARNING,
+		    "serving data version %lld from the cache file (%zu pools) until %s answers",
+		    (long long)version, snap->npools, p->source->ops->describe(p->source));
 }
 
-/* One poll: a version check, and a full load when needed. */
+/* One poll: a version check, then the changes, or a full load when needed. */
 static void poller_poll(struct pooldns_poller *p)
 {
 	char err[1024];
 	if (p->need_full_load) {
-		poller_load_from_source(p);
+		poller_full_load(p);
 		return;
 	}
 	int64_t version;
@@ -186,9 +393,12 @@ static void poller_poll(struct pooldns_poller *p)
 	}
 	poller_source_ok(p);
 	if (version != p->published_version) {
-		pooldns_log(POOLDNS_LOG_DEBUG, "%s: data version %lld -> %lld, reloading", desc,
+		pooldns_log(POOLDNS_LOG_DEBUG, "%s: data version %lld -> %lld", desc,
 			    (long long)p->published_version, (long long)version);
-		poller_load_from_source(p);
+		if (p->seq >= 0)
+			poller_apply_changes(p);
+		else
+			poller_full_load(p);
 	}
 }
 
@@ -235,13 +445,13 @@ static void *poller_main(void *arg)
 	/* A poller started on a store that already serves (a reload with a new
 	 * source) goes on from that data: it is reloaded from the source, never
 	 * replaced by a possibly older cache file. */
-	const struct pooldns_snapshot *cur = pooldns_store_get(p->store);
+	const struct pooldns_snapshot *cur = pooldns_model_current(p->model);
 	if (cur != NULL) {
 		p->published_version = cur->version;
 		atomic_store(&p->st_version, cur->version);
 		poller_set_ready(p);
 	}
-	poller_load_from_source(p);
+	poller_full_load(p);
 	if (p->published_version < 0 && p->cache_file != NULL)
 		poller_load_from_cache(p);
 	if (p->published_version >= 0)
@@ -277,13 +487,28 @@ struct pooldns_poller *pooldns_poller_start(const struct pooldns_poller_opts *op
 	p->health = opts->health;
 	p->interval_ms = opts->poll_interval_ms;
 	p->published_version = -1;
+	p->seq = -1;
 	p->need_full_load = true;
 	atomic_init(&p->st_version, -1);
+	/* A store that already serves (a reload with a new source) is
+	 * continued from: the model adopts its snapshot. */
+	p->model = pooldns_model_new(p->store, p->health);
+	if (p->model == NULL) {
+		free(p);
+		snprintf(err, errsz, "poller: out of memory");
+		return NULL;
+	}
 	if (opts->cache_file != NULL && opts->cache_file[0] != '\0') {
 		p->cache_file = strdup(opts->cache_file);
-		if (p->cache_file == NULL) {
+		if (p->cache_file == NULL ||
+		    (p->cache = pooldns_cache_writer_start(p->cache_file, p->store,
+							   POOLDNS_CACHE_WRITE_INTERVAL_MS, err,
+							   errsz)) == NULL) {
+			if (p->cache_file == NULL)
+				snprintf(err, errsz, "poller: out of memory");
+			free(p->cache_file);
+			pooldns_model_free(p->model);
 			free(p);
-			snprintf(err, errsz, "poller: out of memory");
 			return NULL;
 		}
 	}
@@ -306,6 +531,8 @@ struct pooldns_poller *pooldns_poller_start(const struct pooldns_poller_opts *op
 		snprintf(err, errsz, "poller: cannot start thread: %s", strerror(rc));
 		pthread_cond_destroy(&p->cond);
 		pthread_mutex_destroy(&p->lock);
+		pooldns_cache_writer_stop(p->cache);
+		pooldns_model_free(p->model);
 		free(p->cache_file);
 		free(p);
 		return NULL;
@@ -346,6 +573,9 @@ void pooldns_poller_stop(struct pooldns_poller *p)
 	pthread_join(p->thread, NULL);
 	pthread_cond_destroy(&p->cond);
 	pthread_mutex_destroy(&p->lock);
+	/* Writes what is pending, so a restart starts from the newest data. */
+	pooldns_cache_writer_stop(p->cache);
+	pooldns_model_free(p->model);
 	free(p->cache_file);
 	free(p);
 }

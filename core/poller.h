@@ -2,17 +2,26 @@
  * poller.h — the background loader: one thread that keeps the store's
  * snapshot in step with the source.
  *
- * Start-up: a full load; if the source cannot be reached and a cache file
- * is configured, the cache is loaded instead (a corrupt cache is reported
- * and ignored). A poller started on a store that already serves a snapshot
- * (a reload that changed the source) goes on from that data and never
- * falls back to the cache. Then every poll interval it reads the data version and
- * reloads only when the version moved (or when the last load failed). A
- * failed load or a dataset the builder rejects keeps the last good
- * snapshot. After every successful load from the source the dataset is
- * written to the cache file atomically. With a health registry, every new
- * snapshot's members are attached to their health states before it is
- * published, and states no pool uses any more are retired after.
+ * Start-up: a full load, paged (5,000 pools a request) so that its memory
+ * follows the page, not the data; if the source cannot be reached and a
+ * cache file is configured, the cache is loaded instead, page by page (a
+ * corrupt cache is reported and ignored). A poller started on a store that
+ * already serves a snapshot (a reload that changed the source) goes on
+ * from that data and never falls back to the cache.
+ *
+ * Then every poll interval it reads the data version. When it moved, the
+ * change feed (schema version 2, see schema.json) says which pools changed
+ * since the published position; only those rows are fetched and applied
+ * as a delta, so a change costs what it changes. A gap in the log (pruned
+ * past the position), a schema without the feed, a failed load or a
+ * duplicate name met in a delta make the next load a full one. A full
+ * load keeps the record of every pool that did not change, so it
+ * allocates what changed. A failed load or a dataset the builder rejects
+ * keeps the last good snapshot. The cache file is written in the
+ * background (cache_writer.h), never by this thread. With a health
+ * registry, changed pools are attached to their health states before the
+ * new snapshot is published, and states no pool uses any more are retired
+ * after.
  * Errors back off exponentially up to 5 s (or the poll interval, if
  * longer) between attempts and are logged once per state change, not per
  * poll.

@@ -12,8 +12,8 @@
  *
  * Records: every record a table holds starts with the fields
  *     const uint8_t *name; uint8_t name_len;
- * in this order (POOLDNS_PTAB_KEY_OFFSETS_OK checks it), so the table needs
- * no key callback on the read path.
+ * in this order (snapshot.h checks it for its record types at compile
+ * time), so the table needs no key callback on the read path.
  *
  * Ownership: a table version owns nothing by itself. Directories and chunks
  * created while building version `gen` belong to it; ones it replaced are

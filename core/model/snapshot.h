@@ -123,6 +123,14 @@ struct pooldns_ancestor {
 	uint8_t bytes[];
 };
 
+/* ptab.h reads the key of every record at these offsets. */
+_Static_assert(offsetof(struct pooldns_pool, name) == 0 &&
+		       offsetof(struct pooldns_pool, name_len) == sizeof(const uint8_t *),
+	       "pool record key layout");
+_Static_assert(offsetof(struct pooldns_ancestor, name) == 0 &&
+		       offsetof(struct pooldns_ancestor, name_len) == sizeof(const uint8_t *),
+	       "ancestor record key layout");
+
 struct pooldns_snapshot {
 	int64_t version; /* data version it reflects */
 	int64_t seq;     /* change-feed position (-1: none) */
