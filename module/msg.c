@@ -18,8 +18,18 @@
  * Thread model: called from Unbound's worker threads, inside the RCU
  * read-side section that produced the result; no shared state.
  */
+#ifdef NDEBUG
+#define POOLDNS_NDEBUG 1 /* asked for by this build's own flags */
+#endif
 #include "config.h"
 
+/* Unbound's config.h defines NDEBUG unless Unbound itself was configured
+ * --enable-debug. The module's assertions follow pooldns's rule instead
+ * (README, "Assertions"): on, unless this build's flags turned them off. */
+#ifndef POOLDNS_NDEBUG
+#undef NDEBUG
+#endif
+#include <assert.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -99,18 +109,19 @@ static struct ub_packed_rrset_key *soa_rrset(struct regional *region,
 	return rrset_new(region, r->apex, r->apex_len, LDNS_RR_TYPE_SOA, r->soa.ttl, &rd, 1, sec);
 }
 
+/* The configured NS set (1..POOLDNS_MAX_NS names, asserted by resolve.c). */
 static struct ub_packed_rrset_key *ns_rrset(struct regional *region,
 					    const struct pooldns_zone_cfg *zc,
 					    const struct pooldns_result *r, enum sec_status sec)
 {
 	struct rdata rd[POOLDNS_MAX_NS];
-	size_t n = zc->nns < POOLDNS_MAX_NS ? zc->nns : POOLDNS_MAX_NS;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < zc->nns; i++) {
 		rd[i].p = zc->ns[i];
 		rd[i].len = zc->ns_len[i];
 	}
-	return rrset_new(region, r->apex, r->apex_len, LDNS_RR_TYPE_NS, zc->soa_ttl, rd, n, sec);
+	return rrset_new(region, r->apex, r->apex_len, LDNS_RR_TYPE_NS, zc->soa_ttl, rd, zc->nns,
+			 sec);
 }
 
 /* The selected members of one family as one rrset owned by owner. */
@@ -123,8 +134,6 @@ static struct ub_packed_rrset_key *addr_rrset(struct regional *region, const uin
 	size_t n = family == AF_INET ? r->n_v4 : r->n_v6;
 	size_t alen = family == AF_INET ? 4 : 16;
 
-	if (n > POOLDNS_MAX_ANSWERS)
-		n = POOLDNS_MAX_ANSWERS;
 	for (size_t i = 0; i < n; i++) {
 		rd[i].p = m[i]->addr;
 		rd[i].len = alen;
@@ -144,6 +153,9 @@ static int result_rrsets(struct regional *region, const uint8_t *owner, size_t o
 			 enum sec_status sec, struct ub_packed_rrset_key **rrs, size_t *an,
 			 struct ub_packed_rrset_key **auth, size_t *ns)
 {
+	/* REFUSED is never built into a message: the module passes it on.
+	 * Every other result has an apex (resolve.c). */
+	assert(r->kind != POOLDNS_RESULT_REFUSED && r->apex != NULL);
 	if (r->kind == POOLDNS_RESULT_ANSWER) {
 		if (r->n_v4 > 0) {
 			if ((rrs[(*an)++] =
@@ -155,15 +167,15 @@ static int result_rrsets(struct regional *region, const uint8_t *owner, size_t o
 						       sec)) == NULL)
 				return -1;
 		}
-		if (r->answer_soa && r->apex != NULL) {
+		if (r->answer_soa) {
 			if ((rrs[(*an)++] = soa_rrset(region, r, sec)) == NULL)
 				return -1;
 		}
-		if (r->answer_ns && r->apex != NULL && zc->nns > 0) {
+		if (r->answer_ns) {
 			if ((rrs[(*an)++] = ns_rrset(region, zc, r, sec)) == NULL)
 				return -1;
 		}
-	} else if (r->authority_soa && r->apex != NULL) {
+	} else if (r->authority_soa) {
 		if ((auth[(*ns)++] = soa_rrset(region, r, sec)) == NULL)
 			return -1;
 	}
@@ -191,8 +203,8 @@ static struct reply_info *reply_new(struct regional *region, uint16_t flags,
 	struct ub_packed_rrset_key *all[POOLDNS_UMSG_MAX_CHAIN + 5];
 	size_t total = nan + nns;
 
-	if (total > sizeof all / sizeof all[0])
-		return NULL;
+	/* At most the chain, 4 answer rrsets and 1 authority SOA. */
+	assert(total <= sizeof all / sizeof all[0]);
 	memcpy(all, an, nan * sizeof *an);
 	memcpy(all + nan, ns, nns * sizeof *ns);
 	time_t ttl = min_ttl(all, total);
@@ -243,8 +255,7 @@ int pooldns_umsg_complete_chain(struct regional *region, struct dns_msg *respons
 	struct ub_packed_rrset_key *an[POOLDNS_UMSG_MAX_CHAIN + 4], *ns[1];
 	size_t nan = 0, nns = 0;
 
-	if (nchain > POOLDNS_UMSG_MAX_CHAIN)
-		return -1;
+	assert(nchain <= POOLDNS_UMSG_MAX_CHAIN); /* cname_cb() stops there */
 	memcpy(an, chain, nchain * sizeof *chain);
 	nan = nchain;
 	/* Unchecked: a validator after the module judges these like any

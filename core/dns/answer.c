@@ -18,6 +18,7 @@
  */
 #include "config.h"
 
+#include <assert.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -33,18 +34,11 @@ static size_t min_size(size_t a, size_t b)
 	return a < b ? a : b;
 }
 
-/* Our advertised payload size, kept inside 512..4096 whatever the config. */
+/* Our advertised payload size (the config parser keeps it in 512..4096). */
 static uint16_t our_payload(const struct pooldns_answer_cfg *cfg)
 {
-	uint16_t p = cfg->edns_payload;
-
-	if (p == 0)
-		return POOLDNS_EDNS_DEFAULT;
-	if (p < POOLDNS_UDP_MIN)
-		return POOLDNS_UDP_MIN;
-	if (p > 4096)
-		return 4096;
-	return p;
+	assert(cfg->edns_payload >= POOLDNS_UDP_MIN && cfg->edns_payload <= 4096);
+	return cfg->edns_payload;
 }
 
 /* Largest response allowed for this query and transport. */
@@ -148,12 +142,11 @@ static void write_soa(struct pooldns_writer *w, const struct pooldns_result *r)
 	end_rdata(w, at);
 }
 
+/* The configured NS set (1..POOLDNS_MAX_NS names, asserted by resolve.c). */
 static void write_ns_set(struct pooldns_writer *w, const struct pooldns_zone_cfg *zc,
 			 const struct pooldns_result *r)
 {
-	size_t n = min_size(zc->nns, POOLDNS_MAX_NS);
-
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < zc->nns; i++) {
 		size_t at = write_rr_head(w, r->apex, r->apex_len, POOLDNS_TYPE_NS, zc->soa_ttl);
 		pooldns_writer_name(w, zc->ns[i], zc->ns_len[i]);
 		end_rdata(w, at);
@@ -172,7 +165,6 @@ static void encode_result(struct pooldns_writer *w, const struct pooldns_answer_
 	const struct pooldns_zone_cfg *zc = &cfg->zone;
 	uint16_t flags = POOLDNS_FLAG_QR | (q->flags & (COPIED_FLAGS | OPCODE_MASK)) | r->rcode;
 	uint16_t an = 0, ns = 0, ar = q->edns ? 1 : 0;
-	size_t nns = min_size(zc->nns, POOLDNS_MAX_NS);
 
 	if (r->kind != POOLDNS_RESULT_REFUSED)
 		flags |= POOLDNS_FLAG_AA;
@@ -180,8 +172,8 @@ static void encode_result(struct pooldns_writer *w, const struct pooldns_answer_
 		flags |= POOLDNS_FLAG_TC;
 	} else if (r->kind == POOLDNS_RESULT_ANSWER) {
 		an = (uint16_t)(r->n_v4 + r->n_v6 + (r->answer_soa ? 1 : 0) +
-				(r->answer_ns ? nns : 0));
-	} else if (r->authority_soa && r->apex != NULL) {
+				(r->answer_ns ? zc->nns : 0));
+	} else if (r->authority_soa) {
 		ns = 1;
 	}
 	write_header(w, q, flags, 1, an, ns, ar);

@@ -24,6 +24,7 @@
  */
 #include "config.h"
 
+#include <assert.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -80,6 +81,8 @@ void pooldns_soa_rdata(const struct pooldns_zone_cfg *zc, const uint8_t *apex, s
 	static const uint8_t hm[] = { 10, 'h', 'o', 's', 't', 'm', 'a', 's', 't', 'e', 'r' };
 	uint8_t *p = soa->rdata;
 
+	assert(zc->nns >= 1 && zc->ns_len[0] >= 1);
+	assert(apex_len >= 1 && apex_len <= POOLDNS_NAME_MAX);
 	memcpy(p, zc->ns[0], zc->ns_len[0]);
 	soa->mname_len = zc->ns_len[0];
 	p += zc->ns_len[0];
@@ -108,9 +111,8 @@ void pooldns_soa_rdata(const struct pooldns_zone_cfg *zc, const uint8_t *apex, s
 static int closest_zone(const struct pooldns_zone_cfg *zc, const uint8_t *name, size_t len)
 {
 	int best = -1;
-	size_t n = zc->nzones < POOLDNS_MAX_ZONES ? zc->nzones : POOLDNS_MAX_ZONES;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < zc->nzones; i++) {
 		if (!pooldns_dname_is_subdomain(name, len, zc->zones[i], zc->zone_len[i]))
 			continue;
 		if (best < 0 || zc->zone_len[i] > zc->zone_len[best])
@@ -122,9 +124,7 @@ static int closest_zone(const struct pooldns_zone_cfg *zc, const uint8_t *name, 
 /* True when a configured zone apex lies strictly below name. */
 static bool zone_below(const struct pooldns_zone_cfg *zc, const uint8_t *name, size_t len)
 {
-	size_t n = zc->nzones < POOLDNS_MAX_ZONES ? zc->nzones : POOLDNS_MAX_ZONES;
-
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < zc->nzones; i++) {
 		if (zc->zone_len[i] > len &&
 		    pooldns_dname_is_subdomain(zc->zones[i], zc->zone_len[i], name, len))
 			return true;
@@ -219,8 +219,6 @@ static void decide(const struct pooldns_zone_cfg *zc, struct pooldns_snapshot *s
 
 	if (qclass != POOLDNS_CLASS_IN && qclass != POOLDNS_CLASS_ANY)
 		return;
-	if (qname_len == 0 || qname_len > POOLDNS_NAME_MAX)
-		return;
 
 	/* Closest pool at or above the name. */
 	struct pooldns_pool *pool = NULL;
@@ -269,13 +267,21 @@ void pooldns_resolve(const struct pooldns_zone_cfg *zc, struct pooldns_snapshot 
 		     const uint8_t *qname_lower, size_t qname_len, uint16_t qtype, uint16_t qclass,
 		     const struct pooldns_client *client, struct pooldns_result *r)
 {
+	/* The config parser guarantees these; the parser (or the module)
+	 * hands over nothing but names of 1..255 bytes. */
+	assert(zc->nzones <= POOLDNS_MAX_ZONES);
+	assert(zc->nns >= 1 && zc->nns <= POOLDNS_MAX_NS);
+	assert(qname_len >= 1 && qname_len <= POOLDNS_NAME_MAX);
+
 	decide(zc, snap, qname_lower, qname_len, qtype, qclass, client, r);
 
 	/* What both encoders copy. */
 	r->rcode = pooldns_result_rcode(r->kind);
 	r->soa.rdlen = 0;
 	if (r->answer_soa || r->authority_soa) {
+		assert(r->apex != NULL && !(r->answer_soa && r->authority_soa));
 		r->soa.ttl = r->authority_soa ? pooldns_negative_ttl(zc) : zc->soa_ttl;
 		pooldns_soa_rdata(zc, r->apex, r->apex_len, r->serial, &r->soa);
 	}
+	assert(r->n_v4 <= POOLDNS_MAX_ANSWERS && r->n_v6 <= POOLDNS_MAX_ANSWERS);
 }

@@ -103,7 +103,11 @@ struct pooldns_result {
 };
 
 /* Fills r for (qname_lower, qtype, qclass). snap may be NULL (nothing loaded
- * yet): pool names are then unknown; configured zones still answer. */
+ * yet): pool names are then unknown; configured zones still answer.
+ * Asserted, not checked: qname_lower is a lower-cased wire name of 1..255
+ * bytes (wire.c's parser, or the module's own check, guarantees it) and zc
+ * holds 1..POOLDNS_MAX_NS NS names and at most POOLDNS_MAX_ZONES zones (the
+ * config parser guarantees it). */
 void pooldns_resolve(const struct pooldns_zone_cfg *zc, struct pooldns_snapshot *snap,
 		     const uint8_t *qname_lower, size_t qname_len, uint16_t qtype, uint16_t qclass,
 		     const struct pooldns_client *client, struct pooldns_result *r);

@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,13 +128,15 @@ static struct pooldns_endpoint *endpoint_new(const struct pooldns_member *m,
 	ep->type = c->type;
 	ep->port = default_port(c);
 	ep->expect_status = c->expect_status;
-	ep->path = dup_or_null(c->path ? c->path : "/", &oom);
+	/* The builder gives every pool a check path and rise/fall in 1..100. */
+	assert(c->path != NULL && c->rise >= 1 && c->fall >= 1);
+	ep->path = dup_or_null(c->path, &oom);
 	ep->vhost = dup_or_null(c->host, &oom);
 	ep->body = dup_or_null(c->body, &oom);
 	ep->interval_ms = c->interval_ms;
 	ep->timeout_ms = c->timeout_ms;
-	ep->rise = c->rise ? c->rise : 1;
-	ep->fall = c->fall ? c->fall : 1;
+	ep->rise = c->rise;
+	ep->fall = c->fall;
 	ep->hash = hash;
 	if (oom) {
 		endpoint_free(ep);

@@ -5,7 +5,8 @@
  * non-terminals, configured zones (with and without a snapshot), the apex
  * chosen for negative answers, and the defaults; the rules both encoders
  * copy from the result: the negative TTL, the RCODE of each kind and the
- * synthesized SOA RDATA (decoded with ldns, an independent decoder).
+ * synthesized SOA RDATA (decoded with ldns, an independent decoder); and
+ * that a broken invariant (asserted, not clamped) aborts.
  *
  * Snapshots are built through the real builder from pooldns_table rows in
  * the column order of POOLDNS_SQL_POOLS / POOLDNS_SQL_MEMBERS, made with the
@@ -18,6 +19,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <ldns/ldns.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -637,6 +639,35 @@ START_TEST(test_result_rules)
 }
 END_TEST
 
+/* ---- invariants --------------------------------------------------------- */
+
+#ifndef NDEBUG
+/* A zone config the parser would have refused (no NS name) is a broken
+ * invariant: resolve asserts instead of answering with garbage. */
+START_TEST(test_invariant_no_ns_aborts)
+{
+	struct pooldns_zone_cfg zc;
+	struct pooldns_result r;
+
+	pooldns_zone_cfg_defaults(&zc);
+	zc.nns = 0;
+	resolve(&zc, NULL, "example.com.", POOLDNS_TYPE_SOA, POOLDNS_CLASS_IN, &r);
+}
+END_TEST
+
+/* An empty name never leaves the parser. */
+START_TEST(test_invariant_empty_name_aborts)
+{
+	struct pooldns_zone_cfg zc;
+	struct pooldns_result r;
+	static const uint8_t root[] = { 0 };
+
+	pooldns_zone_cfg_defaults(&zc);
+	pooldns_resolve(&zc, NULL, root, 0, POOLDNS_TYPE_A, POOLDNS_CLASS_IN, NULL, &r);
+}
+END_TEST
+#endif
+
 static Suite *resolve_suite(void)
 {
 	Suite *s = suite_create("resolve");
@@ -653,6 +684,16 @@ static Suite *resolve_suite(void)
 	tcase_add_test(tc, test_soa_rdata);
 	tcase_add_test(tc, test_result_rules);
 	suite_add_tcase(s, tc);
+#ifndef NDEBUG
+	/* Needs Check's fork mode (the default): the child aborts. */
+	const char *fork_mode = getenv("CK_FORK");
+	if (fork_mode == NULL || strcmp(fork_mode, "no") != 0) {
+		TCase *inv = tcase_create("invariants");
+		tcase_add_test_raise_signal(inv, test_invariant_no_ns_aborts, SIGABRT);
+		tcase_add_test_raise_signal(inv, test_invariant_empty_name_aborts, SIGABRT);
+		suite_add_tcase(s, inv);
+	}
+#endif
 	return s;
 }
 
