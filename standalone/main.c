@@ -14,8 +14,9 @@
  * Reload (SIGHUP): the file and the same command-line flags are read again
  * into a new configuration. Log settings, the answer settings (zones, SOA,
  * NS, EDNS payload) and the source/poller settings are applied live; a
- * changed listen list, thread count or TCP limit is logged as needing a
- * restart and ignored. The answer settings reach the workers as a new heap
+ * change to a key the table of keys marks restart-only (core/conf_schema.c:
+ * listen, threads, TCP limits, check-*) is logged as needing a restart and
+ * ignored. The answer settings reach the workers as a new heap
  * copy published with rcu_xchg_pointer(); the old copy is freed after
  * synchronize_rcu(). A reload that fails to parse changes nothing.
  *
@@ -41,6 +42,7 @@
 #include <urcu-bp.h>
 
 #include "core/conf.h"
+#include "core/conf_schema.h"
 #include "core/health/health.h"
 #include "listen.h"
 #include "core/log.h"
@@ -51,7 +53,6 @@
 #include "worker.h"
 
 #define READY_WAIT_MS 2000
-#define MAX_THREADS   1024
 #define PW_MAX        4096
 
 struct server_state {
@@ -237,51 +238,20 @@ static void publish_answer(struct server_state *st, const struct pooldns_answer_
 	free(old);
 }
 
-/* Keeps the settings that only a restart can change, logging the ones that
- * differ. Moves them from old into cfg. */
+/* Keeps the settings that only a restart can change — the rows marked
+ * POOLDNS_CONFIG_RESTART in core/conf_schema.c (sockets, threads, TCP
+ * limits, and the check-* keys the health checker copied at start-up) —
+ * logging the ones that differ. Moves them from old into cfg. */
 static void keep_restart_settings(struct pooldns_config *cfg, struct pooldns_config *old)
 {
-	if (!lists_eq(cfg->listen, cfg->nlisten, old->listen, old->nlisten))
-		pooldns_log(POOLDNS_LOG_WARNING, "reload: listen changed: needs restart (ignored)");
-	if (cfg->threads != old->threads)
-		pooldns_log(POOLDNS_LOG_WARNING,
-			    "reload: threads changed: needs restart (ignored)");
-	if (cfg->tcp_idle_timeout_ms != old->tcp_idle_timeout_ms)
-		pooldns_log(POOLDNS_LOG_WARNING,
-			    "reload: tcp-idle-timeout-ms changed: needs restart (ignored)");
-	if (cfg->tcp_max_connections != old->tcp_max_connections)
-		pooldns_log(POOLDNS_LOG_WARNING,
-			    "reload: tcp-max-connections changed: needs restart (ignored)");
-	for (size_t i = 0; i < POOLDNS_MAX_LISTEN; i++) {
-		char *tmp = cfg->listen[i];
-		cfg->listen[i] = old->listen[i];
-		old->listen[i] = tmp;
+	for (const struct pooldns_config_key *k = pooldns_config_schema; k->name != NULL; k++) {
+		if (k->reload != POOLDNS_CONFIG_RESTART)
+			continue;
+		if (!pooldns_config_key_equal(cfg, old, k))
+			pooldns_log(POOLDNS_LOG_WARNING,
+				    "reload: %s changed: needs restart (ignored)", k->name);
+		pooldns_config_key_swap(cfg, old, k);
 	}
-	size_t n = cfg->nlisten;
-	cfg->nlisten = old->nlisten;
-	old->nlisten = n;
-	cfg->threads = old->threads;
-	cfg->tcp_idle_timeout_ms = old->tcp_idle_timeout_ms;
-	cfg->tcp_max_connections = old->tcp_max_connections;
-
-	/* The health checker copied its options at start-up. */
-	if (!str_eq(cfg->check_user_agent, old->check_user_agent) ||
-	    !str_eq(cfg->check_source_address, old->check_source_address) ||
-	    !str_eq(cfg->check_ca_file, old->check_ca_file) ||
-	    cfg->check_max_concurrent != old->check_max_concurrent)
-		pooldns_log(POOLDNS_LOG_WARNING,
-			    "reload: check-* settings changed: need a restart (ignored)");
-	char **strs[][2] = {
-		{ &cfg->check_user_agent, &old->check_user_agent },
-		{ &cfg->check_source_address, &old->check_source_address },
-		{ &cfg->check_ca_file, &old->check_ca_file },
-	};
-	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
-		char *tmp = *strs[i][0];
-		*strs[i][0] = *strs[i][1];
-		*strs[i][1] = tmp;
-	}
-	cfg->check_max_concurrent = old->check_max_concurrent;
 }
 
 /* Replaces the source and/or poller. On failure the old ones keep running.
@@ -402,7 +372,7 @@ static size_t thread_count(const struct pooldns_config *cfg)
 		if (n < 1)
 			n = 1;
 	}
-	return (size_t)(n > MAX_THREADS ? MAX_THREADS : n);
+	return (size_t)(n > POOLDNS_MAX_THREADS ? POOLDNS_MAX_THREADS : n);
 }
 
 /* Opens every worker's sockets. 0 or -1 (logged, all closed). */
