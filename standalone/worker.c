@@ -23,11 +23,11 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <urcu-bp.h>
 
+#include "core/clock.h"
 #include "core/dns/answer.h"
 #include "core/log.h"
 #include "tcp.h"
@@ -61,14 +61,6 @@ struct pooldns_udp_bufs {
 	uint8_t in[UDP_BATCH][UDP_BUF];
 	uint8_t out[UDP_BATCH][UDP_BUF];
 };
-
-uint64_t pooldns_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static void count_answer(struct pooldns_worker *w, const struct pooldns_answer_info *info,
 			 size_t len)

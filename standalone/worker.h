@@ -88,7 +88,4 @@ void pooldns_worker_join(struct pooldns_worker *w);
 size_t pooldns_worker_answer(struct pooldns_worker *w, const uint8_t *pkt, size_t len, bool tcp,
 			     const struct pooldns_client *client, uint8_t *out, size_t outcap);
 
-/* Monotonic clock in milliseconds. */
-uint64_t pooldns_now_ms(void);
-
 #endif

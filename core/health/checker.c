@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/health/health_internal.h"
 #include "core/log.h"
 
@@ -130,7 +131,7 @@ static void probe_start(struct pooldns_health *h, struct pooldns_endpoint *ep, u
 /* Starts due probes and returns how long the thread may sleep. Lock held. */
 static uint64_t schedule(struct pooldns_health *h)
 {
-	uint64_t now = pooldns_health_now_ms();
+	uint64_t now = pooldns_now_ms();
 	if (now < h->next_scan_ms)
 		return h->next_scan_ms - now;
 
@@ -186,7 +187,7 @@ static void collect(struct pooldns_health *h)
 static void *checker_main(void *arg)
 {
 	struct pooldns_health *h = arg;
-	jitter_state = (uint64_t)pooldns_health_now_ms() ^ (uint64_t)(uintptr_t)h;
+	jitter_state = (uint64_t)pooldns_now_ms() ^ (uint64_t)(uintptr_t)h;
 	while (!atomic_load(&h->stop)) {
 		pthread_mutex_lock(&h->lock);
 		pooldns_health_free_retired(h);
@@ -198,7 +199,7 @@ static void *checker_main(void *arg)
 
 		pthread_mutex_lock(&h->lock);
 		collect(h);
-		uint64_t now = pooldns_health_now_ms();
+		uint64_t now = pooldns_now_ms();
 		if (h->next_scan_ms <= now)
 			wait = 0;
 		else if (h->next_scan_ms - now < wait)

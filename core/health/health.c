@@ -21,18 +21,12 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/health/health_internal.h"
 #include "core/log.h"
 
 #define HEALTH_MIN_BUCKETS         256u
 #define HEALTH_DEFAULT_CONCURRENCY 256u
-
-uint64_t pooldns_health_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static uint32_t fnv_bytes(uint32_t h, const void *p, size_t n)
 {
@@ -185,7 +179,7 @@ static struct pooldns_endpoint *endpoint_get(struct pooldns_health *h,
 	h->unknown++;
 	/* First probe soon, spread over up to 200 ms so a big reload does
 	 * not fire every probe in the same millisecond. */
-	ep->due_ms = pooldns_health_now_ms() + (hash % 200u);
+	ep->due_ms = pooldns_now_ms() + (hash % 200u);
 	*created = true;
 	return ep;
 }

@@ -111,8 +111,6 @@ struct pooldns_health {
 	_Atomic uint64_t transitions;
 };
 
-uint64_t pooldns_health_now_ms(void);
-
 /* health.c: the one place that turns probe results into state. Call with
  * the lock held. reason says why (e.g. "HTTP 503", "connect: refused"). */
 void pooldns_health_report(struct pooldns_health *h, struct pooldns_endpoint *ep, bool ok,
