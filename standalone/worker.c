@@ -25,11 +25,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <urcu-bp.h>
-
 #include "core/clock.h"
 #include "core/dns/answer.h"
 #include "core/log.h"
+#include "core/rcu.h"
 #include "tcp.h"
 #include "worker.h"
 
@@ -113,11 +112,11 @@ size_t pooldns_worker_answer(struct pooldns_worker *w, const uint8_t *pkt, size_
 	memset(&info, 0, sizeof(info));
 	pooldns_stat_add(&w->stats, tcp ? POOLDNS_STAT_TCP_QUERIES : POOLDNS_STAT_UDP_QUERIES, 1);
 	/* The config pointer is published by the main thread on SIGHUP; the
-	 * copy we use stays valid until rcu_read_unlock(). */
-	rcu_read_lock();
-	cfg = rcu_dereference(w->srv->answer);
+	 * copy we use stays valid until pooldns_read_unlock(). */
+	pooldns_read_lock();
+	cfg = pooldns_rcu_get(&w->srv->answer);
 	n = pooldns_answer_packet(cfg, w->srv->store, pkt, len, tcp, client, out, outcap, &info);
-	rcu_read_unlock();
+	pooldns_read_unlock();
 	count_answer(w, &info, n);
 	return n;
 }

@@ -8,9 +8,9 @@
  * Thread-safety: pooldns_worker_start/join are called by the main thread.
  * Everything inside a started worker belongs to its thread; the main thread
  * only reads its stats (relaxed atomics). The answer configuration is an
- * RCU-protected pointer (urcu-bp): workers dereference it inside
- * rcu_read_lock(); the main thread replaces it with rcu_xchg_pointer() and
- * frees the old copy after synchronize_rcu().
+ * RCU-protected pointer (core/rcu.h): workers read it inside
+ * pooldns_read_lock(); the main thread replaces it with pooldns_rcu_swap()
+ * and frees the old copy after pooldns_rcu_synchronize().
  */
 #ifndef POOLDNS_WORKER_H
 #define POOLDNS_WORKER_H
@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "core/conf.h"
+#include "core/rcu.h"
 #include "stats.h"
 
 /* What an epoll event's data.ptr points at: every event source starts with
@@ -42,7 +43,7 @@ struct pooldns_ev {
  * except `answer`, which is RCU-published (see top comment). */
 struct pooldns_server {
 	struct pooldns_store *store;
-	struct pooldns_answer_cfg *answer;
+	struct pooldns_rcu_ptr answer; /* struct pooldns_answer_cfg */
 	long tcp_idle_timeout_ms;
 	int tcp_max_connections;
 	int stop_fd; /* eventfd: becomes readable (and stays so) on shutdown */

@@ -102,9 +102,9 @@ static void endpoint_free(struct pooldns_endpoint *ep)
 	free(ep);
 }
 
-static void endpoint_free_rcu(struct rcu_head *head)
+static void endpoint_free_rcu(struct pooldns_rcu_head *head)
 {
-	endpoint_free(caa_container_of(head, struct pooldns_endpoint, rcu));
+	endpoint_free(pooldns_container_of(head, struct pooldns_endpoint, rcu));
 }
 
 static struct pooldns_endpoint *endpoint_new(const struct pooldns_member *m,
@@ -273,7 +273,7 @@ void pooldns_health_free_retired(struct pooldns_health *h)
 		struct pooldns_endpoint *ep = h->retired;
 		h->retired = ep->next;
 		pooldns_checker_cancel(h, ep);
-		call_rcu(&ep->rcu, endpoint_free_rcu);
+		pooldns_rcu_call(&ep->rcu, endpoint_free_rcu);
 	}
 }
 
@@ -428,9 +428,9 @@ void pooldns_health_free(struct pooldns_health *h)
 			}
 		}
 		pthread_mutex_unlock(&h->lock);
-		/* Retired states queued with call_rcu must be gone before the
-		 * caller unloads or exits. */
-		rcu_barrier();
+		/* Retired states queued with pooldns_rcu_call() must be gone
+		 * before the caller unloads or exits. */
+		pooldns_rcu_barrier();
 	}
 	pthread_cond_destroy(&h->round_cond);
 	pthread_mutex_destroy(&h->lock);

@@ -21,10 +21,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <urcu-bp.h>
-
 #include "core/health/health.h"
 #include "core/model/snapshot.h"
+#include "core/rcu.h"
 
 #define POOLDNS_HEALTH_LABEL_MAX 320
 
@@ -63,7 +62,7 @@ struct pooldns_endpoint {
 	unsigned ok_run;
 	unsigned fail_run;
 
-	struct rcu_head rcu;
+	struct pooldns_rcu_head rcu;
 };
 
 /* One probe in flight: a curl easy handle and what it collects. */
