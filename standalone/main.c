@@ -24,7 +24,7 @@
  * thread inherits the mask and only this main thread receives them,
  * synchronously, through sigwait(). Workers and the poller run on their own
  * threads; everything in `struct server_state` is main-thread only except
- * srv.answer (RCU, see worker.h).
+ * srv.answer (RCU, see server.h).
  */
 #include "config.h"
 

@@ -3,14 +3,11 @@
  * epoll loop, its own UDP and TCP listening sockets (one pair per listen
  * address, all bound with SO_REUSEPORT), its answer buffers and its TCP
  * connections; nothing is shared between workers except the read-only
- * server context below.
+ * server context (server.h).
  *
  * Thread-safety: pooldns_worker_start/join are called by the main thread.
  * Everything inside a started worker belongs to its thread; the main thread
- * only reads its stats (relaxed atomics). The answer configuration is an
- * RCU-protected pointer (core/rcu.h): workers read it inside
- * pooldns_read_lock(); the main thread replaces it with pooldns_rcu_swap()
- * and frees the old copy after pooldns_rcu_synchronize().
+ * only reads its stats (relaxed atomics).
  */
 #ifndef POOLDNS_WORKER_H
 #define POOLDNS_WORKER_H
@@ -21,33 +18,8 @@
 #include <stdint.h>
 
 #include "core/conf.h"
-#include "core/rcu.h"
+#include "server.h"
 #include "stats.h"
-
-/* What an epoll event's data.ptr points at: every event source starts with
- * this header. */
-enum pooldns_ev_kind {
-	POOLDNS_EV_STOP = 0,
-	POOLDNS_EV_UDP,
-	POOLDNS_EV_TCP_LISTEN,
-	POOLDNS_EV_TCP_CONN,
-};
-
-struct pooldns_ev {
-	enum pooldns_ev_kind kind;
-	int fd;       /* -1 once closed */
-	unsigned idx; /* listen address index for UDP and TCP listeners */
-};
-
-/* Shared by all workers; set up before they start and read-only to them,
- * except `answer`, which is RCU-published (see top comment). */
-struct pooldns_server {
-	struct pooldns_store *store;
-	struct pooldns_rcu_ptr answer; /* struct pooldns_answer_cfg */
-	long tcp_idle_timeout_ms;
-	int tcp_max_connections;
-	int stop_fd; /* eventfd: becomes readable (and stays so) on shutdown */
-};
 
 struct pooldns_worker_sock {
 	struct pooldns_ev udp;
