@@ -210,8 +210,8 @@ static int conn_process(struct pooldns_tcp *t, struct conn *c)
 		}
 		if (avail < 2 + qlen)
 			break;
-		rlen = pooldns_worker_answer(t->w, p + 2, qlen, true, &c->client, t->scratch + 2,
-					     TCP_OUT_MAX - 2);
+		rlen = pooldns_query_answer(&t->w->q, p + 2, qlen, true, &c->client, t->scratch + 2,
+					    TCP_OUT_MAX - 2);
 		c->in_off += 2 + qlen;
 		if (rlen == 0)
 			continue;
@@ -365,17 +365,7 @@ void pooldns_tcp_accept(struct pooldns_tcp *t, struct pooldns_ev *ev)
 		c->ev.fd = fd;
 		c->events = EPOLLIN;
 		c->last_ms = pooldns_now_ms();
-		if (ss.ss_family == AF_INET) {
-			const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
-			c->client.family = AF_INET;
-			memcpy(c->client.addr, &sin->sin_addr, 4);
-			c->client.prefix = 32;
-		} else if (ss.ss_family == AF_INET6) {
-			const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ss;
-			c->client.family = AF_INET6;
-			memcpy(c->client.addr, &sin6->sin6_addr, 16);
-			c->client.prefix = 128;
-		}
+		pooldns_query_client(&ss, &c->client);
 		e.events = EPOLLIN;
 		e.data.ptr = &c->ev;
 		if (epoll_ctl(t->w->epfd, EPOLL_CTL_ADD, fd, &e) != 0) {

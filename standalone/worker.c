@@ -26,9 +26,8 @@
 #include <unistd.h>
 
 #include "core/clock.h"
-#include "core/dns/answer.h"
 #include "core/log.h"
-#include "core/rcu.h"
+#include "query.h"
 #include "tcp.h"
 #include "worker.h"
 
@@ -60,82 +59,6 @@ struct pooldns_udp_bufs {
 	uint8_t in[UDP_BATCH][UDP_BUF];
 	uint8_t out[UDP_BATCH][UDP_BUF];
 };
-
-static void count_answer(struct pooldns_worker *w, const struct pooldns_answer_info *info,
-			 size_t len)
-{
-	struct pooldns_stats *s = &w->stats;
-
-	if (info->dropped || len == 0) {
-		pooldns_stat_add(s, POOLDNS_STAT_DROPPED, 1);
-		return;
-	}
-	switch (info->rcode) {
-	case 0:
-		pooldns_stat_add(s, POOLDNS_STAT_NOERROR, 1);
-		if (info->kind == POOLDNS_RESULT_NODATA)
-			pooldns_stat_add(s, POOLDNS_STAT_NODATA, 1);
-		break;
-	case 1:
-		pooldns_stat_add(s, POOLDNS_STAT_FORMERR, 1);
-		break;
-	case 2:
-		pooldns_stat_add(s, POOLDNS_STAT_SERVFAIL, 1);
-		break;
-	case 3:
-		pooldns_stat_add(s, POOLDNS_STAT_NXDOMAIN, 1);
-		break;
-	case 4:
-		pooldns_stat_add(s, POOLDNS_STAT_NOTIMP, 1);
-		break;
-	case 5:
-		pooldns_stat_add(s, POOLDNS_STAT_REFUSED, 1);
-		break;
-	case 16:
-		pooldns_stat_add(s, POOLDNS_STAT_BADVERS, 1);
-		break;
-	default:
-		pooldns_stat_add(s, POOLDNS_STAT_OTHER_RCODE, 1);
-		break;
-	}
-	if (info->truncated)
-		pooldns_stat_add(s, POOLDNS_STAT_TRUNCATED, 1);
-}
-
-size_t pooldns_worker_answer(struct pooldns_worker *w, const uint8_t *pkt, size_t len, bool tcp,
-			     const struct pooldns_client *client, uint8_t *out, size_t outcap)
-{
-	struct pooldns_answer_info info;
-	const struct pooldns_answer_cfg *cfg;
-	size_t n;
-
-	memset(&info, 0, sizeof(info));
-	pooldns_stat_add(&w->stats, tcp ? POOLDNS_STAT_TCP_QUERIES : POOLDNS_STAT_UDP_QUERIES, 1);
-	/* The config pointer is published by the main thread on SIGHUP; the
-	 * copy we use stays valid until pooldns_read_unlock(). */
-	pooldns_read_lock();
-	cfg = pooldns_rcu_get(&w->srv->answer);
-	n = pooldns_answer_packet(cfg, w->srv->store, pkt, len, tcp, client, out, outcap, &info);
-	pooldns_read_unlock();
-	count_answer(w, &info, n);
-	return n;
-}
-
-static void client_from_addr(const struct sockaddr_storage *ss, struct pooldns_client *c)
-{
-	memset(c, 0, sizeof(*c));
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-		c->family = AF_INET;
-		memcpy(c->addr, &sin->sin_addr, 4);
-		c->prefix = 32;
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
-		c->family = AF_INET6;
-		memcpy(c->addr, &sin6->sin6_addr, 16);
-		c->prefix = 128;
-	}
-}
 
 /* Copies the destination address of a received datagram into the control
  * data of its reply, so the reply leaves from that address. Returns the
@@ -237,9 +160,9 @@ static void udp_readable(struct pooldns_worker *w, const struct pooldns_worker_s
 				pooldns_stat_add(&w->stats, POOLDNS_STAT_DROPPED, 1);
 				continue;
 			}
-			client_from_addr(&u->addr[i], &client);
-			len = pooldns_worker_answer(w, u->in[i], u->rmsg[i].msg_len, false, &client,
-						    u->out[ns], UDP_BUF);
+			pooldns_query_client(&u->addr[i], &client);
+			len = pooldns_query_answer(&w->q, u->in[i], u->rmsg[i].msg_len, false,
+						   &client, u->out[ns], UDP_BUF);
 			if (len == 0)
 				continue;
 			memset(sh, 0, sizeof(*sh));
@@ -334,6 +257,7 @@ int pooldns_worker_start(struct pooldns_worker *w, char *err, size_t errsz)
 	int rc;
 
 	w->started = false;
+	w->q = (struct pooldns_query_ctx){ .srv = w->srv, .stats = &w->stats, .id = w->id };
 	w->udp = NULL;
 	w->tcp = NULL;
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);

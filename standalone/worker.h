@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "core/conf.h"
+#include "query.h"
 #include "server.h"
 #include "stats.h"
 
@@ -38,6 +39,7 @@ struct pooldns_worker {
 	size_t nsocks;
 	struct pooldns_stats stats;
 	/* Private to the worker thread once started. */
+	struct pooldns_query_ctx q; /* srv, &stats, id: what the transports answer with */
 	int epfd;
 	struct pooldns_ev stop_ev;
 	struct pooldns_udp_bufs *udp;
@@ -55,10 +57,5 @@ int pooldns_worker_start(struct pooldns_worker *w, char *err, size_t errsz);
  * sockets and connections and frees its buffers. Safe on a worker that
  * never started (only closes the sockets). */
 void pooldns_worker_join(struct pooldns_worker *w);
-
-/* Answers one query with the current answer configuration and counts it.
- * Returns the response length (0: drop). Worker thread only. */
-size_t pooldns_worker_answer(struct pooldns_worker *w, const uint8_t *pkt, size_t len, bool tcp,
-			     const struct pooldns_client *client, uint8_t *out, size_t outcap);
 
 #endif
