@@ -29,8 +29,8 @@ struct pooldns_worker_sock {
 	bool pktinfo; /* wildcard UDP: reply from the query's destination address */
 };
 
-struct pooldns_udp_bufs; /* worker.c */
-struct pooldns_tcp;      /* tcp.c */
+struct pooldns_udp; /* udp.c */
+struct pooldns_tcp; /* tcp.c */
 
 struct pooldns_worker {
 	struct pooldns_server *srv;
@@ -42,7 +42,7 @@ struct pooldns_worker {
 	struct pooldns_query_ctx q; /* srv, &stats, id: what the transports answer with */
 	int epfd;
 	struct pooldns_ev stop_ev;
-	struct pooldns_udp_bufs *udp;
+	struct pooldns_udp *udp;
 	struct pooldns_tcp *tcp;
 	pthread_t thread;
 	bool started;
