@@ -110,7 +110,7 @@ int pooldns_worker_start(struct pooldns_worker *w, char *err, size_t errsz)
 	w->udp = pooldns_udp_new(&w->q, err, errsz);
 	if (w->udp == NULL)
 		goto fail;
-	w->tcp = pooldns_tcp_new(w, err, errsz);
+	w->tcp = pooldns_tcp_new(&w->q, w->epfd, err, errsz);
 	if (w->tcp == NULL)
 		goto fail;
 	w->stop_ev.kind = POOLDNS_EV_STOP;
@@ -126,6 +126,7 @@ int pooldns_worker_start(struct pooldns_worker *w, char *err, size_t errsz)
 		if (epoll_add(w->epfd, &s->udp, s->udp.fd, err, errsz) != 0 ||
 		    epoll_add(w->epfd, &s->tcp, s->tcp.fd, err, errsz) != 0)
 			goto fail;
+		pooldns_tcp_add_listener(w->tcp, &s->tcp);
 	}
 	rc = pthread_create(&w->thread, NULL, worker_main, w);
 	if (rc != 0) {
