@@ -17,15 +17,15 @@
  * change to a key the table of keys marks restart-only (core/conf_schema.c:
  * listen, threads, TCP limits, check-*) is logged as needing a restart and
  * ignored. The answer settings reach the workers as a new heap
- * copy published with rcu_xchg_pointer(); the old copy is freed after
- * synchronize_rcu(). A reload that fails to parse changes nothing.
+ * copy published with pooldns_rcu_swap(); the old copy is freed after
+ * pooldns_rcu_synchronize(). A reload that fails to parse changes nothing.
  *
  * Owns: the configurations, source, store, poller, workers and sockets.
  * Thread model: signals are blocked before any thread exists, so every
  * thread inherits the mask and only this main thread receives them,
  * synchronously, through sigwait(). Workers and the poller run on their own
  * threads; everything in `struct server_state` is main-thread only except
- * srv.answer (RCU, see worker.h).
+ * srv.answer (RCU, see server.h).
  */
 #include "config.h"
 
@@ -39,8 +39,6 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include <urcu-bp.h>
-
 #include "core/conf.h"
 #include "core/conf_schema.h"
 #include "core/health/health.h"
@@ -48,6 +46,7 @@
 #include "core/log.h"
 #include "options.h"
 #include "core/poller.h"
+#include "core/rcu.h"
 #include "stats.h"
 #include "core/model/store.h"
 #include "worker.h"
@@ -233,8 +232,8 @@ static void publish_answer(struct server_state *st, const struct pooldns_answer_
 		return;
 	}
 	*na = *ac;
-	old = rcu_xchg_pointer(&st->srv.answer, na);
-	synchronize_rcu(); /* no worker can still be reading old */
+	old = pooldns_rcu_swap(&st->srv.answer, na);
+	pooldns_rcu_synchronize(); /* no worker can still be reading old */
 	free(old);
 }
 
@@ -435,6 +434,7 @@ static int check_config_only(const struct pooldns_config *cfg)
 static int run(struct server_state *st)
 {
 	char err[512], where[POOLDNS_MAX_LISTEN * 64 + 1];
+	struct pooldns_answer_cfg *answer;
 	sigset_t set;
 	size_t wl = 0;
 	int rc = 1;
@@ -494,14 +494,15 @@ static int run(struct server_state *st)
 	st->srv.store = st->store;
 	st->srv.tcp_idle_timeout_ms = st->cfg->tcp_idle_timeout_ms;
 	st->srv.tcp_max_connections = st->cfg->tcp_max_connections;
-	st->srv.answer = malloc(sizeof(*st->srv.answer));
+	answer = malloc(sizeof(*answer));
+	st->srv.answer.ptr = answer; /* no worker runs yet */
 	st->srv.stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (st->srv.answer == NULL || st->srv.stop_fd < 0) {
+	if (answer == NULL || st->srv.stop_fd < 0) {
 		pooldns_log(POOLDNS_LOG_ERR, "start-up: %s",
-			    st->srv.answer == NULL ? "out of memory" : strerror(errno));
+			    answer == NULL ? "out of memory" : strerror(errno));
 		goto out;
 	}
-	*st->srv.answer = st->cfg->answer;
+	*answer = st->cfg->answer;
 
 	st->nworkers = thread_count(st->cfg);
 	st->workers = calloc(st->nworkers, sizeof(*st->workers));
@@ -568,8 +569,8 @@ out:
 	/* After the store: no snapshot can point at a health state any more. */
 	pooldns_health_free(st->health);
 	st->health = NULL;
-	free(st->srv.answer);
-	st->srv.answer = NULL;
+	free(st->srv.answer.ptr); /* every worker has stopped */
+	st->srv.answer.ptr = NULL;
 	if (st->srv.stop_fd >= 0)
 		close(st->srv.stop_fd);
 	st->srv.stop_fd = -1;

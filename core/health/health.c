@@ -2,14 +2,20 @@
  * health.c — the health registry: one shared state per distinct (address,
  * check settings) endpoint, attached to snapshot members before they are
  * published, retired when no pool uses it, and pooldns_health_report(), the
- * single function that owns the rise/fall counters and logs transitions.
+ * single function that owns the rise/fall counters and logs transitions;
+ * also the first-round wait and the statistics of health.h.
+ *
+ * The checker (checker.c) drives the registry: it creates and frees it,
+ * forwards attach/retire from the poller, and reports probe results. This
+ * file never calls the checker and knows nothing of its thread, its probes
+ * or libcurl.
  *
  * Owns: the endpoint table, the endpoints and their states (freed after an
- * RCU grace period once retired), the option strings.
+ * RCU grace period once retired and released).
  *
- * Thread model: attach/retire_unused on the poller thread, reports on the
- * checker thread, all under `lock` (health_internal.h). Readers on the answer
- * path only load `state.up` atomically and never take the lock.
+ * Thread model: attach/retire on the poller thread, reports on the checker
+ * thread, all under `lock` (health_internal.h). Readers on the answer path
+ * only load `state.up` atomically and never take the lock.
  */
 #include "config.h"
 
@@ -22,18 +28,11 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/health/health_internal.h"
 #include "core/log.h"
 
-#define HEALTH_MIN_BUCKETS         256u
-#define HEALTH_DEFAULT_CONCURRENCY 256u
-
-uint64_t pooldns_health_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
+#define HEALTH_MIN_BUCKETS 256u
 
 static uint32_t fnv_bytes(uint32_t h, const void *p, size_t n)
 {
@@ -109,9 +108,9 @@ static void endpoint_free(struct pooldns_endpoint *ep)
 	free(ep);
 }
 
-static void endpoint_free_rcu(struct rcu_head *head)
+static void endpoint_free_rcu(struct pooldns_rcu_head *head)
 {
-	endpoint_free(caa_container_of(head, struct pooldns_endpoint, rcu));
+	endpoint_free(pooldns_container_of(head, struct pooldns_endpoint, rcu));
 }
 
 static struct pooldns_endpoint *endpoint_new(const struct pooldns_member *m,
@@ -188,7 +187,7 @@ static struct pooldns_endpoint *endpoint_get(struct pooldns_health *h,
 	h->unknown++;
 	/* First probe soon, spread over up to 200 ms so a big reload does
 	 * not fire every probe in the same millisecond. */
-	ep->due_ms = pooldns_health_now_ms() + (hash % 200u);
+	ep->due_ms = pooldns_now_ms() + (hash % 200u);
 	*created = true;
 	return ep;
 }
@@ -216,7 +215,7 @@ static void attach_family(struct pooldns_health *h, const struct pooldns_pool *p
 	}
 }
 
-void pooldns_health_attach(struct pooldns_health *h, struct pooldns_snapshot *snap)
+bool pooldns_health_registry_attach(struct pooldns_health *h, struct pooldns_snapshot *snap)
 {
 	bool created = false;
 	size_t oom = 0;
@@ -237,11 +236,10 @@ void pooldns_health_attach(struct pooldns_health *h, struct pooldns_snapshot *sn
 			POOLDNS_LOG_ERR,
 			"health: out of memory: %zu members are answered without a health check",
 			oom);
-	if (created)
-		pooldns_checker_wake(h);
+	return created;
 }
 
-void pooldns_health_retire_unused(struct pooldns_health *h)
+size_t pooldns_health_registry_retire(struct pooldns_health *h)
 {
 	size_t retired = 0;
 	pthread_mutex_lock(&h->lock);
@@ -268,22 +266,25 @@ void pooldns_health_retire_unused(struct pooldns_health *h)
 	if (retired)
 		pthread_cond_broadcast(&h->round_cond);
 	pthread_mutex_unlock(&h->lock);
-	if (retired) {
+	if (retired)
 		pooldns_log(POOLDNS_LOG_INFO,
 			    "health: %zu endpoints no longer used, probing stopped", retired);
-		if (h->thread_started)
-			pooldns_checker_wake(h);
-	}
+	return retired;
 }
 
-void pooldns_health_free_retired(struct pooldns_health *h)
+struct pooldns_endpoint *pooldns_health_registry_take_retired(struct pooldns_health *h)
 {
-	while (h->retired != NULL) {
-		struct pooldns_endpoint *ep = h->retired;
+	struct pooldns_endpoint *ep = h->retired;
+
+	if (ep != NULL)
 		h->retired = ep->next;
-		pooldns_checker_cancel(h, ep);
-		call_rcu(&ep->rcu, endpoint_free_rcu);
-	}
+	return ep;
+}
+
+void pooldns_health_registry_release(struct pooldns_endpoint *ep)
+{
+	assert(ep->probe == NULL);
+	pooldns_rcu_call(&ep->rcu, endpoint_free_rcu);
 }
 
 void pooldns_health_report(struct pooldns_health *h, struct pooldns_endpoint *ep, bool ok,
@@ -372,27 +373,13 @@ void pooldns_health_get_stats(struct pooldns_health *h, struct pooldns_health_st
 	st->transitions = atomic_load(&h->transitions);
 }
 
-static char *opt_dup(const char *s, bool *oom)
-{
-	return (s != NULL && s[0] != '\0') ? dup_or_null(s, oom) : NULL;
-}
-
-struct pooldns_health *pooldns_health_start(const struct pooldns_health_opts *opts, char *err,
-					    size_t errsz)
+struct pooldns_health *pooldns_health_registry_new(char *err, size_t errsz)
 {
 	struct pooldns_health *h = calloc(1, sizeof *h);
 	if (h == NULL) {
 		snprintf(err, errsz, "health: out of memory");
 		return NULL;
 	}
-	bool oom = false;
-	char ua[64];
-	snprintf(ua, sizeof ua, "pooldns/%s", PACKAGE_VERSION);
-	h->user_agent = dup_or_null(opts->user_agent ? opts->user_agent : ua, &oom);
-	h->source_address = opt_dup(opts->source_address, &oom);
-	h->ca_file = opt_dup(opts->ca_file, &oom);
-	h->max_concurrent =
-		opts->max_concurrent ? opts->max_concurrent : HEALTH_DEFAULT_CONCURRENCY;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
@@ -401,53 +388,40 @@ struct pooldns_health *pooldns_health_start(const struct pooldns_health_opts *op
 	pthread_condattr_destroy(&ca);
 	h->nbuckets = HEALTH_MIN_BUCKETS;
 	h->buckets = calloc(h->nbuckets, sizeof *h->buckets);
-	if (oom || h->buckets == NULL) {
+	if (h->buckets == NULL) {
 		snprintf(err, errsz, "health: out of memory");
-		pooldns_health_free(h);
-		return NULL;
-	}
-	if (pooldns_checker_start(h, err, errsz) != 0) {
-		pooldns_health_free(h);
+		pooldns_health_registry_free(h);
 		return NULL;
 	}
 	return h;
 }
 
-void pooldns_health_stop(struct pooldns_health *h)
-{
-	if (h != NULL && h->thread_started)
-		pooldns_checker_stop(h);
-}
-
-void pooldns_health_free(struct pooldns_health *h)
+void pooldns_health_registry_free(struct pooldns_health *h)
 {
 	if (h == NULL)
 		return;
-	pooldns_health_stop(h);
 	if (h->buckets != NULL) {
+		struct pooldns_endpoint *ep;
+
 		pthread_mutex_lock(&h->lock);
-		pooldns_health_free_retired(h);
+		while ((ep = pooldns_health_registry_take_retired(h)) != NULL)
+			pooldns_health_registry_release(ep);
 		for (size_t b = 0; b < h->nbuckets; b++) {
-			struct pooldns_endpoint *ep = h->buckets[b];
+			ep = h->buckets[b];
 			while (ep != NULL) {
 				struct pooldns_endpoint *next = ep->next;
-				pooldns_checker_cancel(h, ep);
+				assert(ep->probe == NULL);
 				endpoint_free(ep);
 				ep = next;
 			}
 		}
 		pthread_mutex_unlock(&h->lock);
-		/* Retired states queued with call_rcu must be gone before the
-		 * caller unloads or exits. */
-		rcu_barrier();
+		/* Retired states queued with pooldns_rcu_call() must be gone
+		 * before the caller unloads or exits. */
+		pooldns_rcu_barrier();
 	}
 	pthread_cond_destroy(&h->round_cond);
 	pthread_mutex_destroy(&h->lock);
-	if (h->multi != NULL)
-		curl_multi_cleanup(h->multi);
 	free(h->buckets);
-	free(h->user_agent);
-	free(h->source_address);
-	free(h->ca_file);
 	free(h);
 }

@@ -36,7 +36,7 @@
 	"SELECT id, dns_zone, host, weight, priority, enabled "                                    \
 	"FROM dns_zone_member ORDER BY dns_zone, priority, id"
 
-/* The column names of those two results, in order (table.c). The cache
+/* The column names of those two results, in order (source.c). The cache
  * reader checks cached tables against the SQL select lists themselves, so
  * a mismatch between these arrays and the SQL fails its round-trip test. */
 #define POOLDNS_POOL_NCOLS   16
@@ -52,7 +52,7 @@ struct pooldns_sql_stmt {
 };
 
 /* The version query alone, and the three statements of a full load
- * (table.c). */
+ * (source.c). */
 extern const struct pooldns_sql_stmt pooldns_sql_version[1];
 extern const struct pooldns_sql_stmt pooldns_sql_load[3];
 
