@@ -18,7 +18,6 @@
 #include "config.h"
 
 #include "core/conf.h"
-#include "core/conf_schema.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -246,18 +245,7 @@ int pooldns_config_check(const struct pooldns_config *cfg, char *err, size_t err
 	}
 	/* pooldns_config_set() keeps numbers in range; this catches a caller
 	 * that wrote a member directly. */
-	for (const struct pooldns_config_key *k = pooldns_config_schema; k->name != NULL; k++) {
-		long v;
-		if (k->type != POOLDNS_CONFIG_NUMBER)
-			continue;
-		v = pooldns_config_key_number(cfg, k);
-		if (v < k->min || v > k->max) {
-			snprintf(err, errsz, "%s %ld out of range (%ld..%ld)", k->name, v, k->min,
-				 k->max);
-			return -1;
-		}
-	}
-	return 0;
+	return pooldns_config_check_ranges(cfg, err, errsz);
 }
 
 /* ---- sources ----------------------------------------------------------- */

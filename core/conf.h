@@ -99,6 +99,10 @@ int pooldns_config_load_buffer(struct pooldns_config *cfg, const char *buf, size
 /* Cross-key checks after everything is set (sqlite source needs
  * sqlite-path, ...), and every number within its row's range. 0 or -1 with
  * a message. */
+/* Every number key of cfg within its row's range (conf_value.c). 0, or -1
+ * with the first key out of range in err. */
+int pooldns_config_check_ranges(const struct pooldns_config *cfg, char *err, size_t errsz);
+
 int pooldns_config_check(const struct pooldns_config *cfg, char *err, size_t errsz);
 
 /* Builds rqlite options borrowing cfg's strings; reads the password file

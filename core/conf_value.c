@@ -569,3 +569,19 @@ void pooldns_config_key_choices(const struct pooldns_config_key *k, const char *
 		len += (size_t)n;
 	}
 }
+
+int pooldns_config_check_ranges(const struct pooldns_config *cfg, char *err, size_t errsz)
+{
+	for (const struct pooldns_config_key *k = pooldns_config_schema; k->name != NULL; k++) {
+		long v;
+		if (k->type != POOLDNS_CONFIG_NUMBER)
+			continue;
+		v = pooldns_config_key_number(cfg, k);
+		if (v < k->min || v > k->max) {
+			snprintf(err, errsz, "%s %ld out of range (%ld..%ld)", k->name, v, k->min,
+				 k->max);
+			return -1;
+		}
+	}
+	return 0;
+}
