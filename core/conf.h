@@ -10,34 +10,14 @@
  * never disagree on meaning. Unknown keys and bad values are errors that
  * name the file, line and key.
  *
- * Keys (defaults in brackets):
- *   source                 rqlite | sqlite                      [rqlite]
- *   rqlite-url             (list) http[s]://host:port           [http://127.0.0.1:4001]
- *   rqlite-user            basic auth user                      []
- *   rqlite-password-file   file holding the password            []
- *   rqlite-ca-file         CA bundle for https                  [system]
- *   rqlite-consistency     none | weak | strong                 [weak]
- *   rqlite-connect-timeout-ms                                   [1000]
- *   rqlite-timeout-ms                                           [3000]
- *   sqlite-path            SQLite database file                 []
- *   poll-interval-ms       data-version poll period             [500]
- *   cache-file             last-good snapshot file              [] (none)
- *   check-user-agent       User-Agent of http(s) health checks  [pooldns/<version>]
- *   check-source-address   local address health checks bind to  [] (any)
- *   check-ca-file          CA bundle for https health checks    [system]
- *   check-max-concurrent   health probes in flight at once      [256]
- *   listen                 (list) addr:port, [v6]:port          [127.0.0.1:53]   standalone
- *   threads                worker threads, 0 = one per CPU      [0]              standalone
- *   tcp-idle-timeout-ms                                         [10000]          standalone
- *   tcp-max-connections    per worker thread                    [256]            standalone
- *   edns-payload           our EDNS UDP payload size            [1232]
- *   zone                   (list) apex served besides pools     []
- *   ns-name                (list) NS target(s) and SOA MNAME    [localhost.]
- *   soa-rname              SOA RNAME                            [hostmaster.<apex>]
- *   soa-ttl / soa-refresh / soa-retry / soa-expire              [3600/3600/600/86400]
- *   negative-ttl           SOA MINIMUM                          [60]
- *   log                    stderr | syslog                      [stderr]         standalone
- *   log-level              err | warning | notice | info | debug [info]
+ * The keys themselves (name, type, range, default, scope, what SIGHUP does,
+ * help) are rows of one table, pooldns_config_schema[] in conf_schema.c;
+ * the parser, the defaults, --help, the SIGHUP restart rule and the tests
+ * all read it. The file is split by job:
+ *   conf_schema.c  the table of keys (data only)
+ *   conf_value.c   what a value means: init (defaults), set, free, compare
+ *   conf.c         the file format, cross-key checks, and the bridges to
+ *                  the source and the health checker
  *
  * Ownership: a config owns every string in it. Thread-safety: built by one
  * thread, then read-only; a reload builds a new config.
@@ -54,11 +34,15 @@
 #include "core/log.h"
 #include "core/source/source.h"
 
-#define POOLDNS_MAX_LISTEN 16
+#define POOLDNS_MAX_LISTEN  16
+#define POOLDNS_MAX_THREADS 1024 /* most worker threads (threads, or CPUs when 0) */
 
 enum pooldns_source_kind { POOLDNS_SOURCE_RQLITE = 0, POOLDNS_SOURCE_SQLITE };
 enum pooldns_log_dest { POOLDNS_LOG_STDERR = 0, POOLDNS_LOG_SYSLOG };
 
+/* Each member a key sets is named by that key's row in conf_schema.c
+ * (offsetof, type-checked at compile time); the *_set flags and counts are
+ * the rows' list bookkeeping. */
 struct pooldns_config {
 	enum pooldns_source_kind source;
 	/* rqlite; urls/user/ca_file point into owned strings below */
@@ -96,12 +80,13 @@ struct pooldns_config {
 	enum pooldns_log_level log_level;
 };
 
-/* Fills defaults. Never fails. */
+/* Fills every key's default from the table. Never fails (an allocation
+ * failure leaves a list empty, which pooldns_config_check() reports). */
 void pooldns_config_init(struct pooldns_config *cfg);
 void pooldns_config_free(struct pooldns_config *cfg);
 
-/* Sets one key. where (e.g. "pooldns.conf:12" or "--listen") prefixes any
- * error message. 0 or -1 with a message in err. */
+/* Sets one key as its table row says. where (e.g. "pooldns.conf:12" or
+ * "--listen") prefixes any error message. 0 or -1 with a message in err. */
 int pooldns_config_set(struct pooldns_config *cfg, const char *key, const char *value,
 		       const char *where, char *err, size_t errsz);
 
@@ -112,11 +97,13 @@ int pooldns_config_load_buffer(struct pooldns_config *cfg, const char *buf, size
 			       const char *name, char *err, size_t errsz);
 
 /* Cross-key checks after everything is set (sqlite source needs
- * sqlite-path, ...). 0 or -1 with a message. */
-int pooldns_config_check(const struct pooldns_config *cfg, char *err, size_t errsz);
+ * sqlite-path, ...), and every number within its row's range. 0 or -1 with
+ * a message. */
+/* Every number key of cfg within its row's range (conf_value.c). 0, or -1
+ * with the first key out of range in err. */
+int pooldns_config_check_ranges(const struct pooldns_config *cfg, char *err, size_t errsz);
 
-/* Names of every key, NULL-terminated (for --help and flag parsing). */
-extern const char *const pooldns_config_keys[];
+int pooldns_config_check(const struct pooldns_config *cfg, char *err, size_t errsz);
 
 /* Builds rqlite options borrowing cfg's strings; reads the password file
  * into pw (caller-owned buffer). 0 or -1 with a message. */

@@ -472,9 +472,13 @@ struct pooldns_poller *pooldns_poller_start(const struct pooldns_poller_opts *op
 		snprintf(err, errsz, "poller: source and store are required");
 		return NULL;
 	}
-	if (opts->poll_interval_ms < 10 || opts->poll_interval_ms > 3600000) {
-		snprintf(err, errsz, "poller: poll interval %ld ms out of range (10..3600000)",
-			 opts->poll_interval_ms);
+	/* The configuration refuses these already; this guards other callers
+	 * (tests, a future front end). */
+	if (opts->poll_interval_ms < POOLDNS_POLL_INTERVAL_MIN_MS ||
+	    opts->poll_interval_ms > POOLDNS_POLL_INTERVAL_MAX_MS) {
+		snprintf(err, errsz, "poller: poll interval %ld ms out of range (%ld..%ld)",
+			 opts->poll_interval_ms, POOLDNS_POLL_INTERVAL_MIN_MS,
+			 POOLDNS_POLL_INTERVAL_MAX_MS);
 		return NULL;
 	}
 	struct pooldns_poller *p = calloc(1, sizeof *p);

@@ -41,10 +41,15 @@
 
 struct pooldns_poller;
 
+/* Accepted poll intervals; the poll-interval-ms row of the configuration
+ * table (core/conf_schema.c) uses the same bounds. */
+#define POOLDNS_POLL_INTERVAL_MIN_MS 10L
+#define POOLDNS_POLL_INTERVAL_MAX_MS 3600000L
+
 struct pooldns_poller_opts {
 	struct pooldns_source *source; /* borrowed; must outlive the poller */
 	struct pooldns_store *store;   /* borrowed */
-	long poll_interval_ms;
+	long poll_interval_ms;         /* POOLDNS_POLL_INTERVAL_MIN_MS..MAX_MS */
 	const char *cache_file;        /* NULL: no cache; copied */
 	struct pooldns_health *health; /* NULL: no health checks; borrowed */
 };

@@ -38,6 +38,7 @@
 #include <openssl/ssl.h>
 
 #include "backend.h"
+#include "core/clock.h"
 #include "probe.h"
 
 #define MAX_CONNS    256    /* open connections over all backends */
@@ -105,11 +106,6 @@ struct pooldns_backends {
 };
 
 /* ---- helpers ---- */
-
-static uint64_t now_ms(void)
-{
-	return pooldns_probe_now_ms();
-}
 
 static struct backend *find(struct pooldns_backends *bs, const char *name)
 {
@@ -219,7 +215,7 @@ static void log_request(struct backend *b, const char *path, const char *host, c
 		b->caplog = ncap;
 	}
 	struct req *r = &b->log[b->nlog++];
-	r->ts = now_ms();
+	r->ts = pooldns_now_ms();
 	snprintf(r->path, sizeof r->path, "%s", path);
 	snprintf(r->host, sizeof r->host, "%s", host);
 	snprintf(r->ua, sizeof r->ua, "%s", ua);
@@ -366,7 +362,7 @@ static void got_request(struct conn *c)
 	}
 	if (c->b->delay_ms > 0) {
 		/* Answer later, with the settings of now. */
-		c->respond_at = now_ms() + c->b->delay_ms;
+		c->respond_at = pooldns_now_ms() + c->b->delay_ms;
 		c->deadline = c->respond_at + CONN_IDLE_MS;
 		build_response(c);
 		if (c->st != C_DEAD) {
@@ -423,7 +419,7 @@ static void conn_step(struct conn *c)
 		}
 	}
 	if (c->st == C_DELAY) {
-		if (now_ms() < c->respond_at)
+		if (pooldns_now_ms() < c->respond_at)
 			return;
 		c->st = C_WRITE;
 		c->events = POLLOUT;
@@ -466,7 +462,7 @@ static void accept_all(struct pooldns_backends *bs, struct backend *b)
 		}
 		c->fd = fd;
 		c->b = b;
-		c->deadline = now_ms() + CONN_IDLE_MS;
+		c->deadline = pooldns_now_ms() + CONN_IDLE_MS;
 		if (b->kind == POOLDNS_BACKEND_HTTPS) {
 			c->ssl = bs->ctx != NULL ? SSL_new(bs->ctx) : NULL;
 			if (c->ssl == NULL || SSL_set_fd(c->ssl, fd) != 1) {
@@ -539,7 +535,7 @@ static void *service_main(void *arg)
 				lb[nl++] = &bs->b[i];
 				pfd[n++] = (struct pollfd){ .fd = bs->b[i].lfd, .events = POLLIN };
 			}
-		uint64_t now = now_ms();
+		uint64_t now = pooldns_now_ms();
 		int timeout = POLL_MAX_MS;
 		for (size_t i = 0; i < bs->nconns; i++) {
 			struct conn *c = bs->conns[i];
@@ -566,7 +562,7 @@ static void *service_main(void *arg)
 			if (pfd[1 + i].revents != 0 && lb[i]->lfd == pfd[1 + i].fd &&
 			    !lb[i]->want_down)
 				accept_all(bs, lb[i]);
-		now = now_ms();
+		now = pooldns_now_ms();
 		for (size_t i = 0; i < ncn; i++) {
 			struct conn *c = pc[i];
 			if (c->st == C_DEAD)

@@ -35,7 +35,7 @@ int pooldns_backends_apply(struct pooldns_backends *bs, const struct pooldns_bac
 			   char *err, size_t errsz);
 
 /* Requests received by backend name (connections, for tcp) at or after
- * since_ms (monotonic, pooldns_probe_now_ms()) and since its last reset,
+ * since_ms (monotonic, pooldns_now_ms() of core/clock.h) and since its last reset,
  * with that path / Host header when not NULL. -1 if name is unknown. */
 long pooldns_backends_count(struct pooldns_backends *bs, const char *name, uint64_t since_ms,
 			    const char *path, const char *host);

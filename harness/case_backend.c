@@ -6,7 +6,8 @@
  * (expect requests / expect request). Everything that can be checked
  * without running anything is checked here: names declared once and
  * before use, loopback addresses, unique address/port pairs, options that
- * fit the backend's kind, what may appear inside `wait-until`.
+ * fit the backend's kind, what may appear inside `wait-until`. Called by
+ * case_parse.c (the dispatcher); uses the lexer of case_lex.c.
  *
  * Robustness: fed arbitrary bytes by fuzz/fuzz_case.c like the rest of
  * the parser; every length is bounded.
@@ -25,6 +26,7 @@
 
 #include "case.h"
 #include "case_internal.h"
+#include "case_lex.h"
 
 #define MAX_FILTER 1024 /* path, host, user-agent texts */
 

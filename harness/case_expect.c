@@ -1,8 +1,8 @@
 /*
- * case_expect.c — the `expect` half of the case-file parser (see
- * case_parse.c for lines, steps and the other directives): rcode, flag and
- * section names, record text through ldns, and every `expect` form
- * (harness/README.md). Same robustness rules as the rest of the parser:
+ * case_expect.c — the `expect` directive of the case-file parser, called by
+ * case_parse.c (the dispatcher) and using the lexer of case_lex.c: rcode,
+ * flag and section names, record text through ldns, and every `expect`
+ * form (harness/README.md). Same robustness rules as the rest of the parser:
  * bounded, never crashes, first error reported as "NAME:LINE: message".
  *
  * Owns: what it adds to the case being parsed. Thread model: pure.
@@ -15,6 +15,7 @@
 
 #include "case.h"
 #include "case_internal.h"
+#include "case_lex.h"
 
 static const struct {
 	const char *name;

@@ -22,23 +22,10 @@
 #include <netinet/in.h>
 #include <sys/random.h>
 
+#include "core/clock.h"
 #include "probe.h"
 
 #define RECV_MAX 65535
-
-uint64_t pooldns_probe_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 void pooldns_probe_sleep_ms(uint32_t ms)
 {
@@ -80,7 +67,7 @@ static uint16_t random_id(void)
 {
 	uint16_t id = 0;
 	if (getrandom(&id, sizeof id, GRND_NONBLOCK) != (ssize_t)sizeof id)
-		id = (uint16_t)(now_us() * 2654435761u >> 7);
+		id = (uint16_t)(pooldns_now_us() * 2654435761u >> 7);
 	return id;
 }
 
@@ -220,7 +207,7 @@ static void set_error(struct pooldns_probe_resp *resp, enum pooldns_probe_status
 
 static int remaining_ms(uint64_t deadline)
 {
-	uint64_t now = pooldns_probe_now_ms();
+	uint64_t now = pooldns_now_ms();
 	return now >= deadline ? 0 : (int)(deadline - now);
 }
 
@@ -229,8 +216,8 @@ void pooldns_probe_exchange_udp(const struct pooldns_probe_server *srv, int *fd,
 				struct pooldns_probe_resp *resp)
 {
 	memset(resp, 0, sizeof *resp);
-	uint64_t start = now_us();
-	uint64_t deadline = pooldns_probe_now_ms() + timeout_ms;
+	uint64_t start = pooldns_now_us();
+	uint64_t deadline = pooldns_now_ms() + timeout_ms;
 	if (*fd < 0) {
 		*fd = socket(srv->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (*fd < 0) {
@@ -298,7 +285,7 @@ void pooldns_probe_exchange_udp(const struct pooldns_probe_server *srv, int *fd,
 		break;
 	}
 	free(buf);
-	resp->elapsed_us = (uint32_t)(now_us() - start);
+	resp->elapsed_us = (uint32_t)(pooldns_now_us() - start);
 }
 
 /* Writes all of buf before the deadline; 0, or -1 with errno (ETIMEDOUT). */
@@ -354,7 +341,7 @@ static int read_all(int fd, uint8_t *buf, size_t len, uint64_t deadline)
 static void exchange_tcp(const struct pooldns_probe_server *srv, const uint8_t *wire, size_t len,
 			 uint32_t timeout_ms, struct pooldns_probe_resp *resp)
 {
-	uint64_t deadline = pooldns_probe_now_ms() + timeout_ms;
+	uint64_t deadline = pooldns_now_ms() + timeout_ms;
 	int fd = socket(srv->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		set_error(resp, POOLDNS_PROBE_ERROR, srv, "TCP socket for", errno);
@@ -469,9 +456,9 @@ void pooldns_probe_exchange(const struct pooldns_probe_server *srv, bool tcp, co
 		return;
 	}
 	memset(resp, 0, sizeof *resp);
-	uint64_t start = now_us();
+	uint64_t start = pooldns_now_us();
 	exchange_tcp(srv, wire, len, timeout_ms, resp);
-	resp->elapsed_us = (uint32_t)(now_us() - start);
+	resp->elapsed_us = (uint32_t)(pooldns_now_us() - start);
 }
 
 int pooldns_probe_resp_set_wire(struct pooldns_probe_resp *resp, const uint8_t *wire, size_t len)

@@ -87,8 +87,6 @@ int pooldns_probe_resp_set_wire(struct pooldns_probe_resp *resp, const uint8_t *
 void pooldns_probe_resp_dump(const struct pooldns_probe_resp *resp, const char *prefix, char *buf,
 			     size_t bufsz);
 
-/* Milliseconds on the monotonic clock. */
-uint64_t pooldns_probe_now_ms(void);
 /* Sleeps ms milliseconds (restarting on EINTR). */
 void pooldns_probe_sleep_ms(uint32_t ms);
 

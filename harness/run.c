@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "core/clock.h"
 #include "eval.h"
 #include "run.h"
 
@@ -119,7 +120,7 @@ static int run_sync(struct rctx *r, const struct pooldns_step *s)
 		return fail(r, s->line, "sync: reading the data version from %s: %s",
 			    pooldns_hstore_describe(r->o->store), err);
 	uint32_t timeout = s->timeout_ms ? s->timeout_ms : r->o->sync_timeout_ms;
-	uint64_t start = pooldns_probe_now_ms(), deadline = start + timeout;
+	uint64_t start = pooldns_now_ms(), deadline = start + timeout;
 	struct pooldns_query_spec q;
 	memset(&q, 0, sizeof q);
 	q.qname = s->name;
@@ -131,7 +132,7 @@ static int run_sync(struct rctx *r, const struct pooldns_step *s)
 	unsigned tries = 0;
 	int rc = -1;
 	for (;;) {
-		uint64_t now = pooldns_probe_now_ms();
+		uint64_t now = pooldns_now_ms();
 		uint32_t left = now >= deadline ? 0 : (uint32_t)(deadline - now);
 		if (left == 0 && tries > 0)
 			break;
@@ -179,14 +180,14 @@ static int run_sync(struct rctx *r, const struct pooldns_step *s)
 			rc = 0;
 			break;
 		}
-		now = pooldns_probe_now_ms();
+		now = pooldns_now_ms();
 		if (now >= deadline)
 			break;
 		uint32_t pause =
 			deadline - now < SYNC_PAUSE_MS ? (uint32_t)(deadline - now) : SYNC_PAUSE_MS;
 		pooldns_probe_sleep_ms(pause);
 	}
-	uint64_t took = pooldns_probe_now_ms() - start;
+	uint64_t took = pooldns_now_ms() - start;
 	if (rc == 0) {
 		r->have_version = true;
 		r->version = v;
@@ -331,7 +332,7 @@ static int run_backend(struct rctx *r, const struct pooldns_step *s)
 	if (b->op == POOLDNS_BACKEND_EXPECT_COUNT) {
 		uint64_t since = 0;
 		if (b->over_ms != 0) {
-			since = pooldns_probe_now_ms();
+			since = pooldns_now_ms();
 			pooldns_probe_sleep_ms(b->over_ms);
 		}
 		long n = pooldns_backends_count(r->be, b->name, since, b->path, b->host);
@@ -394,15 +395,14 @@ static int run_steps(struct rctx *r, size_t from, size_t to);
 static int run_wait(struct rctx *r, size_t wi)
 {
 	const struct pooldns_step *ws = &r->c->steps[wi];
-	uint64_t start = pooldns_probe_now_ms(), deadline = start + ws->timeout_ms;
+	uint64_t start = pooldns_now_ms(), deadline = start + ws->timeout_ms;
 	unsigned rounds = 0;
 	for (;;) {
 		rounds++;
 		r->msg[0] = '\0';
 		r->detail[0] = '\0';
 		if (run_steps(r, wi + 1, ws->body_end) == 0) {
-			unsigned long long took =
-				(unsigned long long)(pooldns_probe_now_ms() - start);
+			unsigned long long took = (unsigned long long)(pooldns_now_ms() - start);
 			trace(r, "line %u: wait-until held after %u round%s (%llu ms)", ws->line,
 			      rounds, rounds == 1 ? "" : "s", took);
 			r->detail[0] = '\0';
@@ -418,7 +418,7 @@ static int run_wait(struct rctx *r, size_t wi)
 					    took, rounds, ws->within_ms);
 			return 0;
 		}
-		uint64_t now = pooldns_probe_now_ms();
+		uint64_t now = pooldns_now_ms();
 		if (now >= deadline)
 			break;
 		uint32_t pause = deadline - now < ws->interval_ms ? (uint32_t)(deadline - now)

@@ -3,6 +3,11 @@
  * (struct pooldns_result), for the module's own answers and for CNAME
  * chains that upstream answers lead into a pool name.
  *
+ * Nothing is decided here: the RCODE and the SOA record (RDATA, TTL) come
+ * ready-made in the result (core/dns/resolve.c), the NS set and the A/AAAA
+ * addresses from the config and the snapshot; this file only copies them
+ * into Unbound's structures, as core/dns/answer.c copies them into wire.
+ *
  * Owns nothing beyond the call: every rrset, name and reply_info is
  * allocated in the caller's region (qstate->region) and lives as long as
  * the query. A packed rrset is one block laid out the way Unbound's
@@ -13,8 +18,18 @@
  * Thread model: called from Unbound's worker threads, inside the RCU
  * read-side section that produced the result; no shared state.
  */
+#ifdef NDEBUG
+#define POOLDNS_NDEBUG 1 /* asked for by this build's own flags */
+#endif
 #include "config.h"
 
+/* Unbound's config.h defines NDEBUG unless Unbound itself was configured
+ * --enable-debug. The module's assertions follow pooldns's rule instead
+ * (README, "Assertions"): on, unless this build's flags turned them off. */
+#ifndef POOLDNS_NDEBUG
+#undef NDEBUG
+#endif
+#include <assert.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -36,17 +51,6 @@ struct rdata {
 	const uint8_t *p;
 	size_t len;
 };
-
-/* Rdata of one SOA: MNAME, RNAME and five 32-bit fields. */
-#define SOA_RDATA_MAX (2 * POOLDNS_NAME_MAX + 20)
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 /* An rrset of class IN with count RRs, all with the same TTL. */
 static struct ub_packed_rrset_key *rrset_new(struct regional *region, const uint8_t *owner,
@@ -96,57 +100,28 @@ static struct ub_packed_rrset_key *rrset_new(struct regional *region, const uint
 	return k;
 }
 
-/* SOA rdata at r->apex, encoded exactly as core/dns/answer.c does. */
-static size_t soa_rdata(const struct pooldns_zone_cfg *zc, const struct pooldns_result *r,
-			uint8_t *out)
-{
-	static const uint8_t hm[] = { 10, 'h', 'o', 's', 't', 'm', 'a', 's', 't', 'e', 'r' };
-	size_t n = 0;
-
-	memcpy(out, zc->ns[0], zc->ns_len[0]);
-	n += zc->ns_len[0];
-	if (zc->rname_len > 0) {
-		memcpy(out + n, zc->rname, zc->rname_len);
-		n += zc->rname_len;
-	} else if (sizeof hm + r->apex_len <= POOLDNS_NAME_MAX) {
-		memcpy(out + n, hm, sizeof hm);
-		memcpy(out + n + sizeof hm, r->apex, r->apex_len);
-		n += sizeof hm + r->apex_len;
-	} else {
-		memcpy(out + n, r->apex, r->apex_len);
-		n += r->apex_len;
-	}
-	put32(out + n, r->serial);
-	put32(out + n + 4, zc->refresh);
-	put32(out + n + 8, zc->retry);
-	put32(out + n + 12, zc->expire);
-	put32(out + n + 16, zc->negative_ttl);
-	return n + 20;
-}
-
+/* The result's SOA record, as resolve.c made it, at r->apex. */
 static struct ub_packed_rrset_key *soa_rrset(struct regional *region,
-					     const struct pooldns_zone_cfg *zc,
-					     const struct pooldns_result *r, uint32_t ttl,
-					     enum sec_status sec)
+					     const struct pooldns_result *r, enum sec_status sec)
 {
-	uint8_t buf[SOA_RDATA_MAX];
-	struct rdata rd = { buf, soa_rdata(zc, r, buf) };
+	struct rdata rd = { r->soa.rdata, r->soa.rdlen };
 
-	return rrset_new(region, r->apex, r->apex_len, LDNS_RR_TYPE_SOA, ttl, &rd, 1, sec);
+	return rrset_new(region, r->apex, r->apex_len, LDNS_RR_TYPE_SOA, r->soa.ttl, &rd, 1, sec);
 }
 
+/* The configured NS set (1..POOLDNS_MAX_NS names, asserted by resolve.c). */
 static struct ub_packed_rrset_key *ns_rrset(struct regional *region,
 					    const struct pooldns_zone_cfg *zc,
 					    const struct pooldns_result *r, enum sec_status sec)
 {
 	struct rdata rd[POOLDNS_MAX_NS];
-	size_t n = zc->nns < POOLDNS_MAX_NS ? zc->nns : POOLDNS_MAX_NS;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < zc->nns; i++) {
 		rd[i].p = zc->ns[i];
 		rd[i].len = zc->ns_len[i];
 	}
-	return rrset_new(region, r->apex, r->apex_len, LDNS_RR_TYPE_NS, zc->soa_ttl, rd, n, sec);
+	return rrset_new(region, r->apex, r->apex_len, LDNS_RR_TYPE_NS, zc->soa_ttl, rd, zc->nns,
+			 sec);
 }
 
 /* The selected members of one family as one rrset owned by owner. */
@@ -159,8 +134,6 @@ static struct ub_packed_rrset_key *addr_rrset(struct regional *region, const uin
 	size_t n = family == AF_INET ? r->n_v4 : r->n_v6;
 	size_t alen = family == AF_INET ? 4 : 16;
 
-	if (n > POOLDNS_MAX_ANSWERS)
-		n = POOLDNS_MAX_ANSWERS;
 	for (size_t i = 0; i < n; i++) {
 		rd[i].p = m[i]->addr;
 		rd[i].len = alen;
@@ -180,6 +153,9 @@ static int result_rrsets(struct regional *region, const uint8_t *owner, size_t o
 			 enum sec_status sec, struct ub_packed_rrset_key **rrs, size_t *an,
 			 struct ub_packed_rrset_key **auth, size_t *ns)
 {
+	/* REFUSED is never built into a message: the module passes it on.
+	 * Every other result has an apex (resolve.c). */
+	assert(r->kind != POOLDNS_RESULT_REFUSED && r->apex != NULL);
 	if (r->kind == POOLDNS_RESULT_ANSWER) {
 		if (r->n_v4 > 0) {
 			if ((rrs[(*an)++] =
@@ -191,25 +167,19 @@ static int result_rrsets(struct regional *region, const uint8_t *owner, size_t o
 						       sec)) == NULL)
 				return -1;
 		}
-		if (r->answer_soa && r->apex != NULL) {
-			if ((rrs[(*an)++] = soa_rrset(region, zc, r, zc->soa_ttl, sec)) == NULL)
+		if (r->answer_soa) {
+			if ((rrs[(*an)++] = soa_rrset(region, r, sec)) == NULL)
 				return -1;
 		}
-		if (r->answer_ns && r->apex != NULL && zc->nns > 0) {
+		if (r->answer_ns) {
 			if ((rrs[(*an)++] = ns_rrset(region, zc, r, sec)) == NULL)
 				return -1;
 		}
-	} else if (r->authority_soa && r->apex != NULL) {
-		uint32_t ttl = zc->soa_ttl < zc->negative_ttl ? zc->soa_ttl : zc->negative_ttl;
-		if ((auth[(*ns)++] = soa_rrset(region, zc, r, ttl, sec)) == NULL)
+	} else if (r->authority_soa) {
+		if ((auth[(*ns)++] = soa_rrset(region, r, sec)) == NULL)
 			return -1;
 	}
 	return 0;
-}
-
-static int result_rcode(const struct pooldns_result *r)
-{
-	return r->kind == POOLDNS_RESULT_NXDOMAIN ? LDNS_RCODE_NXDOMAIN : LDNS_RCODE_NOERROR;
 }
 
 /* Smallest TTL over rrs (0 when there is none). */
@@ -233,8 +203,8 @@ static struct reply_info *reply_new(struct regional *region, uint16_t flags,
 	struct ub_packed_rrset_key *all[POOLDNS_UMSG_MAX_CHAIN + 5];
 	size_t total = nan + nns;
 
-	if (total > sizeof all / sizeof all[0])
-		return NULL;
+	/* At most the chain, 4 answer rrsets and 1 authority SOA. */
+	assert(total <= sizeof all / sizeof all[0]);
 	memcpy(all, an, nan * sizeof *an);
 	memcpy(all + nan, ns, nns * sizeof *ns);
 	time_t ttl = min_ttl(all, total);
@@ -259,7 +229,7 @@ struct dns_msg *pooldns_umsg_answer(struct regional *region, const struct query_
 		return NULL;
 
 	uint16_t flags = BIT_QR | BIT_AA | BIT_RA | (query_flags & (BIT_RD | BIT_CD));
-	FLAGS_SET_RCODE(flags, result_rcode(r));
+	FLAGS_SET_RCODE(flags, r->rcode);
 
 	struct dns_msg *msg = regional_alloc_zero(region, sizeof *msg);
 	if (msg == NULL)
@@ -285,8 +255,7 @@ int pooldns_umsg_complete_chain(struct regional *region, struct dns_msg *respons
 	struct ub_packed_rrset_key *an[POOLDNS_UMSG_MAX_CHAIN + 4], *ns[1];
 	size_t nan = 0, nns = 0;
 
-	if (nchain > POOLDNS_UMSG_MAX_CHAIN)
-		return -1;
+	assert(nchain <= POOLDNS_UMSG_MAX_CHAIN); /* cname_cb() stops there */
 	memcpy(an, chain, nchain * sizeof *chain);
 	nan = nchain;
 	/* Unchecked: a validator after the module judges these like any
@@ -296,7 +265,7 @@ int pooldns_umsg_complete_chain(struct regional *region, struct dns_msg *respons
 		return -1;
 
 	uint16_t flags = response->rep->flags | BIT_AA;
-	FLAGS_SET_RCODE(flags, result_rcode(r));
+	FLAGS_SET_RCODE(flags, r->rcode);
 	struct reply_info *rep = reply_new(region, flags, an, nan, ns, nns, sec_status_unchecked);
 	if (rep == NULL)
 		return -1;

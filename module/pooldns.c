@@ -43,7 +43,6 @@
 #include <sys/socket.h>
 
 #include <curl/curl.h>
-#include <urcu-bp.h>
 
 #include "util/module.h"
 #include "util/log.h"
@@ -64,6 +63,7 @@
 #include "core/health/health.h"
 #include "core/log.h"
 #include "core/poller.h"
+#include "core/rcu.h"
 #include "core/dns/resolve.h"
 #include "core/source/source.h"
 #include "core/model/store.h"
@@ -156,10 +156,10 @@ static void pin_library(void *sym, const char *what)
 /*
  * Unbound dlclose()s the module on every reload. Two of its libraries must
  * not go with it:
- * - liburcu-bp keeps per-thread reader registrations (pthread key
- *   destructors run at thread exit) and its call_rcu worker thread; were
- *   it unloaded, a later thread exit or the call_rcu thread would run
- *   unmapped code.
+ * - the RCU library (liburcu-bp, see core/rcu.c) keeps per-thread reader
+ *   registrations (pthread key destructors run at thread exit) and its
+ *   call_rcu worker thread; were it unloaded, a later thread exit or the
+ *   call_rcu thread would run unmapped code.
  * - libcurl: the core calls curl_global_init() on every load and never
  *   curl_global_cleanup() (other users in the process may share it), so
  *   unloading it would drop its global state (and its TLS, HTTP/2, IDN...
@@ -168,7 +168,7 @@ static void pin_library(void *sym, const char *what)
  */
 static void pin_libraries(void)
 {
-	pin_library((void *)&synchronize_rcu, "liburcu-bp");
+	pin_library(pooldns_rcu_library_symbol(), pooldns_rcu_library_name);
 	pin_library((void *)&curl_global_init, "libcurl");
 }
 

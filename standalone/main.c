@@ -14,17 +14,18 @@
  * Reload (SIGHUP): the file and the same command-line flags are read again
  * into a new configuration. Log settings, the answer settings (zones, SOA,
  * NS, EDNS payload) and the source/poller settings are applied live; a
- * changed listen list, thread count or TCP limit is logged as needing a
- * restart and ignored. The answer settings reach the workers as a new heap
- * copy published with rcu_xchg_pointer(); the old copy is freed after
- * synchronize_rcu(). A reload that fails to parse changes nothing.
+ * change to a key the table of keys marks restart-only (core/conf_schema.c:
+ * listen, threads, TCP limits, check-*) is logged as needing a restart and
+ * ignored. The answer settings reach the workers as a new heap
+ * copy published with pooldns_rcu_swap(); the old copy is freed after
+ * pooldns_rcu_synchronize(). A reload that fails to parse changes nothing.
  *
  * Owns: the configurations, source, store, poller, workers and sockets.
  * Thread model: signals are blocked before any thread exists, so every
  * thread inherits the mask and only this main thread receives them,
  * synchronously, through sigwait(). Workers and the poller run on their own
  * threads; everything in `struct server_state` is main-thread only except
- * srv.answer (RCU, see worker.h).
+ * srv.answer (RCU, see server.h).
  */
 #include "config.h"
 
@@ -38,20 +39,19 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include <urcu-bp.h>
-
 #include "core/conf.h"
+#include "core/conf_schema.h"
 #include "core/health/health.h"
 #include "listen.h"
 #include "core/log.h"
 #include "options.h"
 #include "core/poller.h"
+#include "core/rcu.h"
 #include "stats.h"
 #include "core/model/store.h"
 #include "worker.h"
 
 #define READY_WAIT_MS 2000
-#define MAX_THREADS   1024
 #define PW_MAX        4096
 
 struct server_state {
@@ -232,56 +232,25 @@ static void publish_answer(struct server_state *st, const struct pooldns_answer_
 		return;
 	}
 	*na = *ac;
-	old = rcu_xchg_pointer(&st->srv.answer, na);
-	synchronize_rcu(); /* no worker can still be reading old */
+	old = pooldns_rcu_swap(&st->srv.answer, na);
+	pooldns_rcu_synchronize(); /* no worker can still be reading old */
 	free(old);
 }
 
-/* Keeps the settings that only a restart can change, logging the ones that
- * differ. Moves them from old into cfg. */
+/* Keeps the settings that only a restart can change — the rows marked
+ * POOLDNS_CONFIG_RESTART in core/conf_schema.c (sockets, threads, TCP
+ * limits, and the check-* keys the health checker copied at start-up) —
+ * logging the ones that differ. Moves them from old into cfg. */
 static void keep_restart_settings(struct pooldns_config *cfg, struct pooldns_config *old)
 {
-	if (!lists_eq(cfg->listen, cfg->nlisten, old->listen, old->nlisten))
-		pooldns_log(POOLDNS_LOG_WARNING, "reload: listen changed: needs restart (ignored)");
-	if (cfg->threads != old->threads)
-		pooldns_log(POOLDNS_LOG_WARNING,
-			    "reload: threads changed: needs restart (ignored)");
-	if (cfg->tcp_idle_timeout_ms != old->tcp_idle_timeout_ms)
-		pooldns_log(POOLDNS_LOG_WARNING,
-			    "reload: tcp-idle-timeout-ms changed: needs restart (ignored)");
-	if (cfg->tcp_max_connections != old->tcp_max_connections)
-		pooldns_log(POOLDNS_LOG_WARNING,
-			    "reload: tcp-max-connections changed: needs restart (ignored)");
-	for (size_t i = 0; i < POOLDNS_MAX_LISTEN; i++) {
-		char *tmp = cfg->listen[i];
-		cfg->listen[i] = old->listen[i];
-		old->listen[i] = tmp;
+	for (const struct pooldns_config_key *k = pooldns_config_schema; k->name != NULL; k++) {
+		if (k->reload != POOLDNS_CONFIG_RESTART)
+			continue;
+		if (!pooldns_config_key_equal(cfg, old, k))
+			pooldns_log(POOLDNS_LOG_WARNING,
+				    "reload: %s changed: needs restart (ignored)", k->name);
+		pooldns_config_key_swap(cfg, old, k);
 	}
-	size_t n = cfg->nlisten;
-	cfg->nlisten = old->nlisten;
-	old->nlisten = n;
-	cfg->threads = old->threads;
-	cfg->tcp_idle_timeout_ms = old->tcp_idle_timeout_ms;
-	cfg->tcp_max_connections = old->tcp_max_connections;
-
-	/* The health checker copied its options at start-up. */
-	if (!str_eq(cfg->check_user_agent, old->check_user_agent) ||
-	    !str_eq(cfg->check_source_address, old->check_source_address) ||
-	    !str_eq(cfg->check_ca_file, old->check_ca_file) ||
-	    cfg->check_max_concurrent != old->check_max_concurrent)
-		pooldns_log(POOLDNS_LOG_WARNING,
-			    "reload: check-* settings changed: need a restart (ignored)");
-	char **strs[][2] = {
-		{ &cfg->check_user_agent, &old->check_user_agent },
-		{ &cfg->check_source_address, &old->check_source_address },
-		{ &cfg->check_ca_file, &old->check_ca_file },
-	};
-	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
-		char *tmp = *strs[i][0];
-		*strs[i][0] = *strs[i][1];
-		*strs[i][1] = tmp;
-	}
-	cfg->check_max_concurrent = old->check_max_concurrent;
 }
 
 /* Replaces the source and/or poller. On failure the old ones keep running.
@@ -402,7 +371,7 @@ static size_t thread_count(const struct pooldns_config *cfg)
 		if (n < 1)
 			n = 1;
 	}
-	return (size_t)(n > MAX_THREADS ? MAX_THREADS : n);
+	return (size_t)(n > POOLDNS_MAX_THREADS ? POOLDNS_MAX_THREADS : n);
 }
 
 /* Opens every worker's sockets. 0 or -1 (logged, all closed). */
@@ -465,6 +434,7 @@ static int check_config_only(const struct pooldns_config *cfg)
 static int run(struct server_state *st)
 {
 	char err[512], where[POOLDNS_MAX_LISTEN * 64 + 1];
+	struct pooldns_answer_cfg *answer;
 	sigset_t set;
 	size_t wl = 0;
 	int rc = 1;
@@ -524,14 +494,15 @@ static int run(struct server_state *st)
 	st->srv.store = st->store;
 	st->srv.tcp_idle_timeout_ms = st->cfg->tcp_idle_timeout_ms;
 	st->srv.tcp_max_connections = st->cfg->tcp_max_connections;
-	st->srv.answer = malloc(sizeof(*st->srv.answer));
+	answer = malloc(sizeof(*answer));
+	st->srv.answer.ptr = answer; /* no worker runs yet */
 	st->srv.stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (st->srv.answer == NULL || st->srv.stop_fd < 0) {
+	if (answer == NULL || st->srv.stop_fd < 0) {
 		pooldns_log(POOLDNS_LOG_ERR, "start-up: %s",
-			    st->srv.answer == NULL ? "out of memory" : strerror(errno));
+			    answer == NULL ? "out of memory" : strerror(errno));
 		goto out;
 	}
-	*st->srv.answer = st->cfg->answer;
+	*answer = st->cfg->answer;
 
 	st->nworkers = thread_count(st->cfg);
 	st->workers = calloc(st->nworkers, sizeof(*st->workers));
@@ -598,8 +569,8 @@ out:
 	/* After the store: no snapshot can point at a health state any more. */
 	pooldns_health_free(st->health);
 	st->health = NULL;
-	free(st->srv.answer);
-	st->srv.answer = NULL;
+	free(st->srv.answer.ptr); /* every worker has stopped */
+	st->srv.answer.ptr = NULL;
 	if (st->srv.stop_fd >= 0)
 		close(st->srv.stop_fd);
 	st->srv.stop_fd = -1;

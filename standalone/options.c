@@ -1,7 +1,9 @@
 /*
  * options.c — command-line parsing and --help for the standalone server
- * (see options.h). Key flags are not interpreted here: each one goes to
- * pooldns_config_set() exactly like a line of the file.
+ * (see options.h). Key flags are not interpreted here: a flag is a key if
+ * the table of keys (core/conf_schema.c) has a row for it, and its value
+ * goes to pooldns_config_set() exactly like a line of the file. --help
+ * prints every row: flag, help, range and default.
  *
  * Owns the flag arrays of a struct pooldns_args. Thread model: main thread.
  */
@@ -10,72 +12,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/conf_schema.h"
 #include "options.h"
 
-struct key_help {
-	const char *key;
-	const char *arg;
-	const char *dflt;
-	const char *desc;
-};
-
-/* One line per configuration key; every entry of pooldns_config_keys must
- * appear here (pooldns_usage marks a missing one loudly). */
-static const struct key_help key_help[] = {
-	{ "source", "rqlite|sqlite", "rqlite", "where pool data comes from" },
-	{ "rqlite-url", "URL", "http://127.0.0.1:4001",
-	  "rqlite node, http[s]://host:port (repeat for a cluster; tried in order)" },
-	{ "rqlite-user", "USER", "none", "rqlite basic-auth user" },
-	{ "rqlite-password-file", "FILE", "none",
-	  "file holding the rqlite password (one trailing newline stripped)" },
-	{ "rqlite-ca-file", "FILE", "system store", "CA bundle to verify https rqlite nodes" },
-	{ "rqlite-consistency", "none|weak|strong", "weak", "rqlite read consistency level" },
-	{ "rqlite-connect-timeout-ms", "MS", "1000", "connect timeout per rqlite node (1..60000)" },
-	{ "rqlite-timeout-ms", "MS", "3000", "whole-request timeout per rqlite node (1..600000)" },
-	{ "sqlite-path", "FILE", "none", "SQLite database file (source = sqlite)" },
-	{ "poll-interval-ms", "MS", "500", "how often the data version is polled (10..3600000)" },
-	{ "cache-file", "FILE", "none", "last-good snapshot cache, used when the source is down" },
-	{ "check-user-agent", "TEXT", "pooldns/<version>", "User-Agent of http(s) health checks" },
-	{ "check-source-address", "ADDR", "any", "local address health checks are sent from" },
-	{ "check-ca-file", "FILE", "system store", "CA bundle to verify https health checks" },
-	{ "check-max-concurrent", "N", "256", "health probes in flight at once (1..65536)" },
-	{ "listen", "ADDR[:PORT]", "127.0.0.1:53",
-	  "UDP+TCP listen address, [v6]:port for IPv6 (repeat for more)" },
-	{ "threads", "N", "0", "worker threads; 0 = one per CPU (0..1024)" },
-	{ "tcp-idle-timeout-ms", "MS", "10000", "close idle TCP connections after (100..3600000)" },
-	{ "tcp-max-connections", "N", "256", "TCP connections per worker thread (1..65536)" },
-	{ "edns-payload", "BYTES", "1232", "our EDNS UDP payload size (512..4096)" },
-	{ "zone", "NAME", "none", "zone apex served besides pool names (repeat for more)" },
-	{ "ns-name", "NAME", "localhost.", "NS target and SOA MNAME (repeat for more NS)" },
-	{ "soa-rname", "NAME", "hostmaster.<apex>", "SOA RNAME (mailbox as a domain name)" },
-	{ "soa-ttl", "SECONDS", "3600", "TTL of the synthesized SOA and NS records" },
-	{ "soa-refresh", "SECONDS", "3600", "SOA REFRESH" },
-	{ "soa-retry", "SECONDS", "600", "SOA RETRY" },
-	{ "soa-expire", "SECONDS", "86400", "SOA EXPIRE" },
-	{ "negative-ttl", "SECONDS", "60", "SOA MINIMUM: how long negative answers are cached" },
-	{ "log", "stderr|syslog", "stderr", "where log messages go" },
-	{ "log-level", "LEVEL", "info", "err, warning, notice, info or debug" },
-};
-
-static const struct key_help *find_help(const char *key)
+/* The left column: "--key=METAVAR", a CHOICE's words when it has no
+ * metavar. */
+static void flag_text(const struct pooldns_config_key *k, char *out, size_t outsz)
 {
-	for (size_t i = 0; i < sizeof(key_help) / sizeof(key_help[0]); i++)
-		if (strcmp(key_help[i].key, key) == 0)
-			return &key_help[i];
-	return NULL;
-}
+	char words[128];
+	const char *arg = k->metavar;
 
-static bool is_key(const char *name, size_t len)
-{
-	for (size_t i = 0; pooldns_config_keys[i] != NULL; i++)
-		if (strlen(pooldns_config_keys[i]) == len &&
-		    strncmp(pooldns_config_keys[i], name, len) == 0)
-			return true;
-	return false;
+	if (arg == NULL && k->type == POOLDNS_CONFIG_CHOICE) {
+		pooldns_config_key_choices(k, "|", "|", words, sizeof(words));
+		arg = words;
+	}
+	snprintf(out, outsz, "--%s=%s", k->name, arg != NULL ? arg : "VALUE");
 }
 
 void pooldns_usage(FILE *out, const char *prog)
 {
+	const struct pooldns_config_key *k;
+	size_t col = 0; /* of the restart-only key list; 0: nothing written yet */
+
 	fprintf(out,
 		"Usage: %s [-c FILE] [--KEY=VALUE ...]\n"
 		"pooldns " PACKAGE_VERSION " — authoritative DNS server for load-balanced pools\n"
@@ -87,21 +45,39 @@ void pooldns_usage(FILE *out, const char *prog)
 		"\n"
 		"Every configuration key is also a flag, applied after the file:\n",
 		prog);
-	for (size_t i = 0; pooldns_config_keys[i] != NULL; i++) {
-		const char *key = pooldns_config_keys[i];
-		const struct key_help *h = find_help(key);
-		char left[64];
+	for (k = pooldns_config_schema; k->name != NULL; k++) {
+		char left[192];
 
-		snprintf(left, sizeof(left), "--%s=%s", key, h != NULL ? h->arg : "VALUE");
+		flag_text(k, left, sizeof(left));
 		if (strlen(left) > 25)
 			fprintf(out, "  %s\n  %-27s", left, "");
 		else
 			fprintf(out, "  %-27s", left);
-		fprintf(out, "%s [%s]\n", h != NULL ? h->desc : "(undocumented key)",
-			h != NULL ? h->dflt : "?");
+		fprintf(out, "%s", k->help);
+		if (k->type == POOLDNS_CONFIG_NUMBER)
+			fprintf(out, " (%ld..%ld)", k->min, k->max);
+		fprintf(out, " [%s]\n",
+			k->dflt != NULL    ? k->dflt
+			: k->unset != NULL ? k->unset
+					   : "none");
 	}
-	fprintf(out, "\nSignals: SIGHUP reloads the file, SIGUSR1 logs statistics, "
-		     "SIGTERM/SIGINT stop.\nSee pooldns(8) and pooldns.conf(5).\n");
+	fprintf(out,
+		"\nSignals: SIGHUP reloads the file, SIGUSR1 logs statistics, "
+		"SIGTERM/SIGINT stop.\nSIGHUP does not apply these keys (they need a restart):");
+	for (k = pooldns_config_schema; k->name != NULL; k++) {
+		size_t len = strlen(k->name);
+
+		if (k->reload != POOLDNS_CONFIG_RESTART)
+			continue;
+		if (col > 0)
+			col += (size_t)fprintf(out, ",");
+		if (col == 0 || col + 1 + len > 79) {
+			fprintf(out, "\n ");
+			col = 1;
+		}
+		col += (size_t)fprintf(out, " %s", k->name);
+	}
+	fprintf(out, "\nSee pooldns(8) and pooldns.conf(5).\n");
 }
 
 void pooldns_args_free(struct pooldns_args *a)
@@ -146,23 +122,8 @@ int pooldns_args_parse(int argc, char **argv, struct pooldns_args *a, char *err,
 			const char *eq = strchr(name, '=');
 			size_t len = eq != NULL ? (size_t)(eq - name) : strlen(name);
 			const char *value;
-			char *where;
+			char *where = malloc(len + 3);
 
-			if (!is_key(name, len)) {
-				snprintf(err, errsz, "unknown option --%.*s (see --help)", (int)len,
-					 name);
-				goto fail;
-			}
-			if (eq != NULL) {
-				value = eq + 1;
-			} else {
-				if (i + 1 >= argc) {
-					snprintf(err, errsz, "--%s needs a value", name);
-					goto fail;
-				}
-				value = argv[++i];
-			}
-			where = malloc(len + 3);
 			if (where == NULL) {
 				snprintf(err, errsz, "out of memory");
 				goto fail;
@@ -170,6 +131,22 @@ int pooldns_args_parse(int argc, char **argv, struct pooldns_args *a, char *err,
 			memcpy(where, "--", 2);
 			memcpy(where + 2, name, len);
 			where[len + 2] = '\0';
+			if (pooldns_config_key_find(where + 2) == NULL) {
+				snprintf(err, errsz, "unknown option --%.*s (see --help)", (int)len,
+					 name);
+				free(where);
+				goto fail;
+			}
+			if (eq != NULL) {
+				value = eq + 1;
+			} else {
+				if (i + 1 >= argc) {
+					snprintf(err, errsz, "--%s needs a value", name);
+					free(where);
+					goto fail;
+				}
+				value = argv[++i];
+			}
 			a->keys[a->nflags] = where + 2;
 			a->values[a->nflags] = value;
 			a->where[a->nflags] = where;

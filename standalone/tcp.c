@@ -11,6 +11,10 @@
  * ordered by last activity: the head is the first to time out and the one
  * closed when the cap is reached.
  *
+ * Queries are answered by the query handler (query.c) through the worker's
+ * query context; the listeners are the worker's sockets, registered here so
+ * that they can be paused and resumed. Nothing here calls the worker.
+ *
  * Owns: the connections, their descriptors and buffers, a reserved
  * descriptor for shedding under EMFILE. Thread model: one worker thread.
  */
@@ -18,7 +22,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +30,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/clock.h"
+#include "core/conf.h"
 #include "core/log.h"
 #include "tcp.h"
 
@@ -53,12 +58,15 @@ struct conn {
 };
 
 struct pooldns_tcp {
-	struct pooldns_worker *w;
+	const struct pooldns_query_ctx *q;
+	int epfd;                 /* the worker's epoll set */
 	struct conn *head, *tail; /* by last activity, oldest first */
 	size_t count;
 	struct conn *dead; /* closed in this batch, freed by reap */
 	int spare_fd;
-	uint64_t paused_until[POOLDNS_MAX_LISTEN]; /* 0: not paused */
+	struct pooldns_ev *listeners[POOLDNS_MAX_LISTEN]; /* by ev->idx */
+	size_t nlisteners;
+	uint64_t paused_until[POOLDNS_MAX_LISTEN]; /* by ev->idx; 0: not paused */
 	uint64_t last_emfile_log;
 	uint8_t scratch[TCP_OUT_MAX];
 };
@@ -131,7 +139,7 @@ static int set_interest(struct pooldns_tcp *t, struct conn *c, uint32_t events)
 
 	if (c->events == events)
 		return 0;
-	if (epoll_ctl(t->w->epfd, EPOLL_CTL_MOD, c->ev.fd, &e) != 0)
+	if (epoll_ctl(t->epfd, EPOLL_CTL_MOD, c->ev.fd, &e) != 0)
 		return -1;
 	c->events = events;
 	return 0;
@@ -209,8 +217,8 @@ static int conn_process(struct pooldns_tcp *t, struct conn *c)
 		}
 		if (avail < 2 + qlen)
 			break;
-		rlen = pooldns_worker_answer(t->w, p + 2, qlen, true, &c->client, t->scratch + 2,
-					     TCP_OUT_MAX - 2);
+		rlen = pooldns_query_answer(t->q, p + 2, qlen, true, &c->client, t->scratch + 2,
+					    TCP_OUT_MAX - 2);
 		c->in_off += 2 + qlen;
 		if (rlen == 0)
 			continue;
@@ -244,7 +252,7 @@ static void conn_settle(struct pooldns_tcp *t, struct conn *c)
 	} else
 		want = EPOLLIN;
 	if (set_interest(t, c, want) != 0) {
-		pooldns_stat_add(&t->w->stats, POOLDNS_STAT_TCP_ERRORS, 1);
+		pooldns_stat_add(t->q->stats, POOLDNS_STAT_TCP_ERRORS, 1);
 		conn_close(t, c);
 	}
 }
@@ -254,7 +262,7 @@ void pooldns_tcp_event(struct pooldns_tcp *t, struct pooldns_ev *ev, uint32_t ev
 	struct conn *c = (struct conn *)ev;
 
 	if (events & EPOLLERR) {
-		pooldns_stat_add(&t->w->stats, POOLDNS_STAT_TCP_ERRORS, 1);
+		pooldns_stat_add(t->q->stats, POOLDNS_STAT_TCP_ERRORS, 1);
 		conn_close(t, c);
 		return;
 	}
@@ -294,7 +302,7 @@ static void accept_exhausted(struct pooldns_tcp *t, struct pooldns_ev *ev, int e
 	uint64_t now = pooldns_now_ms();
 	struct epoll_event e = { .events = 0, .data.ptr = ev };
 
-	pooldns_stat_add(&t->w->stats, POOLDNS_STAT_TCP_REJECTED, 1);
+	pooldns_stat_add(t->q->stats, POOLDNS_STAT_TCP_REJECTED, 1);
 	if (t->spare_fd >= 0) {
 		close(t->spare_fd);
 		t->spare_fd = -1;
@@ -307,16 +315,16 @@ static void accept_exhausted(struct pooldns_tcp *t, struct pooldns_ev *ev, int e
 		pooldns_log(POOLDNS_LOG_WARNING,
 			    "worker %u: tcp accept: %s; shedding connections (raise the descriptor "
 			    "limit or lower tcp-max-connections)",
-			    t->w->id, strerror(err));
+			    t->q->id, strerror(err));
 		t->last_emfile_log = now;
 	}
-	if (epoll_ctl(t->w->epfd, EPOLL_CTL_MOD, ev->fd, &e) == 0)
+	if (epoll_ctl(t->epfd, EPOLL_CTL_MOD, ev->fd, &e) == 0)
 		t->paused_until[ev->idx] = now + LISTEN_PAUSE_MS;
 }
 
 void pooldns_tcp_accept(struct pooldns_tcp *t, struct pooldns_ev *ev)
 {
-	struct pooldns_server *srv = t->w->srv;
+	const struct pooldns_server *srv = t->q->srv;
 
 	for (int i = 0; i < ACCEPT_BURST; i++) {
 		struct sockaddr_storage ss;
@@ -343,20 +351,20 @@ void pooldns_tcp_accept(struct pooldns_tcp *t, struct pooldns_ev *ev)
 				accept_exhausted(t, ev, errno);
 				return;
 			default:
-				pooldns_stat_add(&t->w->stats, POOLDNS_STAT_TCP_ERRORS, 1);
-				pooldns_log(POOLDNS_LOG_DEBUG, "worker %u: accept: %s", t->w->id,
+				pooldns_stat_add(t->q->stats, POOLDNS_STAT_TCP_ERRORS, 1);
+				pooldns_log(POOLDNS_LOG_DEBUG, "worker %u: accept: %s", t->q->id,
 					    strerror(errno));
 				return;
 			}
 		}
 		if (t->count >= (size_t)srv->tcp_max_connections && t->head != NULL) {
-			pooldns_stat_add(&t->w->stats, POOLDNS_STAT_TCP_EVICTED, 1);
+			pooldns_stat_add(t->q->stats, POOLDNS_STAT_TCP_EVICTED, 1);
 			conn_close(t, t->head);
 		}
 		c = malloc(sizeof(*c));
 		if (c == NULL) {
 			close(fd);
-			pooldns_stat_add(&t->w->stats, POOLDNS_STAT_TCP_REJECTED, 1);
+			pooldns_stat_add(t->q->stats, POOLDNS_STAT_TCP_REJECTED, 1);
 			continue;
 		}
 		memset(c, 0, offsetof(struct conn, in));
@@ -364,51 +372,41 @@ void pooldns_tcp_accept(struct pooldns_tcp *t, struct pooldns_ev *ev)
 		c->ev.fd = fd;
 		c->events = EPOLLIN;
 		c->last_ms = pooldns_now_ms();
-		if (ss.ss_family == AF_INET) {
-			const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
-			c->client.family = AF_INET;
-			memcpy(c->client.addr, &sin->sin_addr, 4);
-			c->client.prefix = 32;
-		} else if (ss.ss_family == AF_INET6) {
-			const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ss;
-			c->client.family = AF_INET6;
-			memcpy(c->client.addr, &sin6->sin6_addr, 16);
-			c->client.prefix = 128;
-		}
+		pooldns_query_client(&ss, &c->client);
 		e.events = EPOLLIN;
 		e.data.ptr = &c->ev;
-		if (epoll_ctl(t->w->epfd, EPOLL_CTL_ADD, fd, &e) != 0) {
+		if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, fd, &e) != 0) {
 			close(fd);
 			free(c);
-			pooldns_stat_add(&t->w->stats, POOLDNS_STAT_TCP_ERRORS, 1);
+			pooldns_stat_add(t->q->stats, POOLDNS_STAT_TCP_ERRORS, 1);
 			continue;
 		}
 		list_append(t, c);
 		t->count++;
-		pooldns_stat_add(&t->w->stats, POOLDNS_STAT_TCP_ACCEPTED, 1);
+		pooldns_stat_add(t->q->stats, POOLDNS_STAT_TCP_ACCEPTED, 1);
 	}
 }
 
 int pooldns_tcp_tick(struct pooldns_tcp *t, uint64_t now_ms)
 {
-	uint64_t idle = (uint64_t)t->w->srv->tcp_idle_timeout_ms;
+	uint64_t idle = (uint64_t)t->q->srv->tcp_idle_timeout_ms;
 	uint64_t next = UINT64_MAX;
 
 	while (t->head != NULL && now_ms - t->head->last_ms >= idle) {
-		pooldns_stat_add(&t->w->stats, POOLDNS_STAT_TCP_IDLE_CLOSED, 1);
+		pooldns_stat_add(t->q->stats, POOLDNS_STAT_TCP_IDLE_CLOSED, 1);
 		conn_close(t, t->head);
 	}
 	pooldns_tcp_reap(t);
 	if (t->head != NULL)
 		next = t->head->last_ms + idle;
-	for (size_t i = 0; i < t->w->nsocks; i++) {
+	for (size_t i = 0; i < t->nlisteners; i++) {
 		uint64_t until = t->paused_until[i];
 		if (until == 0)
 			continue;
 		if (now_ms >= until) {
-			struct pooldns_ev *ev = &t->w->socks[i].tcp;
+			struct pooldns_ev *ev = t->listeners[i];
 			struct epoll_event e = { .events = EPOLLIN, .data.ptr = ev };
-			if (epoll_ctl(t->w->epfd, EPOLL_CTL_MOD, ev->fd, &e) == 0)
+			if (epoll_ctl(t->epfd, EPOLL_CTL_MOD, ev->fd, &e) == 0)
 				t->paused_until[i] = 0;
 			else
 				t->paused_until[i] = now_ms + LISTEN_PAUSE_MS;
@@ -424,22 +422,31 @@ int pooldns_tcp_tick(struct pooldns_tcp *t, uint64_t now_ms)
 	return next - now_ms >= 60000 ? 60000 : (int)(next - now_ms) + 1;
 }
 
-struct pooldns_tcp *pooldns_tcp_new(struct pooldns_worker *w, char *err, size_t errsz)
+struct pooldns_tcp *pooldns_tcp_new(const struct pooldns_query_ctx *q, int epfd, char *err,
+				    size_t errsz)
 {
 	struct pooldns_tcp *t = calloc(1, sizeof(*t));
 
 	if (t == NULL) {
-		snprintf(err, errsz, "worker %u: out of memory", w->id);
+		snprintf(err, errsz, "worker %u: out of memory", q->id);
 		return NULL;
 	}
-	t->w = w;
+	t->q = q;
+	t->epfd = epfd;
 	t->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (t->spare_fd < 0) {
-		snprintf(err, errsz, "worker %u: /dev/null: %s", w->id, strerror(errno));
+		snprintf(err, errsz, "worker %u: /dev/null: %s", q->id, strerror(errno));
 		free(t);
 		return NULL;
 	}
 	return t;
+}
+
+void pooldns_tcp_add_listener(struct pooldns_tcp *t, struct pooldns_ev *ev)
+{
+	t->listeners[ev->idx] = ev;
+	if (ev->idx >= t->nlisteners)
+		t->nlisteners = ev->idx + 1;
 }
 
 void pooldns_tcp_free(struct pooldns_tcp *t)

@@ -12,22 +12,35 @@
  * ENFILE) sheds the pending connection through a reserved descriptor and
  * pauses that listener for 100 ms, so the loop never spins.
  *
+ * A sibling of udp.h over the same query handler (query.h); it adds and
+ * removes its connections in the worker's epoll set but never calls the
+ * worker.
+ *
  * Thread-safety: a struct pooldns_tcp belongs to one worker thread.
  */
 #ifndef POOLDNS_TCP_H
 #define POOLDNS_TCP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-#include "worker.h"
+#include "query.h"
+#include "server.h"
 
-/* Creates the TCP state of worker w (which must have epfd set). NULL with
- * a message. */
-struct pooldns_tcp *pooldns_tcp_new(struct pooldns_worker *w, char *err, size_t errsz);
+struct pooldns_tcp;
+
+/* Creates the TCP state of one worker, answering through q (borrowed;
+ * must outlive it) and keeping its connections in the epoll set epfd.
+ * NULL with a message. */
+struct pooldns_tcp *pooldns_tcp_new(const struct pooldns_query_ctx *q, int epfd, char *err,
+				    size_t errsz);
+/* Makes listener ev (already in epfd; ev->idx < POOLDNS_MAX_LISTEN) known,
+ * so that it can be paused when descriptors run out. */
+void pooldns_tcp_add_listener(struct pooldns_tcp *t, struct pooldns_ev *ev);
 /* Closes every connection and frees t. NULL is accepted. */
 void pooldns_tcp_free(struct pooldns_tcp *t);
 
-/* A listener (socks[ev->idx].tcp) is readable: accept what is pending. */
+/* A listener (added above) is readable: accept what is pending. */
 void pooldns_tcp_accept(struct pooldns_tcp *t, struct pooldns_ev *ev);
 /* A connection event (ev is the connection's header). */
 void pooldns_tcp_event(struct pooldns_tcp *t, struct pooldns_ev *ev, uint32_t events);

@@ -3,14 +3,11 @@
  * epoll loop, its own UDP and TCP listening sockets (one pair per listen
  * address, all bound with SO_REUSEPORT), its answer buffers and its TCP
  * connections; nothing is shared between workers except the read-only
- * server context below.
+ * server context (server.h).
  *
  * Thread-safety: pooldns_worker_start/join are called by the main thread.
  * Everything inside a started worker belongs to its thread; the main thread
- * only reads its stats (relaxed atomics). The answer configuration is an
- * RCU-protected pointer (urcu-bp): workers dereference it inside
- * rcu_read_lock(); the main thread replaces it with rcu_xchg_pointer() and
- * frees the old copy after synchronize_rcu().
+ * only reads its stats (relaxed atomics).
  */
 #ifndef POOLDNS_WORKER_H
 #define POOLDNS_WORKER_H
@@ -21,32 +18,9 @@
 #include <stdint.h>
 
 #include "core/conf.h"
+#include "query.h"
+#include "server.h"
 #include "stats.h"
-
-/* What an epoll event's data.ptr points at: every event source starts with
- * this header. */
-enum pooldns_ev_kind {
-	POOLDNS_EV_STOP = 0,
-	POOLDNS_EV_UDP,
-	POOLDNS_EV_TCP_LISTEN,
-	POOLDNS_EV_TCP_CONN,
-};
-
-struct pooldns_ev {
-	enum pooldns_ev_kind kind;
-	int fd;       /* -1 once closed */
-	unsigned idx; /* listen address index for UDP and TCP listeners */
-};
-
-/* Shared by all workers; set up before they start and read-only to them,
- * except `answer`, which is RCU-published (see top comment). */
-struct pooldns_server {
-	struct pooldns_store *store;
-	struct pooldns_answer_cfg *answer;
-	long tcp_idle_timeout_ms;
-	int tcp_max_connections;
-	int stop_fd; /* eventfd: becomes readable (and stays so) on shutdown */
-};
 
 struct pooldns_worker_sock {
 	struct pooldns_ev udp;
@@ -55,8 +29,8 @@ struct pooldns_worker_sock {
 	bool pktinfo; /* wildcard UDP: reply from the query's destination address */
 };
 
-struct pooldns_udp_bufs; /* worker.c */
-struct pooldns_tcp;      /* tcp.c */
+struct pooldns_udp; /* udp.c */
+struct pooldns_tcp; /* tcp.c */
 
 struct pooldns_worker {
 	struct pooldns_server *srv;
@@ -65,9 +39,10 @@ struct pooldns_worker {
 	size_t nsocks;
 	struct pooldns_stats stats;
 	/* Private to the worker thread once started. */
+	struct pooldns_query_ctx q; /* srv, &stats, id: what the transports answer with */
 	int epfd;
 	struct pooldns_ev stop_ev;
-	struct pooldns_udp_bufs *udp;
+	struct pooldns_udp *udp;
 	struct pooldns_tcp *tcp;
 	pthread_t thread;
 	bool started;
@@ -82,13 +57,5 @@ int pooldns_worker_start(struct pooldns_worker *w, char *err, size_t errsz);
  * sockets and connections and frees its buffers. Safe on a worker that
  * never started (only closes the sockets). */
 void pooldns_worker_join(struct pooldns_worker *w);
-
-/* Answers one query with the current answer configuration and counts it.
- * Returns the response length (0: drop). Worker thread only. */
-size_t pooldns_worker_answer(struct pooldns_worker *w, const uint8_t *pkt, size_t len, bool tcp,
-			     const struct pooldns_client *client, uint8_t *out, size_t outcap);
-
-/* Monotonic clock in milliseconds. */
-uint64_t pooldns_now_ms(void);
 
 #endif

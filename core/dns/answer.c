@@ -5,7 +5,9 @@
  * echoed question (client's case), A/AAAA/SOA/NS records with compressed
  * names, the negative-answer SOA, the EDNS OPT (payload size, DO, BADVERS,
  * client subnet echo) and truncation (TC with empty answer and authority
- * when a UDP response does not fit the negotiated size).
+ * when a UDP response does not fit the negotiated size). The RCODE and the
+ * SOA record (RDATA and TTL) come ready-made in the result and are copied,
+ * as module/msg.c copies them, so the two front ends cannot disagree.
  *
  * Owns nothing: the response goes into the caller's buffer; everything
  * else lives on the stack.
@@ -16,6 +18,7 @@
  */
 #include "config.h"
 
+#include <assert.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -31,18 +34,11 @@ static size_t min_size(size_t a, size_t b)
 	return a < b ? a : b;
 }
 
-/* Our advertised payload size, kept inside 512..4096 whatever the config. */
+/* Our advertised payload size (the config parser keeps it in 512..4096). */
 static uint16_t our_payload(const struct pooldns_answer_cfg *cfg)
 {
-	uint16_t p = cfg->edns_payload;
-
-	if (p == 0)
-		return POOLDNS_EDNS_DEFAULT;
-	if (p < POOLDNS_UDP_MIN)
-		return POOLDNS_UDP_MIN;
-	if (p > 4096)
-		return 4096;
-	return p;
+	assert(cfg->edns_payload >= POOLDNS_UDP_MIN && cfg->edns_payload <= 4096);
+	return cfg->edns_payload;
 }
 
 /* Largest response allowed for this query and transport. */
@@ -131,43 +127,26 @@ static void end_rdata(struct pooldns_writer *w, size_t rdlen_at)
 	pooldns_writer_put16_at(w, rdlen_at, (uint16_t)(w->len - rdlen_at - 2));
 }
 
-static void write_soa(struct pooldns_writer *w, const struct pooldns_zone_cfg *zc,
-		      const struct pooldns_result *r, uint32_t ttl)
+/* The result's SOA record as resolve.c made it; only MNAME and RNAME are
+ * re-encoded, to compress them. */
+static void write_soa(struct pooldns_writer *w, const struct pooldns_result *r)
 {
-	size_t at = write_rr_head(w, r->apex, r->apex_len, POOLDNS_TYPE_SOA, ttl);
+	const struct pooldns_soa *soa = &r->soa;
+	const uint8_t *rname = soa->rdata + soa->mname_len;
+	size_t at = write_rr_head(w, r->apex, r->apex_len, POOLDNS_TYPE_SOA, soa->ttl);
 
-	pooldns_writer_name(w, zc->ns[0], zc->ns_len[0]);
-	if (zc->rname_len > 0) {
-		pooldns_writer_name(w, zc->rname, zc->rname_len);
-	} else {
-		/* "hostmaster." + apex, or the apex itself when that would not
-		 * fit in 255 bytes. */
-		static const uint8_t hm[] = {
-			10, 'h', 'o', 's', 't', 'm', 'a', 's', 't', 'e', 'r'
-		};
-		uint8_t rname[POOLDNS_NAME_MAX];
-		if (sizeof hm + r->apex_len <= POOLDNS_NAME_MAX) {
-			memcpy(rname, hm, sizeof hm);
-			memcpy(rname + sizeof hm, r->apex, r->apex_len);
-			pooldns_writer_name(w, rname, sizeof hm + r->apex_len);
-		} else {
-			pooldns_writer_name(w, r->apex, r->apex_len);
-		}
-	}
-	pooldns_writer_u32(w, r->serial);
-	pooldns_writer_u32(w, zc->refresh);
-	pooldns_writer_u32(w, zc->retry);
-	pooldns_writer_u32(w, zc->expire);
-	pooldns_writer_u32(w, zc->negative_ttl);
+	pooldns_writer_name(w, soa->rdata, soa->mname_len);
+	pooldns_writer_name(w, rname, soa->rname_len);
+	pooldns_writer_bytes(w, rname + soa->rname_len,
+			     (size_t)soa->rdlen - soa->mname_len - soa->rname_len);
 	end_rdata(w, at);
 }
 
+/* The configured NS set (1..POOLDNS_MAX_NS names, asserted by resolve.c). */
 static void write_ns_set(struct pooldns_writer *w, const struct pooldns_zone_cfg *zc,
 			 const struct pooldns_result *r)
 {
-	size_t n = min_size(zc->nns, POOLDNS_MAX_NS);
-
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < zc->nns; i++) {
 		size_t at = write_rr_head(w, r->apex, r->apex_len, POOLDNS_TYPE_NS, zc->soa_ttl);
 		pooldns_writer_name(w, zc->ns[i], zc->ns_len[i]);
 		end_rdata(w, at);
@@ -184,28 +163,17 @@ static void encode_result(struct pooldns_writer *w, const struct pooldns_answer_
 			  bool truncated)
 {
 	const struct pooldns_zone_cfg *zc = &cfg->zone;
-	uint16_t flags = POOLDNS_FLAG_QR | (q->flags & (COPIED_FLAGS | OPCODE_MASK));
+	uint16_t flags = POOLDNS_FLAG_QR | (q->flags & (COPIED_FLAGS | OPCODE_MASK)) | r->rcode;
 	uint16_t an = 0, ns = 0, ar = q->edns ? 1 : 0;
-	size_t nns = min_size(zc->nns, POOLDNS_MAX_NS);
 
 	if (r->kind != POOLDNS_RESULT_REFUSED)
 		flags |= POOLDNS_FLAG_AA;
-	switch (r->kind) {
-	case POOLDNS_RESULT_REFUSED:
-		flags |= POOLDNS_RCODE_REFUSED;
-		break;
-	case POOLDNS_RESULT_NXDOMAIN:
-		flags |= POOLDNS_RCODE_NXDOMAIN;
-		break;
-	default:
-		break;
-	}
 	if (truncated) {
 		flags |= POOLDNS_FLAG_TC;
 	} else if (r->kind == POOLDNS_RESULT_ANSWER) {
 		an = (uint16_t)(r->n_v4 + r->n_v6 + (r->answer_soa ? 1 : 0) +
-				(r->answer_ns ? nns : 0));
-	} else if (r->authority_soa && r->apex != NULL) {
+				(r->answer_ns ? zc->nns : 0));
+	} else if (r->authority_soa) {
 		ns = 1;
 	}
 	write_header(w, q, flags, 1, an, ns, ar);
@@ -225,14 +193,12 @@ static void encode_result(struct pooldns_writer *w, const struct pooldns_answer_
 			end_rdata(w, at);
 		}
 		if (r->answer_soa)
-			write_soa(w, zc, r, zc->soa_ttl);
+			write_soa(w, r);
 		if (r->answer_ns)
 			write_ns_set(w, zc, r);
 	}
-	if (ns > 0) {
-		uint32_t ttl = zc->soa_ttl < zc->negative_ttl ? zc->soa_ttl : zc->negative_ttl;
-		write_soa(w, zc, r, ttl);
-	}
+	if (ns > 0)
+		write_soa(w, r);
 	if (q->edns) {
 		/* RFC 7871 7.2.1: scope = how far the answer depends on the
 		 * client; only the hash policy looks at its address, and only
@@ -329,9 +295,7 @@ size_t pooldns_answer_packet(const struct pooldns_answer_cfg *cfg, struct pooldn
 		pooldns_read_unlock();
 
 		info->kind = r.kind;
-		info->rcode = r.kind == POOLDNS_RESULT_REFUSED    ? POOLDNS_RCODE_REFUSED
-			      : r.kind == POOLDNS_RESULT_NXDOMAIN ? POOLDNS_RCODE_NXDOMAIN
-								  : POOLDNS_RCODE_NOERROR;
+		info->rcode = r.rcode;
 		if (w.overflow) {
 			info->dropped = true;
 			info->truncated = false;

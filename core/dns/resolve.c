@@ -5,6 +5,15 @@
  * answer.c turns the result into wire format; the Unbound module turns the
  * same result into a dns_msg, so both front ends answer alike.
  *
+ * The rules both front ends must agree on are decided here and handed over
+ * in the result, ready to copy: the header RCODE and the whole synthesized
+ * SOA record (RDATA with the "hostmaster.<apex>" default, and its TTL,
+ * min(SOA TTL, negative TTL) in negative answers). The SOA is built per
+ * answer, not per pool at snapshot time: it depends on the apex, the
+ * serial (the snapshot) and the config (reloaded on its own), and a copy
+ * of ~100 bytes on negative and SOA answers costs less than an SOA per pool
+ * in every snapshot.
+ *
  * Owns nothing: the result borrows pool, member and apex pointers from the
  * snapshot (or from the zone config) and is valid until the caller leaves
  * its RCU read-side section.
@@ -15,6 +24,7 @@
  */
 #include "config.h"
 
+#include <assert.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -38,13 +48,71 @@ void pooldns_zone_cfg_defaults(struct pooldns_zone_cfg *zc)
 	zc->zone_serial = 1;
 }
 
+uint32_t pooldns_negative_ttl(const struct pooldns_zone_cfg *zc)
+{
+	return zc->soa_ttl < zc->negative_ttl ? zc->soa_ttl : zc->negative_ttl;
+}
+
+uint8_t pooldns_result_rcode(enum pooldns_result_kind kind)
+{
+	switch (kind) {
+	case POOLDNS_RESULT_REFUSED:
+		return POOLDNS_RCODE_REFUSED;
+	case POOLDNS_RESULT_NXDOMAIN:
+		return POOLDNS_RCODE_NXDOMAIN;
+	case POOLDNS_RESULT_ANSWER:
+	case POOLDNS_RESULT_NODATA:
+		break;
+	}
+	return POOLDNS_RCODE_NOERROR;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+void pooldns_soa_rdata(const struct pooldns_zone_cfg *zc, const uint8_t *apex, size_t apex_len,
+		       uint32_t serial, struct pooldns_soa *soa)
+{
+	static const uint8_t hm[] = { 10, 'h', 'o', 's', 't', 'm', 'a', 's', 't', 'e', 'r' };
+	uint8_t *p = soa->rdata;
+
+	assert(zc->nns >= 1 && zc->ns_len[0] >= 1);
+	assert(apex_len >= 1 && apex_len <= POOLDNS_NAME_MAX);
+	memcpy(p, zc->ns[0], zc->ns_len[0]);
+	soa->mname_len = zc->ns_len[0];
+	p += zc->ns_len[0];
+	if (zc->rname_len > 0) {
+		memcpy(p, zc->rname, zc->rname_len);
+		soa->rname_len = zc->rname_len;
+	} else if (sizeof hm + apex_len <= POOLDNS_NAME_MAX) {
+		memcpy(p, hm, sizeof hm);
+		memcpy(p + sizeof hm, apex, apex_len);
+		soa->rname_len = (uint8_t)(sizeof hm + apex_len);
+	} else {
+		/* "hostmaster." would not fit in 255 bytes: the apex alone. */
+		memcpy(p, apex, apex_len);
+		soa->rname_len = (uint8_t)apex_len;
+	}
+	p += soa->rname_len;
+	put32(p, serial);
+	put32(p + 4, zc->refresh);
+	put32(p + 8, zc->retry);
+	put32(p + 12, zc->expire);
+	put32(p + 16, zc->negative_ttl);
+	soa->rdlen = (uint16_t)(soa->mname_len + soa->rname_len + 20);
+}
+
 /* The deepest configured zone at or above name, or -1. */
 static int closest_zone(const struct pooldns_zone_cfg *zc, const uint8_t *name, size_t len)
 {
 	int best = -1;
-	size_t n = zc->nzones < POOLDNS_MAX_ZONES ? zc->nzones : POOLDNS_MAX_ZONES;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < zc->nzones; i++) {
 		if (!pooldns_dname_is_subdomain(name, len, zc->zones[i], zc->zone_len[i]))
 			continue;
 		if (best < 0 || zc->zone_len[i] > zc->zone_len[best])
@@ -56,9 +124,7 @@ static int closest_zone(const struct pooldns_zone_cfg *zc, const uint8_t *name, 
 /* True when a configured zone apex lies strictly below name. */
 static bool zone_below(const struct pooldns_zone_cfg *zc, const uint8_t *name, size_t len)
 {
-	size_t n = zc->nzones < POOLDNS_MAX_ZONES ? zc->nzones : POOLDNS_MAX_ZONES;
-
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < zc->nzones; i++) {
 		if (zc->zone_len[i] > len &&
 		    pooldns_dname_is_subdomain(zc->zones[i], zc->zone_len[i], name, len))
 			return true;
@@ -132,9 +198,10 @@ static void at_zone_apex(uint16_t qtype, struct pooldns_result *r)
 		negative(r, POOLDNS_RESULT_NODATA);
 }
 
-void pooldns_resolve(const struct pooldns_zone_cfg *zc, struct pooldns_snapshot *snap,
-		     const uint8_t *qname_lower, size_t qname_len, uint16_t qtype, uint16_t qclass,
-		     const struct pooldns_client *client, struct pooldns_result *r)
+/* The decision proper: kind, apex, pool and section contents. */
+static void decide(const struct pooldns_zone_cfg *zc, struct pooldns_snapshot *snap,
+		   const uint8_t *qname_lower, size_t qname_len, uint16_t qtype, uint16_t qclass,
+		   const struct pooldns_client *client, struct pooldns_result *r)
 {
 	/* Only the scalar fields are cleared: the member arrays are filled up
 	 * to n_v4 / n_v6 and never read beyond. */
@@ -151,8 +218,6 @@ void pooldns_resolve(const struct pooldns_zone_cfg *zc, struct pooldns_snapshot 
 	r->authority_soa = false;
 
 	if (qclass != POOLDNS_CLASS_IN && qclass != POOLDNS_CLASS_ANY)
-		return;
-	if (qname_len == 0 || qname_len > POOLDNS_NAME_MAX)
 		return;
 
 	/* Closest pool at or above the name. */
@@ -189,4 +254,27 @@ void pooldns_resolve(const struct pooldns_zone_cfg *zc, struct pooldns_snapshot 
 		negative(r, POOLDNS_RESULT_NODATA);
 	else
 		negative(r, POOLDNS_RESULT_NXDOMAIN);
+}
+
+void pooldns_resolve(const struct pooldns_zone_cfg *zc, struct pooldns_snapshot *snap,
+		     const uint8_t *qname_lower, size_t qname_len, uint16_t qtype, uint16_t qclass,
+		     const struct pooldns_client *client, struct pooldns_result *r)
+{
+	/* The config parser guarantees these; the parser (or the module)
+	 * hands over nothing but names of 1..255 bytes. */
+	assert(zc->nzones <= POOLDNS_MAX_ZONES);
+	assert(zc->nns >= 1 && zc->nns <= POOLDNS_MAX_NS);
+	assert(qname_len >= 1 && qname_len <= POOLDNS_NAME_MAX);
+
+	decide(zc, snap, qname_lower, qname_len, qtype, qclass, client, r);
+
+	/* What both encoders copy. */
+	r->rcode = pooldns_result_rcode(r->kind);
+	r->soa.rdlen = 0;
+	if (r->answer_soa || r->authority_soa) {
+		assert(r->apex != NULL && !(r->answer_soa && r->authority_soa));
+		r->soa.ttl = r->authority_soa ? pooldns_negative_ttl(zc) : zc->soa_ttl;
+		pooldns_soa_rdata(zc, r->apex, r->apex_len, r->serial, &r->soa);
+	}
+	assert(r->n_v4 <= POOLDNS_MAX_ANSWERS && r->n_v6 <= POOLDNS_MAX_ANSWERS);
 }

@@ -17,6 +17,11 @@
  *   - every negative answer carries the SOA of the closest apex (pool name
  *     or zone) in the authority section, TTL = min(SOA TTL, negative TTL).
  *
+ * Decided once, encoded twice: everything a response needs beyond the
+ * configured NS set is in the result — the header RCODE, the complete SOA
+ * record (RDATA and TTL) — so that answer.c (wire) and module/msg.c
+ * (Unbound's dns_msg) only copy it and cannot drift apart.
+ *
  * Thread-safety: call inside an RCU read-side section; the result borrows
  * from the snapshot and is valid until pooldns_read_unlock(). No allocation.
  */
@@ -50,6 +55,23 @@ struct pooldns_zone_cfg {
 	uint32_t zone_serial;  /* serial of configured zones' SOA when no snapshot */
 };
 
+/* Longest SOA RDATA: two names and five 32-bit fields (RFC 1035 3.3.13). */
+#define POOLDNS_SOA_RDATA_MAX (2 * POOLDNS_NAME_MAX + 20)
+
+/*
+ * One synthesized SOA record, owned by the result's apex, class IN. rdata is
+ * uncompressed: MNAME (mname_len bytes), RNAME (rname_len bytes), then
+ * SERIAL, REFRESH, RETRY, EXPIRE and MINIMUM. The name lengths let a wire
+ * encoder compress the two names; a dns_msg takes rdata as it is.
+ */
+struct pooldns_soa {
+	uint32_t ttl;
+	uint16_t rdlen;
+	uint8_t mname_len;
+	uint8_t rname_len;
+	uint8_t rdata[POOLDNS_SOA_RDATA_MAX];
+};
+
 enum pooldns_result_kind {
 	POOLDNS_RESULT_REFUSED = 0, /* not our name, or an unsupported class */
 	POOLDNS_RESULT_ANSWER,      /* NOERROR with records in the answer section */
@@ -73,10 +95,19 @@ struct pooldns_result {
 	const struct pooldns_member *v6[POOLDNS_MAX_ANSWERS];
 	uint32_t ttl;       /* TTL of A/AAAA records (the pool's) */
 	bool authority_soa; /* negative answer: SOA in authority */
+	uint8_t rcode;      /* header RCODE, pooldns_result_rcode(kind) */
+	/* The SOA record when answer_soa or authority_soa is set (never both):
+	 * TTL soa_ttl in the answer section, pooldns_negative_ttl() in the
+	 * authority section. Otherwise only soa.rdlen is set, to 0. */
+	struct pooldns_soa soa;
 };
 
 /* Fills r for (qname_lower, qtype, qclass). snap may be NULL (nothing loaded
- * yet): pool names are then unknown; configured zones still answer. */
+ * yet): pool names are then unknown; configured zones still answer.
+ * Asserted, not checked: qname_lower is a lower-cased wire name of 1..255
+ * bytes (wire.c's parser, or the module's own check, guarantees it) and zc
+ * holds 1..POOLDNS_MAX_NS NS names and at most POOLDNS_MAX_ZONES zones (the
+ * config parser guarantees it). */
 void pooldns_resolve(const struct pooldns_zone_cfg *zc, struct pooldns_snapshot *snap,
 		     const uint8_t *qname_lower, size_t qname_len, uint16_t qtype, uint16_t qclass,
 		     const struct pooldns_client *client, struct pooldns_result *r);
@@ -84,5 +115,24 @@ void pooldns_resolve(const struct pooldns_zone_cfg *zc, struct pooldns_snapshot 
 /* Fills zc with defaults: no zones, NS "localhost.", RNAME hostmaster.<apex>,
  * SOA TTL 3600, refresh 3600, retry 600, expire 86400, negative TTL 60. */
 void pooldns_zone_cfg_defaults(struct pooldns_zone_cfg *zc);
+
+/* The rules pooldns_resolve() applies, exported so that they are tested on
+ * their own. */
+
+/* RFC 2308 3 and 5: TTL of the SOA in a negative answer, min(SOA TTL,
+ * MINIMUM), MINIMUM being the configured negative TTL. */
+uint32_t pooldns_negative_ttl(const struct pooldns_zone_cfg *zc);
+
+/* Header RCODE of a result kind: REFUSED, NXDOMAIN, else NOERROR (NODATA is
+ * NOERROR with an empty answer, RFC 2308 2.2). */
+uint8_t pooldns_result_rcode(enum pooldns_result_kind kind);
+
+/* Fills soa->rdata (and rdlen, mname_len, rname_len) with the synthesized
+ * SOA RDATA of apex: MNAME the first ns-name, RNAME soa-rname or else
+ * "hostmaster.<apex>" (the apex itself when that name would pass 255
+ * bytes), then serial and the configured refresh, retry, expire and
+ * negative TTL. soa->ttl is left alone. */
+void pooldns_soa_rdata(const struct pooldns_zone_cfg *zc, const uint8_t *apex, size_t apex_len,
+		       uint32_t serial, struct pooldns_soa *soa);
 
 #endif

@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/dns/client.h"
 #include "core/dns/dname.h"
-#include "core/model/policy.h"
 
 #define POOLDNS_HEADER_LEN   12
 #define POOLDNS_UDP_MIN      512  /* without EDNS */

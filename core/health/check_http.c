@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "core/health/health_internal.h"
+#include "core/health/check.h"
 
 /* Body bytes kept for the substring check; the rest is read and dropped. */
 #define BODY_KEEP_MAX (64u * 1024u)

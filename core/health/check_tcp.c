@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-#include "core/health/health_internal.h"
+#include "core/health/check.h"
 
 int pooldns_check_tcp_setup(struct pooldns_health *h, struct pooldns_probe *pr, char *err,
 			    size_t errsz)

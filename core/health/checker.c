@@ -1,19 +1,26 @@
 /*
- * checker.c — the probe engine: one thread driving every health probe
+ * checker.c — the health checker: the entry points of health.h that start,
+ * feed and stop it (pooldns_health_start, attach, retire_unused, stop,
+ * free), and the probe engine, one thread driving every health probe
  * through libcurl's multi interface (never a thread per member).
  *
+ * The registry (health.c) holds the endpoints and their state; this file
+ * calls into it (attach, retire, report, release) and it never calls back.
  * Each pass over the endpoint table starts the probes that are due, at most
  * max_concurrent in flight; finished transfers are judged by their check
- * type (check_http.c, check_tcp.c) and reported to health.c, which owns the
- * state. Each endpoint's next probe is scheduled one interval after the
- * start of the previous one, with +-10% jitter so that probes configured
- * alike drift apart instead of firing in bursts. The table is scanned at
- * most every SCAN_QUANTUM_MS, so thousands of endpoints cost a scan per
- * quantum, not a scan per probe.
+ * type (check_http.c, check_tcp.c, see check.h) and reported to health.c,
+ * which owns the state. Each endpoint's next probe is scheduled one
+ * interval after the start of the previous one, with +-10% jitter so that
+ * probes configured alike drift apart instead of firing in bursts. The
+ * table is scanned at most every SCAN_QUANTUM_MS, so thousands of endpoints
+ * cost a scan per quantum, not a scan per probe.
  *
- * Owns: the curl multi handle and every probe (easy handle) in flight.
- * Thread model: everything here runs on the checker thread, except
- * start/stop/wake; it takes the registry lock around table walks and
+ * Owns: the registry it creates, the option strings, the curl multi handle
+ * and every probe (easy handle) in flight.
+ * Thread model: the probe engine runs on the checker thread; start, stop
+ * and free on the owner's thread; attach and retire_unused on the poller
+ * thread (they only touch the registry under its lock and wake the
+ * checker). The engine takes the registry lock around table walks and
  * completions, and drops it while curl works or waits.
  */
 #include "config.h"
@@ -23,11 +30,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
+#include "core/health/check.h"
 #include "core/health/health_internal.h"
 #include "core/log.h"
 
-#define SCAN_QUANTUM_MS 10u
-#define MAX_WAIT_MS     1000u
+#define SCAN_QUANTUM_MS     10u
+#define MAX_WAIT_MS         1000u
+#define DEFAULT_CONCURRENCY 256u
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_rc;
@@ -66,7 +76,8 @@ static void probe_free(struct pooldns_probe *pr)
 	free(pr);
 }
 
-void pooldns_checker_cancel(struct pooldns_health *h, struct pooldns_endpoint *ep)
+/* Releases an in-flight probe (completion, retire, shutdown). Lock held. */
+static void probe_cancel(struct pooldns_health *h, struct pooldns_endpoint *ep)
 {
 	struct pooldns_probe *pr = ep->probe;
 	if (pr == NULL)
@@ -130,7 +141,7 @@ static void probe_start(struct pooldns_health *h, struct pooldns_endpoint *ep, u
 /* Starts due probes and returns how long the thread may sleep. Lock held. */
 static uint64_t schedule(struct pooldns_health *h)
 {
-	uint64_t now = pooldns_health_now_ms();
+	uint64_t now = pooldns_now_ms();
 	if (now < h->next_scan_ms)
 		return h->next_scan_ms - now;
 
@@ -172,7 +183,7 @@ static void collect(struct pooldns_health *h)
 		bool ok = ep->type == POOLDNS_CHECK_TCP
 				  ? pooldns_check_tcp_result(pr, rc, reason, sizeof reason)
 				  : pooldns_check_http_result(pr, rc, reason, sizeof reason);
-		pooldns_checker_cancel(h, ep); /* removes and frees the transfer */
+		probe_cancel(h, ep); /* removes and frees the transfer */
 		if (ep->retired)
 			continue; /* retired while in flight: counted out already */
 		pooldns_health_report(h, ep, ok, reason);
@@ -183,13 +194,25 @@ static void collect(struct pooldns_health *h)
 	}
 }
 
+/* Stops probing retired endpoints and hands them back to the registry to
+ * be freed. Lock held; on the checker thread, or after it stopped. */
+static void free_retired(struct pooldns_health *h)
+{
+	struct pooldns_endpoint *ep;
+
+	while ((ep = pooldns_health_registry_take_retired(h)) != NULL) {
+		probe_cancel(h, ep);
+		pooldns_health_registry_release(ep);
+	}
+}
+
 static void *checker_main(void *arg)
 {
 	struct pooldns_health *h = arg;
-	jitter_state = (uint64_t)pooldns_health_now_ms() ^ (uint64_t)(uintptr_t)h;
+	jitter_state = (uint64_t)pooldns_now_ms() ^ (uint64_t)(uintptr_t)h;
 	while (!atomic_load(&h->stop)) {
 		pthread_mutex_lock(&h->lock);
-		pooldns_health_free_retired(h);
+		free_retired(h);
 		uint64_t wait = schedule(h);
 		pthread_mutex_unlock(&h->lock);
 
@@ -198,7 +221,7 @@ static void *checker_main(void *arg)
 
 		pthread_mutex_lock(&h->lock);
 		collect(h);
-		uint64_t now = pooldns_health_now_ms();
+		uint64_t now = pooldns_now_ms();
 		if (h->next_scan_ms <= now)
 			wait = 0;
 		else if (h->next_scan_ms - now < wait)
@@ -212,7 +235,7 @@ static void *checker_main(void *arg)
 	return NULL;
 }
 
-int pooldns_checker_start(struct pooldns_health *h, char *err, size_t errsz)
+static int checker_start(struct pooldns_health *h, char *err, size_t errsz)
 {
 	pthread_once(&curl_once, curl_init_once);
 	if (curl_init_rc != CURLE_OK) {
@@ -238,16 +261,117 @@ int pooldns_checker_start(struct pooldns_health *h, char *err, size_t errsz)
 	return 0;
 }
 
-void pooldns_checker_wake(struct pooldns_health *h)
+static void checker_wake(struct pooldns_health *h)
 {
 	if (h->multi != NULL)
 		curl_multi_wakeup(h->multi);
 }
 
-void pooldns_checker_stop(struct pooldns_health *h)
+/* ---- the entry points of health.h ---- */
+
+static char *dup_or_null(const char *s, bool *oom)
 {
+	if (s == NULL)
+		return NULL;
+	char *d = strdup(s);
+	if (d == NULL)
+		*oom = true;
+	return d;
+}
+
+static char *opt_dup(const char *s, bool *oom)
+{
+	return (s != NULL && s[0] != '\0') ? dup_or_null(s, oom) : NULL;
+}
+
+struct pooldns_health *pooldns_health_start(const struct pooldns_health_opts *opts, char *err,
+					    size_t errsz)
+{
+	struct pooldns_health *h = pooldns_health_registry_new(err, errsz);
+	if (h == NULL)
+		return NULL;
+	bool oom = false;
+	char ua[64];
+	snprintf(ua, sizeof ua, "pooldns/%s", PACKAGE_VERSION);
+	h->user_agent = dup_or_null(opts->user_agent ? opts->user_agent : ua, &oom);
+	h->source_address = opt_dup(opts->source_address, &oom);
+	h->ca_file = opt_dup(opts->ca_file, &oom);
+	h->max_concurrent = opts->max_concurrent ? opts->max_concurrent : DEFAULT_CONCURRENCY;
+	if (oom) {
+		snprintf(err, errsz, "health: out of memory");
+		pooldns_health_free(h);
+		return NULL;
+	}
+	if (checker_start(h, err, errsz) != 0) {
+		pooldns_health_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void pooldns_health_attach_pool(struct pooldns_health *h, struct pooldns_pool *p)
+{
+	if (pooldns_health_registry_attach_pool(h, p))
+		checker_wake(h);
+}
+
+void pooldns_health_detach_pool(struct pooldns_health *h, const struct pooldns_pool *p)
+{
+	pooldns_health_registry_detach_pool(h, p);
+}
+
+void pooldns_health_attach(struct pooldns_health *h, struct pooldns_snapshot *snap)
+{
+	struct pooldns_pool *p;
+	bool created = false;
+
+	for (size_t it = 0; (p = pooldns_snapshot_next(snap, &it)) != NULL;)
+		created |= pooldns_health_registry_attach_pool(h, p);
+	if (created)
+		checker_wake(h);
+}
+
+void pooldns_health_detach(struct pooldns_health *h, const struct pooldns_snapshot *snap)
+{
+	struct pooldns_pool *p;
+
+	for (size_t it = 0; (p = pooldns_snapshot_next(snap, &it)) != NULL;)
+		pooldns_health_registry_detach_pool(h, p);
+}
+
+void pooldns_health_retire_unused(struct pooldns_health *h)
+{
+	if (pooldns_health_registry_retire(h) > 0 && h->thread_started)
+		checker_wake(h);
+}
+
+void pooldns_health_stop(struct pooldns_health *h)
+{
+	if (h == NULL || !h->thread_started)
+		return;
 	atomic_store(&h->stop, true);
 	curl_multi_wakeup(h->multi);
 	pthread_join(h->thread, NULL);
 	h->thread_started = false;
+}
+
+void pooldns_health_free(struct pooldns_health *h)
+{
+	if (h == NULL)
+		return;
+	pooldns_health_stop(h);
+	/* No probe may outlive the multi handle, nor the registry. */
+	pthread_mutex_lock(&h->lock);
+	free_retired(h);
+	for (size_t b = 0; b < h->nbuckets; b++)
+		for (struct pooldns_endpoint *ep = h->buckets[b]; ep != NULL; ep = ep->next)
+			probe_cancel(h, ep);
+	pthread_mutex_unlock(&h->lock);
+	if (h->multi != NULL)
+		curl_multi_cleanup(h->multi);
+	h->multi = NULL;
+	free(h->user_agent);
+	free(h->source_address);
+	free(h->ca_file);
+	pooldns_health_registry_free(h);
 }

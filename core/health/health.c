@@ -2,20 +2,27 @@
  * health.c — the health registry: one shared state per distinct (address,
  * check settings) endpoint, attached to snapshot members before they are
  * published, retired when no pool uses it, and pooldns_health_report(), the
- * single function that owns the rise/fall counters and logs transitions.
+ * single function that owns the rise/fall counters and logs transitions;
+ * also the first-round wait and the statistics of health.h.
+ *
+ * The checker (checker.c) drives the registry: it creates and frees it,
+ * forwards attach/retire from the poller, and reports probe results. This
+ * file never calls the checker and knows nothing of its thread, its probes
+ * or libcurl.
  *
  * Owns: the endpoint table, the endpoints and their states (freed after an
- * RCU grace period once retired), the option strings.
+ * RCU grace period once retired and released).
  *
- * Thread model: attach/retire_unused on the poller thread, reports on the
- * checker thread, all under `lock` (health_internal.h). Readers on the answer
- * path only load `state.up` atomically and never take the lock.
+ * Thread model: attach/retire on the poller thread, reports on the checker
+ * thread, all under `lock` (health_internal.h). Readers on the answer path
+ * only load `state.up` atomically and never take the lock.
  */
 #include "config.h"
 
 #include <assert.h>
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,18 +30,11 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/health/health_internal.h"
 #include "core/log.h"
 
-#define HEALTH_MIN_BUCKETS         256u
-#define HEALTH_DEFAULT_CONCURRENCY 256u
-
-uint64_t pooldns_health_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
+#define HEALTH_MIN_BUCKETS 256u
 
 static uint32_t fnv_bytes(uint32_t h, const void *p, size_t n)
 {
@@ -110,9 +110,9 @@ static void endpoint_free(struct pooldns_endpoint *ep)
 	free(ep);
 }
 
-static void endpoint_free_rcu(struct rcu_head *head)
+static void endpoint_free_rcu(struct pooldns_rcu_head *head)
 {
-	endpoint_free(caa_container_of(head, struct pooldns_endpoint, rcu));
+	endpoint_free(pooldns_container_of(head, struct pooldns_endpoint, rcu));
 }
 
 static struct pooldns_endpoint *endpoint_new(const struct pooldns_member *m,
@@ -129,13 +129,15 @@ static struct pooldns_endpoint *endpoint_new(const struct pooldns_member *m,
 	ep->type = c->type;
 	ep->port = default_port(c);
 	ep->expect_status = c->expect_status;
-	ep->path = dup_or_null(c->path ? c->path : "/", &oom);
+	/* The builder gives every pool a check path and rise/fall in 1..100. */
+	assert(c->path != NULL && c->rise >= 1 && c->fall >= 1);
+	ep->path = dup_or_null(c->path, &oom);
 	ep->vhost = dup_or_null(c->host, &oom);
 	ep->body = dup_or_null(c->body, &oom);
 	ep->interval_ms = c->interval_ms;
 	ep->timeout_ms = c->timeout_ms;
-	ep->rise = c->rise ? c->rise : 1;
-	ep->fall = c->fall ? c->fall : 1;
+	ep->rise = c->rise;
+	ep->fall = c->fall;
 	ep->hash = hash;
 	if (oom) {
 		endpoint_free(ep);
@@ -187,7 +189,7 @@ static struct pooldns_endpoint *endpoint_get(struct pooldns_health *h,
 	h->unknown++;
 	/* First probe soon, spread over up to 200 ms so a big reload does
 	 * not fire every probe in the same millisecond. */
-	ep->due_ms = pooldns_health_now_ms() + (hash % 200u);
+	ep->due_ms = pooldns_now_ms() + (hash % 200u);
 	*created = true;
 	return ep;
 }
@@ -211,13 +213,13 @@ static void attach_family(struct pooldns_health *h, const struct pooldns_pool *p
 	}
 }
 
-void pooldns_health_attach_pool(struct pooldns_health *h, struct pooldns_pool *p)
+bool pooldns_health_registry_attach_pool(struct pooldns_health *h, struct pooldns_pool *p)
 {
 	bool created = false;
 	size_t oom = 0;
 
 	if (p->check.type == POOLDNS_CHECK_NONE)
-		return;
+		return false;
 	pthread_mutex_lock(&h->lock);
 	attach_family(h, p, p->v4, p->n_v4, &created, &oom);
 	attach_family(h, p, p->v6, p->n_v6, &created, &oom);
@@ -229,8 +231,7 @@ void pooldns_health_attach_pool(struct pooldns_health *h, struct pooldns_pool *p
 			    "health: out of memory: %zu members of %s are answered without a health "
 			    "check",
 			    oom, p->name_text);
-	if (created)
-		pooldns_checker_wake(h);
+	return created;
 }
 
 static void detach_family(struct pooldns_health *h, const struct pooldns_member *members, size_t n)
@@ -249,28 +250,12 @@ static void detach_family(struct pooldns_health *h, const struct pooldns_member 
 	}
 }
 
-void pooldns_health_detach_pool(struct pooldns_health *h, const struct pooldns_pool *p)
+void pooldns_health_registry_detach_pool(struct pooldns_health *h, const struct pooldns_pool *p)
 {
 	pthread_mutex_lock(&h->lock);
 	detach_family(h, p->v4, p->n_v4);
 	detach_family(h, p->v6, p->n_v6);
 	pthread_mutex_unlock(&h->lock);
-}
-
-void pooldns_health_attach(struct pooldns_health *h, struct pooldns_snapshot *snap)
-{
-	struct pooldns_pool *p;
-
-	for (size_t it = 0; (p = pooldns_snapshot_next(snap, &it)) != NULL;)
-		pooldns_health_attach_pool(h, p);
-}
-
-void pooldns_health_detach(struct pooldns_health *h, const struct pooldns_snapshot *snap)
-{
-	struct pooldns_pool *p;
-
-	for (size_t it = 0; (p = pooldns_snapshot_next(snap, &it)) != NULL;)
-		pooldns_health_detach_pool(h, p);
 }
 
 /* Takes ep out of its hash chain. Lock held. */
@@ -285,7 +270,7 @@ static void unlink_endpoint(struct pooldns_health *h, struct pooldns_endpoint *e
 	*pp = ep->next;
 }
 
-void pooldns_health_retire_unused(struct pooldns_health *h)
+size_t pooldns_health_registry_retire(struct pooldns_health *h)
 {
 	size_t retired = 0;
 	pthread_mutex_lock(&h->lock);
@@ -309,22 +294,25 @@ void pooldns_health_retire_unused(struct pooldns_health *h)
 	if (retired)
 		pthread_cond_broadcast(&h->round_cond);
 	pthread_mutex_unlock(&h->lock);
-	if (retired) {
+	if (retired)
 		pooldns_log(POOLDNS_LOG_INFO,
 			    "health: %zu endpoints no longer used, probing stopped", retired);
-		if (h->thread_started)
-			pooldns_checker_wake(h);
-	}
+	return retired;
 }
 
-void pooldns_health_free_retired(struct pooldns_health *h)
+struct pooldns_endpoint *pooldns_health_registry_take_retired(struct pooldns_health *h)
 {
-	while (h->retired != NULL) {
-		struct pooldns_endpoint *ep = h->retired;
+	struct pooldns_endpoint *ep = h->retired;
+
+	if (ep != NULL)
 		h->retired = ep->next;
-		pooldns_checker_cancel(h, ep);
-		call_rcu(&ep->rcu, endpoint_free_rcu);
-	}
+	return ep;
+}
+
+void pooldns_health_registry_release(struct pooldns_endpoint *ep)
+{
+	assert(ep->probe == NULL);
+	pooldns_rcu_call(&ep->rcu, endpoint_free_rcu);
 }
 
 void pooldns_health_report(struct pooldns_health *h, struct pooldns_endpoint *ep, bool ok,
@@ -413,27 +401,13 @@ void pooldns_health_get_stats(struct pooldns_health *h, struct pooldns_health_st
 	st->transitions = atomic_load(&h->transitions);
 }
 
-static char *opt_dup(const char *s, bool *oom)
-{
-	return (s != NULL && s[0] != '\0') ? dup_or_null(s, oom) : NULL;
-}
-
-struct pooldns_health *pooldns_health_start(const struct pooldns_health_opts *opts, char *err,
-					    size_t errsz)
+struct pooldns_health *pooldns_health_registry_new(char *err, size_t errsz)
 {
 	struct pooldns_health *h = calloc(1, sizeof *h);
 	if (h == NULL) {
 		snprintf(err, errsz, "health: out of memory");
 		return NULL;
 	}
-	bool oom = false;
-	char ua[64];
-	snprintf(ua, sizeof ua, "pooldns/%s", PACKAGE_VERSION);
-	h->user_agent = dup_or_null(opts->user_agent ? opts->user_agent : ua, &oom);
-	h->source_address = opt_dup(opts->source_address, &oom);
-	h->ca_file = opt_dup(opts->ca_file, &oom);
-	h->max_concurrent =
-		opts->max_concurrent ? opts->max_concurrent : HEALTH_DEFAULT_CONCURRENCY;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
@@ -442,53 +416,40 @@ struct pooldns_health *pooldns_health_start(const struct pooldns_health_opts *op
 	pthread_condattr_destroy(&ca);
 	h->nbuckets = HEALTH_MIN_BUCKETS;
 	h->buckets = calloc(h->nbuckets, sizeof *h->buckets);
-	if (oom || h->buckets == NULL) {
+	if (h->buckets == NULL) {
 		snprintf(err, errsz, "health: out of memory");
-		pooldns_health_free(h);
-		return NULL;
-	}
-	if (pooldns_checker_start(h, err, errsz) != 0) {
-		pooldns_health_free(h);
+		pooldns_health_registry_free(h);
 		return NULL;
 	}
 	return h;
 }
 
-void pooldns_health_stop(struct pooldns_health *h)
-{
-	if (h != NULL && h->thread_started)
-		pooldns_checker_stop(h);
-}
-
-void pooldns_health_free(struct pooldns_health *h)
+void pooldns_health_registry_free(struct pooldns_health *h)
 {
 	if (h == NULL)
 		return;
-	pooldns_health_stop(h);
 	if (h->buckets != NULL) {
+		struct pooldns_endpoint *ep;
+
 		pthread_mutex_lock(&h->lock);
-		pooldns_health_free_retired(h);
+		while ((ep = pooldns_health_registry_take_retired(h)) != NULL)
+			pooldns_health_registry_release(ep);
 		for (size_t b = 0; b < h->nbuckets; b++) {
-			struct pooldns_endpoint *ep = h->buckets[b];
+			ep = h->buckets[b];
 			while (ep != NULL) {
 				struct pooldns_endpoint *next = ep->next;
-				pooldns_checker_cancel(h, ep);
+				assert(ep->probe == NULL);
 				endpoint_free(ep);
 				ep = next;
 			}
 		}
 		pthread_mutex_unlock(&h->lock);
-		/* Retired states queued with call_rcu must be gone before the
-		 * caller unloads or exits. */
-		rcu_barrier();
+		/* Retired states queued with pooldns_rcu_call() must be gone
+		 * before the caller unloads or exits. */
+		pooldns_rcu_barrier();
 	}
 	pthread_cond_destroy(&h->round_cond);
 	pthread_mutex_destroy(&h->lock);
-	if (h->multi != NULL)
-		curl_multi_cleanup(h->multi);
 	free(h->buckets);
-	free(h->user_agent);
-	free(h->source_address);
-	free(h->ca_file);
 	free(h);
 }

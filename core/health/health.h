@@ -39,7 +39,9 @@ static inline bool pooldns_member_usable(const struct pooldns_member *m)
 }
 
 /*
- * The health registry and checker (health.c, checker.c, check_http.c,
+ * The health registry and checker: the registry and the rise/fall rule in
+ * health.c; start, attach, retire_unused, stop and free, which drive the
+ * checker thread, in checker.c; one file per probe type (check_http.c,
  * check_tcp.c).
  *
  * One endpoint per distinct (address, check settings): members with the

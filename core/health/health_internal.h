@@ -1,7 +1,11 @@
 /*
- * health_internal.h — what health.c (registry, rise/fall), checker.c (the
- * probe engine) and the check types (check_http.c, check_tcp.c) share.
- * Not part of the library's interface.
+ * health_internal.h — what the files of core/health/ share: the endpoint and
+ * registry structures, and the registry's interface (health.c) that the
+ * checker (checker.c) calls. The probe and the check types have their own
+ * header (check.h). Not part of the library's interface.
+ *
+ * Direction: checker.c calls into health.c, never the reverse; health.c
+ * knows nothing of the checker thread, probes or libcurl.
  *
  * Locking: `struct pooldns_health.lock` guards the endpoint table, the
  * retired list, every endpoint's registry fields (chain, gen, label) and
@@ -10,7 +14,7 @@
  * and libcurl's callbacks fill a probe's body while the lock is dropped.
  * A retire on the poller thread only unlinks the endpoint and marks it
  * `retired`; the checker then drops the result of a probe still in flight
- * and frees the endpoint (after an RCU grace period).
+ * and releases the endpoint (freed after an RCU grace period).
  */
 #ifndef POOLDNS_HEALTH_INTERNAL_H
 #define POOLDNS_HEALTH_INTERNAL_H
@@ -21,10 +25,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <urcu-bp.h>
-
 #include "core/health/health.h"
 #include "core/model/snapshot.h"
+#include "core/rcu.h"
 
 #define POOLDNS_HEALTH_LABEL_MAX 320
 
@@ -64,24 +67,11 @@ struct pooldns_endpoint {
 	unsigned ok_run;
 	unsigned fail_run;
 
-	struct rcu_head rcu;
-};
-
-/* One probe in flight: a curl easy handle and what it collects. */
-struct pooldns_probe {
-	struct pooldns_endpoint *ep;
-	CURL *easy;
-	struct curl_slist *headers;
-	struct curl_slist *resolve;
-	char *body; /* collected body (http with body check) */
-	size_t body_len;
-	size_t body_cap;
-	size_t body_seen; /* bytes received in all */
-	char url[512];
-	char errbuf[CURL_ERROR_SIZE];
+	struct pooldns_rcu_head rcu;
 };
 
 struct pooldns_health {
+	/* Registry (health.c), under the lock. */
 	pthread_mutex_t lock;
 	pthread_cond_t round_cond; /* signalled when `unknown` drops */
 	struct pooldns_endpoint **buckets;
@@ -91,60 +81,68 @@ struct pooldns_health {
 	size_t down;
 	struct pooldns_endpoint *retired;
 	struct pooldns_endpoint *unused; /* refs reached 0: retire candidates */
-	uint64_t next_scan_ms;
+	uint64_t next_scan_ms; /* 0 after an attach created endpoints: scan now */
 
-	/* Options (owned copies). */
+	/* Checker options (owned copies, checker.c). */
 	char *user_agent;
 	char *source_address;
 	char *ca_file;
 	unsigned max_concurrent;
 
-	/* Checker thread. */
+	/* Checker thread (checker.c). */
 	pthread_t thread;
 	bool thread_started;
 	CURLM *multi;
 	unsigned in_flight;
 	_Atomic bool stop;
 
+	/* Counters (relaxed atomics): started by the checker, the rest by
+	 * pooldns_health_report(). */
 	_Atomic uint64_t probes_started;
 	_Atomic uint64_t probes_ok;
 	_Atomic uint64_t probes_failed;
 	_Atomic uint64_t transitions;
 };
 
-uint64_t pooldns_health_now_ms(void);
+/*
+ * The registry (health.c). attach and retire take the lock themselves (they
+ * run on the poller thread); take_retired and report are called with it
+ * held (checker thread); new and free run while no other thread uses h.
+ */
 
-/* health.c: the one place that turns probe results into state. Call with
- * the lock held. reason says why (e.g. "HTTP 503", "connect: refused"). */
+/* An empty registry: lock, condition, table. NULL with a message in err. */
+struct pooldns_health *pooldns_health_registry_new(char *err, size_t errsz);
+
+/* Frees every endpoint and the registry itself, after waiting until the
+ * endpoints released earlier are freed too. The checker has stopped and
+ * released its own fields first: no probe may be in flight. */
+void pooldns_health_registry_free(struct pooldns_health *h);
+
+/* Points every enabled member of pool p (if it has a check) at its
+ * endpoint's state, creating endpoints as needed, and counts the
+ * references. Takes the lock itself. Returns true when new endpoints wait
+ * for their first probe. */
+bool pooldns_health_registry_attach_pool(struct pooldns_health *h, struct pooldns_pool *p);
+
+/* Drops the references of p's members; endpoints left without any become
+ * retire candidates. Takes the lock itself. */
+void pooldns_health_registry_detach_pool(struct pooldns_health *h, const struct pooldns_pool *p);
+
+/* Moves the candidates still without references to the retired list.
+ * Takes the lock itself. Returns how many. Costs what was detached. */
+size_t pooldns_health_registry_retire(struct pooldns_health *h);
+
+/* Pops one retired endpoint, or NULL. */
+struct pooldns_endpoint *pooldns_health_registry_take_retired(struct pooldns_health *h);
+
+/* Frees a taken endpoint once no snapshot can point at it any more (after
+ * an RCU grace period). Its probe must be gone. Any thread. */
+void pooldns_health_registry_release(struct pooldns_endpoint *ep);
+
+/* The one place that turns probe results into state (rise/fall, the
+ * transition log line). reason says why (e.g. "HTTP 503", "connect:
+ * refused"). */
 void pooldns_health_report(struct pooldns_health *h, struct pooldns_endpoint *ep, bool ok,
 			   const char *reason);
-
-/* health.c: frees the retired list (cancelling their probes). Lock held;
- * on the checker thread, or after it stopped. */
-void pooldns_health_free_retired(struct pooldns_health *h);
-
-/* checker.c */
-int pooldns_checker_start(struct pooldns_health *h, char *err, size_t errsz);
-void pooldns_checker_stop(struct pooldns_health *h);
-/* Wakes the checker (new endpoints to probe). */
-void pooldns_checker_wake(struct pooldns_health *h);
-/* Releases an in-flight probe (retire, shutdown). Lock held. */
-void pooldns_checker_cancel(struct pooldns_health *h, struct pooldns_endpoint *ep);
-
-/* check_http.c / check_tcp.c: configure an easy handle for a probe, and
- * judge the finished transfer. setup returns 0 or -1 (reason in err). */
-int pooldns_check_http_setup(struct pooldns_health *h, struct pooldns_probe *pr, char *err,
-			     size_t errsz);
-bool pooldns_check_http_result(struct pooldns_probe *pr, CURLcode rc, char *reason, size_t rsz);
-int pooldns_check_tcp_setup(struct pooldns_health *h, struct pooldns_probe *pr, char *err,
-			    size_t errsz);
-bool pooldns_check_tcp_result(struct pooldns_probe *pr, CURLcode rc, char *reason, size_t rsz);
-
-/* Shared by both check types: address as a URL host ("10.0.0.1", "[::1]"). */
-void pooldns_check_url_host(const struct pooldns_endpoint *ep, char *buf, size_t bufsz);
-/* A transfer error as a short reason ("connect: Connection refused",
- * "timeout after 2000 ms"). */
-void pooldns_check_describe_error(const struct pooldns_probe *pr, CURLcode rc, char *reason,
-				  size_t rsz);
 
 #endif

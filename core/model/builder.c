@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -460,8 +461,11 @@ static int build_pools(struct build *b)
 			pool_skip(b, pr->id, name);
 			continue;
 		}
-		if (pooldns_dname_to_text(p->name, p->name_len, text, sizeof(text)) < 0)
-			snprintf(text, sizeof(text), "%s", name);
+		/* A name dname_from_text() accepted always converts back:
+		 * text holds the longest presentation form. */
+		int tl = pooldns_dname_to_text(p->name, p->name_len, text, sizeof(text));
+		assert(tl > 0);
+		(void)tl;
 		if ((p->name_text = pooldns_arena_strdup(b->arena, text)) == NULL)
 			return -1;
 		pr->accepted = 1;

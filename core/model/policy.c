@@ -10,6 +10,10 @@
  * Owns: the per-thread PRNG state of the weighted policy. Nothing else; a
  * pool's rotation counter (`rr`) belongs to its snapshot.
  *
+ * What the builder guarantees (a known policy, max_answers 1..64, weight
+ * >= 1, at most POOLDNS_MAX_MEMBERS_PER_FAMILY members per family) is
+ * asserted, not clamped.
+ *
  * Thread model: runs on answer threads inside an RCU read-side section. No
  * locks, no allocation: scratch arrays live on the stack (bounded by
  * POOLDNS_MAX_MEMBERS_PER_FAMILY, which the builder enforces), the rotation
@@ -18,6 +22,7 @@
  */
 #include "config.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -127,12 +132,14 @@ static size_t select_weighted(struct pooldns_pool *pool, const struct pooldns_me
 	uint64_t total = 0;
 	size_t k;
 
-	n = min_size(n, MAXN);
+	assert(n <= MAXN);
 	k = min_size(max, n);
 	for (size_t i = 0; i < n; i++) {
 		left[i] = usable[i];
-		/* weight 0 cannot come from the builder; count it as 1 */
-		total += usable[i]->weight != 0 ? usable[i]->weight : 1;
+		/* the builder keeps weights in 1..POOLDNS_MAX_WEIGHT: a
+		 * zero total would divide by zero below */
+		assert(usable[i]->weight >= 1 && usable[i]->weight <= POOLDNS_MAX_WEIGHT);
+		total += usable[i]->weight;
 	}
 	for (size_t d = 0; d < k; d++) {
 		/* total <= 1024 * 10^6, so the modulo bias is below 2^-33 */
@@ -140,13 +147,12 @@ static size_t select_weighted(struct pooldns_pool *pool, const struct pooldns_me
 		size_t i;
 
 		for (i = 0; i + 1 < n; i++) {
-			uint64_t w = left[i]->weight != 0 ? left[i]->weight : 1;
-			if (r < w)
+			if (r < left[i]->weight)
 				break;
-			r -= w;
+			r -= left[i]->weight;
 		}
 		out[d] = left[i];
-		total -= left[i]->weight != 0 ? left[i]->weight : 1;
+		total -= left[i]->weight;
 		/* keep the remaining order stable: shift instead of swap */
 		memmove(&left[i], &left[i + 1], (n - i - 1) * sizeof(left[0]));
 		n--;
@@ -166,7 +172,7 @@ static size_t select_failover(struct pooldns_pool *pool, const struct pooldns_me
 
 	if (n == 0)
 		return 0;
-	n = min_size(n, MAXN);
+	assert(n <= MAXN);
 	best = usable[0]->priority;
 	for (size_t i = 1; i < n; i++)
 		if (usable[i]->priority < best)
@@ -232,7 +238,8 @@ static size_t select_hash(struct pooldns_pool *pool, const struct pooldns_member
 
 	if (client == NULL || (client->family != AF_INET && client->family != AF_INET6))
 		return rotate(pool, usable, n, out, max);
-	k = min_size(min_size(max, n), POOLDNS_MAX_ANSWERS);
+	assert(max <= POOLDNS_MAX_ANSWERS); /* top[] holds that many */
+	k = min_size(max, n);
 	if (k == 0)
 		return 0;
 	ck = client_key(client);
@@ -320,7 +327,10 @@ size_t pooldns_select(struct pooldns_pool *pool, int family, const struct pooldn
 	} else {
 		return 0;
 	}
-	nmem = min_size(nmem, MAXN);
+	/* The builder's limits; cand[] and the policies' scratch arrays are
+	 * sized by them. */
+	assert(nmem <= MAXN);
+	assert(pool->max_answers >= 1 && pool->max_answers <= POOLDNS_MAX_ANSWERS);
 	cap = min_size(outcap, pool->max_answers);
 	if (cap == 0 || nmem == 0)
 		return 0;
@@ -337,7 +347,6 @@ size_t pooldns_select(struct pooldns_pool *pool, int family, const struct pooldn
 		return 0;
 
 	def = pooldns_policy_get(pool->policy);
-	if (def == NULL)
-		def = &policies[POOLDNS_POLICY_ROUND_ROBIN];
+	assert(def != NULL); /* the builder only loads known policies */
 	return def->select(pool, cand, n, client, out, cap);
 }

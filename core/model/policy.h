@@ -25,21 +25,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/dns/client.h"
 #include "core/model/snapshot.h"
 
-/* Who asked: the address hashed by the hash policy. With EDNS client subnet
- * the subnet address (masked to its source prefix) stands in for the source
- * address. family 0 means unknown (hash then behaves as round_robin). */
-/* The hash policy keys clients by network: the address masked to these
- * many bits (or to the client subnet's source prefix, if shorter). */
+/* The hash policy keys clients (core/dns/client.h) by network: the address
+ * masked to these many bits (or to the client subnet's source prefix, if
+ * shorter). */
 #define POOLDNS_HASH_BITS_V4 24
 #define POOLDNS_HASH_BITS_V6 56
-
-struct pooldns_client {
-	int family; /* AF_INET, AF_INET6 or 0 */
-	uint8_t addr[16];
-	uint8_t prefix; /* significant bits of addr */
-};
 
 typedef size_t (*pooldns_select_fn)(struct pooldns_pool *pool,
 				    const struct pooldns_member *const *usable, size_t n,

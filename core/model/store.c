@@ -1,39 +1,37 @@
 /*
  * store.c — publishes the current snapshot to lock-free readers (see
- * store.h), with liburcu's "bulletproof" flavour so that reader threads —
- * ours or Unbound's — need no registration.
+ * store.h), through the RCU calls of core/rcu.h.
  *
- * Owns the published snapshot pointer and, through call_rcu, every retired
- * snapshot until its grace period has passed.
+ * Owns the published snapshot pointer and, through pooldns_rcu_call(),
+ * every retired snapshot until its grace period has passed.
  *
  * Thread model: one publisher at a time (the poller); any number of readers
  * between pooldns_read_lock() and pooldns_read_unlock(). A publish swaps the
- * pointer with rcu_xchg_pointer() and hands the old snapshot to call_rcu(),
- * so the publisher never waits for readers; urcu's call_rcu worker thread
- * frees it after the grace period.
+ * pointer with pooldns_rcu_swap() and hands the old snapshot to
+ * pooldns_rcu_call(), so the publisher never waits for readers; the RCU
+ * library's callback thread frees it after the grace period.
  */
 #include "config.h"
 
 #include <stdlib.h>
 
-#include <urcu-bp.h>
-
 #include "core/log.h"
 #include "core/model/store.h"
+#include "core/rcu.h"
 
 struct pooldns_store {
-	struct pooldns_snapshot *current; /* RCU-protected */
+	struct pooldns_rcu_ptr current; /* struct pooldns_snapshot */
 };
 
 /* A retired snapshot waiting for its grace period. */
 struct retired {
-	struct rcu_head head;
+	struct pooldns_rcu_head head;
 	struct pooldns_snapshot *snap;
 };
 
-static void retired_free(struct rcu_head *head)
+static void retired_free(struct pooldns_rcu_head *head)
 {
-	struct retired *r = caa_container_of(head, struct retired, head);
+	struct retired *r = pooldns_container_of(head, struct retired, head);
 
 	pooldns_snapshot_free(r->snap);
 	free(r);
@@ -50,11 +48,11 @@ void pooldns_store_free(struct pooldns_store *store)
 
 	if (store == NULL)
 		return;
-	snap = rcu_xchg_pointer(&store->current, NULL);
+	snap = pooldns_rcu_swap(&store->current, NULL);
 	/* Readers have stopped, but a caller may still be mid-section: wait. */
-	synchronize_rcu();
+	pooldns_rcu_synchronize();
 	pooldns_snapshot_free(snap);
-	rcu_barrier();
+	pooldns_rcu_barrier();
 	free(store);
 }
 
@@ -63,7 +61,7 @@ void pooldns_store_publish(struct pooldns_store *store, struct pooldns_snapshot 
 	struct pooldns_snapshot *old;
 	struct retired *r;
 
-	old = rcu_xchg_pointer(&store->current, snap);
+	old = pooldns_rcu_swap(&store->current, snap);
 	if (old == NULL)
 		return;
 	r = malloc(sizeof(*r));
@@ -72,30 +70,20 @@ void pooldns_store_publish(struct pooldns_store *store, struct pooldns_snapshot 
 		 * instead; slower for the publisher but still safe. */
 		pooldns_log(POOLDNS_LOG_WARNING,
 			    "store: out of memory retiring a snapshot; waiting for readers");
-		synchronize_rcu();
+		pooldns_rcu_synchronize();
 		pooldns_snapshot_free(old);
 		return;
 	}
 	r->snap = old;
-	call_rcu(&r->head, retired_free);
-}
-
-void pooldns_read_lock(void)
-{
-	rcu_read_lock();
-}
-
-void pooldns_read_unlock(void)
-{
-	rcu_read_unlock();
+	pooldns_rcu_call(&r->head, retired_free);
 }
 
 struct pooldns_snapshot *pooldns_store_get(struct pooldns_store *store)
 {
-	return rcu_dereference(store->current);
+	return pooldns_rcu_get(&store->current);
 }
 
 void pooldns_store_barrier(void)
 {
-	rcu_barrier();
+	pooldns_rcu_barrier();
 }

@@ -1,11 +1,11 @@
 /*
  * store.h — publishes the current snapshot and lets readers use it without
- * locks (userspace RCU, liburcu's "bulletproof" flavour, so that reader
- * threads — ours or Unbound's — need no registration).
+ * locks (userspace RCU through core/rcu.h; reader threads — ours or
+ * Unbound's — need no registration).
  *
  * Writer: pooldns_store_publish() swaps one pointer; the old snapshot is
- * freed by call_rcu after every reader that could see it has left its
- * read-side section.
+ * freed by a deferred RCU callback after every reader that could see it
+ * has left its read-side section.
  *
  * Readers:
  *     pooldns_read_lock();
@@ -22,6 +22,7 @@
 #define POOLDNS_STORE_H
 
 #include "core/model/snapshot.h"
+#include "core/rcu.h" /* pooldns_read_lock(), pooldns_read_unlock() */
 
 struct pooldns_store;
 
@@ -33,8 +34,6 @@ void pooldns_store_free(struct pooldns_store *store);
 /* Takes ownership of snap (may be NULL to unpublish). */
 void pooldns_store_publish(struct pooldns_store *store, struct pooldns_snapshot *snap);
 
-void pooldns_read_lock(void);
-void pooldns_read_unlock(void);
 struct pooldns_snapshot *pooldns_store_get(struct pooldns_store *store);
 
 /* Waits until every snapshot retired so far has been freed (shutdown, tests). */

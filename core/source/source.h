@@ -41,7 +41,7 @@
 #define POOLDNS_SQL_POOLS   POOLDNS_SQL_POOL_SELECT " ORDER BY id"
 #define POOLDNS_SQL_MEMBERS POOLDNS_SQL_MEMBER_SELECT " ORDER BY dns_zone, priority, id"
 
-/* The column names of those two results, in order (table.c). The cache
+/* The column names of those two results, in order (source.c). The cache
  * reader checks cached tables against the SQL select lists themselves, so
  * a mismatch between these arrays and the SQL fails its round-trip test. */
 #define POOLDNS_POOL_NCOLS   16
@@ -99,7 +99,7 @@ struct pooldns_sql_stmt {
 };
 
 /* The version query alone, and the three statements of a full load
- * (table.c). The statements of the change feed are made by delta.c. */
+ * (source.c). The statements of the change feed are made by delta.c. */
 extern const struct pooldns_sql_stmt pooldns_sql_version[1];
 extern const struct pooldns_sql_stmt pooldns_sql_load[3];
 

@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "core/log.h"
-#include "core/source/source.h"
 #include "core/source/table.h"
 
 struct pooldns_table *pooldns_table_new(size_t ncols, const char *const *cols)
@@ -194,36 +193,3 @@ int pooldns_dataset_from_results(struct pooldns_dataset *ds, struct pooldns_tabl
 	results[2] = NULL;
 	return 0;
 }
-
-const char *const pooldns_pool_columns[POOLDNS_POOL_NCOLS] = {
-	"id",
-	"name",
-	"ttl",
-	"policy",
-	"max_answers",
-	"fallback",
-	"check_type",
-	"check_port",
-	"check_path",
-	"check_host",
-	"check_expect",
-	"check_body",
-	"check_interval_ms",
-	"check_timeout_ms",
-	"check_rise",
-	"check_fall",
-};
-
-const char *const pooldns_member_columns[POOLDNS_MEMBER_NCOLS] = {
-	"id", "dns_zone", "host", "weight", "priority", "enabled",
-};
-
-const struct pooldns_sql_stmt pooldns_sql_version[1] = {
-	{ .sql = POOLDNS_SQL_VERSION, .param = POOLDNS_SQL_VERSION_PARAM },
-};
-
-const struct pooldns_sql_stmt pooldns_sql_load[3] = {
-	{ .sql = POOLDNS_SQL_VERSION, .param = POOLDNS_SQL_VERSION_PARAM },
-	{ .sql = POOLDNS_SQL_POOLS },
-	{ .sql = POOLDNS_SQL_MEMBERS },
-};

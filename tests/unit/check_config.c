@@ -1,7 +1,8 @@
 /*
- * check_config.c — unit tests for core/conf.c: defaults, every key, lists,
- * quoting, error messages with file and line, bad values, the password
- * file, cross-key checks and source creation.
+ * check_config.c — unit tests for core/conf.c and core/conf_value.c:
+ * defaults, every key, lists, quoting, error messages with file and line,
+ * bad values, the password file, cross-key checks and source creation.
+ * The table of keys itself is tested in check_conf_schema.c.
  *
  * Thread model: single-threaded test cases (Check forks one process per
  * test). Temporary files go to a private mkdtemp() directory.
@@ -16,11 +17,12 @@
 #include <unistd.h>
 
 #include "core/conf.h"
+#include "core/conf_schema.h"
 #include "core/dns/dname.h"
 
 static char err[1024];
 
-/* A valid value for every key, and the key list must match conf.c's. */
+/* A valid value for every key; the keys must be the table's (conf_schema.c). */
 static const struct {
 	const char *key, *value;
 } samples[] = {
@@ -117,11 +119,11 @@ START_TEST(test_key_list_matches)
 {
 	size_t n = 0;
 
-	for (; pooldns_config_keys[n] != NULL; n++) {
+	for (; pooldns_config_schema[n].name != NULL; n++) {
 		bool found = false;
 		for (size_t i = 0; i < NSAMPLES; i++)
-			found |= strcmp(samples[i].key, pooldns_config_keys[n]) == 0;
-		ck_assert_msg(found, "key %s has no test sample", pooldns_config_keys[n]);
+			found |= strcmp(samples[i].key, pooldns_config_schema[n].name) == 0;
+		ck_assert_msg(found, "key %s has no test sample", pooldns_config_schema[n].name);
 	}
 	ck_assert_uint_eq(n, NSAMPLES);
 }

@@ -3,7 +3,9 @@
  * policy over many selections (round_robin even, weighted proportional,
  * failover by priority group, hash sticky per client network and spread
  * across networks), fallback all vs none, disabled members never answered,
- * the max_answers / outcap cap, families, and the policy name table.
+ * the max_answers / outcap cap, families, and the policy name table; and
+ * that pools the builder could not have made (weight 0, an unknown policy,
+ * max_answers 0) abort on an assertion instead of being patched up.
  *
  * Pools are built by hand here (no builder) so each member's health state is
  * one the test controls.
@@ -12,6 +14,7 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -575,6 +578,39 @@ START_TEST(test_policy_table)
 }
 END_TEST
 
+#ifndef NDEBUG
+START_TEST(test_invariant_weight_zero_aborts)
+{
+	struct fix f;
+	const struct pooldns_member *out[8];
+
+	fix_init(&f, POOLDNS_POLICY_WEIGHTED, POOLDNS_FALLBACK_ALL, 2, 3);
+	f.m[1].weight = 0;
+	sel(&f, NULL, out, 8);
+}
+END_TEST
+
+START_TEST(test_invariant_unknown_policy_aborts)
+{
+	struct fix f;
+	const struct pooldns_member *out[8];
+
+	fix_init(&f, POOLDNS_POLICY_COUNT, POOLDNS_FALLBACK_ALL, 2, 3);
+	sel(&f, NULL, out, 8);
+}
+END_TEST
+
+START_TEST(test_invariant_max_answers_zero_aborts)
+{
+	struct fix f;
+	const struct pooldns_member *out[8];
+
+	fix_init(&f, POOLDNS_POLICY_ALL, POOLDNS_FALLBACK_ALL, 0, 3);
+	sel(&f, NULL, out, 8);
+}
+END_TEST
+#endif
+
 static Suite *policy_suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -597,6 +633,17 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, test_families);
 	tcase_add_test(tc, test_policy_table);
 	suite_add_tcase(s, tc);
+#ifndef NDEBUG
+	/* Needs Check's fork mode (the default): the child aborts. */
+	const char *fork_mode = getenv("CK_FORK");
+	if (fork_mode == NULL || strcmp(fork_mode, "no") != 0) {
+		TCase *inv = tcase_create("invariants");
+		tcase_add_test_raise_signal(inv, test_invariant_weight_zero_aborts, SIGABRT);
+		tcase_add_test_raise_signal(inv, test_invariant_unknown_policy_aborts, SIGABRT);
+		tcase_add_test_raise_signal(inv, test_invariant_max_answers_zero_aborts, SIGABRT);
+		suite_add_tcase(s, inv);
+	}
+#endif
 	return s;
 }
 

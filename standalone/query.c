@@ -1,0 +1,96 @@
+/*
+ * query.c — the standalone server's query handler (see query.h): the one
+ * function both transports call to turn a received message into a
+ * response, and the per-rcode counters it keeps.
+ *
+ * The answer settings are an RCU-published pointer (server.h) and the
+ * snapshot is read through the store; both are used inside one read
+ * section, so a reload or a new snapshot never waits for a query and a
+ * query never sees a half-replaced configuration.
+ *
+ * Owns nothing. Thread model: called on worker threads, each with its own
+ * struct pooldns_query_ctx.
+ */
+#include "config.h"
+
+#include <netinet/in.h>
+#include <string.h>
+
+#include "core/dns/answer.h"
+#include "core/rcu.h"
+#include "query.h"
+
+static void count_answer(struct pooldns_stats *s, const struct pooldns_answer_info *info,
+			 size_t len)
+{
+	if (info->dropped || len == 0) {
+		pooldns_stat_add(s, POOLDNS_STAT_DROPPED, 1);
+		return;
+	}
+	switch (info->rcode) {
+	case 0:
+		pooldns_stat_add(s, POOLDNS_STAT_NOERROR, 1);
+		if (info->kind == POOLDNS_RESULT_NODATA)
+			pooldns_stat_add(s, POOLDNS_STAT_NODATA, 1);
+		break;
+	case 1:
+		pooldns_stat_add(s, POOLDNS_STAT_FORMERR, 1);
+		break;
+	case 2:
+		pooldns_stat_add(s, POOLDNS_STAT_SERVFAIL, 1);
+		break;
+	case 3:
+		pooldns_stat_add(s, POOLDNS_STAT_NXDOMAIN, 1);
+		break;
+	case 4:
+		pooldns_stat_add(s, POOLDNS_STAT_NOTIMP, 1);
+		break;
+	case 5:
+		pooldns_stat_add(s, POOLDNS_STAT_REFUSED, 1);
+		break;
+	case 16:
+		pooldns_stat_add(s, POOLDNS_STAT_BADVERS, 1);
+		break;
+	default:
+		pooldns_stat_add(s, POOLDNS_STAT_OTHER_RCODE, 1);
+		break;
+	}
+	if (info->truncated)
+		pooldns_stat_add(s, POOLDNS_STAT_TRUNCATED, 1);
+}
+
+size_t pooldns_query_answer(const struct pooldns_query_ctx *q, const uint8_t *pkt, size_t len,
+			    bool tcp, const struct pooldns_client *client, uint8_t *out,
+			    size_t outcap)
+{
+	struct pooldns_answer_info info;
+	const struct pooldns_answer_cfg *cfg;
+	size_t n;
+
+	memset(&info, 0, sizeof(info));
+	pooldns_stat_add(q->stats, tcp ? POOLDNS_STAT_TCP_QUERIES : POOLDNS_STAT_UDP_QUERIES, 1);
+	/* The config pointer is published by the main thread on SIGHUP; the
+	 * copy we use stays valid until pooldns_read_unlock(). */
+	pooldns_read_lock();
+	cfg = pooldns_rcu_get(&q->srv->answer);
+	n = pooldns_answer_packet(cfg, q->srv->store, pkt, len, tcp, client, out, outcap, &info);
+	pooldns_read_unlock();
+	count_answer(q->stats, &info, n);
+	return n;
+}
+
+void pooldns_query_client(const struct sockaddr_storage *ss, struct pooldns_client *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+		c->family = AF_INET;
+		memcpy(c->addr, &sin->sin_addr, 4);
+		c->prefix = 32;
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+		c->family = AF_INET6;
+		memcpy(c->addr, &sin6->sin6_addr, 16);
+		c->prefix = 128;
+	}
+}

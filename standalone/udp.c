@@ -1,0 +1,192 @@
+/*
+ * udp.c — DNS over UDP for one worker thread (see udp.h): batches of up to
+ * UDP_BATCH datagrams with recvmmsg(), answered by the query handler
+ * (query.c) into per-worker buffers and sent back with one sendmmsg();
+ * nothing is allocated per query. Wildcard sockets reply from the address
+ * the query was sent to (IP_PKTINFO / IPV6_PKTINFO). A full send buffer
+ * drops the reply (counted), as any UDP server must.
+ *
+ * Owns: the batch buffers (the sockets belong to the worker). Thread
+ * model: one worker thread.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/log.h"
+#include "udp.h"
+
+#define UDP_BATCH 32
+/* Largest UDP query we accept and largest UDP response we send (our EDNS
+ * payload is at most 4096). Longer datagrams are dropped. */
+#define UDP_BUF 4096
+/* UDP batches per wakeup before other sockets get their turn. */
+#define UDP_ROUNDS 4
+#define CTL_BUF    64
+
+_Static_assert(CMSG_SPACE(sizeof(struct in6_pktinfo)) <= CTL_BUF, "control buffer too small");
+_Static_assert(CMSG_SPACE(sizeof(struct in_pktinfo)) <= CTL_BUF, "control buffer too small");
+
+union ctl_buf {
+	struct cmsghdr align;
+	char buf[CTL_BUF];
+};
+
+struct pooldns_udp {
+	const struct pooldns_query_ctx *q;
+	struct mmsghdr rmsg[UDP_BATCH];
+	struct mmsghdr smsg[UDP_BATCH];
+	struct iovec riov[UDP_BATCH];
+	struct iovec siov[UDP_BATCH];
+	struct sockaddr_storage addr[UDP_BATCH];
+	union ctl_buf rctl[UDP_BATCH];
+	union ctl_buf sctl[UDP_BATCH];
+	uint8_t in[UDP_BATCH][UDP_BUF];
+	uint8_t out[UDP_BATCH][UDP_BUF];
+};
+
+/* Copies the destination address of a received datagram into the control
+ * data of its reply, so the reply leaves from that address. Returns the
+ * control length (0 when none was received). */
+static size_t reply_pktinfo(const struct msghdr *rh, union ctl_buf *out)
+{
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(rh); c != NULL; c = CMSG_NXTHDR((struct msghdr *)rh, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+			struct in_pktinfo in, reply;
+			memcpy(&in, CMSG_DATA(c), sizeof(in));
+			memset(&reply, 0, sizeof(reply));
+			reply.ipi_spec_dst = in.ipi_addr;
+			memset(out, 0, sizeof(*out));
+			out->align.cmsg_level = IPPROTO_IP;
+			out->align.cmsg_type = IP_PKTINFO;
+			out->align.cmsg_len = CMSG_LEN(sizeof(reply));
+			memcpy(CMSG_DATA(&out->align), &reply, sizeof(reply));
+			return CMSG_SPACE(sizeof(reply));
+		}
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+			struct in6_pktinfo in6;
+			memcpy(&in6, CMSG_DATA(c), sizeof(in6));
+			memset(out, 0, sizeof(*out));
+			out->align.cmsg_level = IPPROTO_IPV6;
+			out->align.cmsg_type = IPV6_PKTINFO;
+			out->align.cmsg_len = CMSG_LEN(sizeof(in6));
+			memcpy(CMSG_DATA(&out->align), &in6, sizeof(in6));
+			return CMSG_SPACE(sizeof(in6));
+		}
+	}
+	return 0;
+}
+
+static void udp_send(struct pooldns_udp *u, int fd, unsigned n)
+{
+	unsigned off = 0;
+
+	while (off < n) {
+		int r = sendmmsg(fd, u->smsg + off, n - off, MSG_DONTWAIT);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			/* The first message failed (full buffer, unreachable
+			 * client...): drop it and go on with the rest. */
+			pooldns_stat_add(u->q->stats, POOLDNS_STAT_UDP_SEND_ERRORS, 1);
+			off++;
+			continue;
+		}
+		off += (unsigned)r;
+	}
+}
+
+void pooldns_udp_readable(struct pooldns_udp *u, int fd, bool pktinfo)
+{
+	for (int round = 0; round < UDP_ROUNDS; round++) {
+		unsigned ns = 0;
+		int n;
+
+		for (unsigned i = 0; i < UDP_BATCH; i++) {
+			struct msghdr *h = &u->rmsg[i].msg_hdr;
+			u->riov[i].iov_base = u->in[i];
+			u->riov[i].iov_len = UDP_BUF;
+			memset(h, 0, sizeof(*h));
+			h->msg_name = &u->addr[i];
+			h->msg_namelen = sizeof(u->addr[i]);
+			h->msg_iov = &u->riov[i];
+			h->msg_iovlen = 1;
+			if (pktinfo) {
+				h->msg_control = u->rctl[i].buf;
+				h->msg_controllen = CTL_BUF;
+			}
+		}
+		n = recvmmsg(fd, u->rmsg, UDP_BATCH, MSG_DONTWAIT, NULL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				pooldns_log(POOLDNS_LOG_DEBUG, "worker %u: recvmmsg: %s", u->q->id,
+					    strerror(errno));
+			return;
+		}
+		for (int i = 0; i < n; i++) {
+			const struct msghdr *rh = &u->rmsg[i].msg_hdr;
+			struct msghdr *sh = &u->smsg[ns].msg_hdr;
+			struct pooldns_client client;
+			size_t len;
+
+			if (rh->msg_flags & MSG_TRUNC) {
+				/* Longer than any query we could answer. */
+				pooldns_stat_add(u->q->stats, POOLDNS_STAT_UDP_QUERIES, 1);
+				pooldns_stat_add(u->q->stats, POOLDNS_STAT_DROPPED, 1);
+				continue;
+			}
+			pooldns_query_client(&u->addr[i], &client);
+			len = pooldns_query_answer(u->q, u->in[i], u->rmsg[i].msg_len, false,
+						   &client, u->out[ns], UDP_BUF);
+			if (len == 0)
+				continue;
+			memset(sh, 0, sizeof(*sh));
+			u->siov[ns].iov_base = u->out[ns];
+			u->siov[ns].iov_len = len;
+			sh->msg_name = &u->addr[i];
+			sh->msg_namelen = rh->msg_namelen;
+			sh->msg_iov = &u->siov[ns];
+			sh->msg_iovlen = 1;
+			if (pktinfo) {
+				size_t cl = reply_pktinfo(rh, &u->sctl[ns]);
+				if (cl > 0) {
+					sh->msg_control = u->sctl[ns].buf;
+					sh->msg_controllen = cl;
+				}
+			}
+			ns++;
+		}
+		if (ns > 0)
+			udp_send(u, fd, ns);
+		if (n < UDP_BATCH)
+			return;
+	}
+}
+
+struct pooldns_udp *pooldns_udp_new(const struct pooldns_query_ctx *q, char *err, size_t errsz)
+{
+	struct pooldns_udp *u = calloc(1, sizeof(*u));
+
+	if (u == NULL) {
+		snprintf(err, errsz, "worker %u: out of memory", q->id);
+		return NULL;
+	}
+	u->q = q;
+	return u;
+}
+
+void pooldns_udp_free(struct pooldns_udp *u)
+{
+	free(u);
+}
