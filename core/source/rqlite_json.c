@@ -24,7 +24,7 @@
 #include "core/log.h"
 #include "core/source/rqlite_json.h"
 
-static const char *kind_name(const json_t *v)
+const char *pooldns_rqlite_json_kind(const json_t *v)
 {
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
@@ -54,8 +54,8 @@ static void set_remote_err(char *err, size_t errsz, const char *where, const cha
 		pooldns_set_err(err, errsz, "%s: empty error message", where);
 }
 
-/* Converts one JSON cell; text is borrowed from v (the table copies it). */
-static int to_cell(const json_t *v, struct pooldns_cell *c)
+/* Text is borrowed from v (a table copies it). */
+int pooldns_rqlite_json_cell(const json_t *v, struct pooldns_cell *c)
 {
 	memset(c, 0, sizeof *c);
 	switch (json_typeof(v)) {
@@ -85,7 +85,7 @@ static int parse_one(const json_t *res, const char *where, size_t idx, struct po
 	*out = NULL;
 	if (!json_is_object(res)) {
 		pooldns_set_err(err, errsz, "%s[%zu]: expected an object, got %s", where, idx,
-				kind_name(res));
+				pooldns_rqlite_json_kind(res));
 		return -1;
 	}
 	const json_t *e = json_object_get(res, "error");
@@ -96,7 +96,7 @@ static int parse_one(const json_t *res, const char *where, size_t idx, struct po
 			set_remote_err(err, errsz, w, json_string_value(e));
 		} else {
 			pooldns_set_err(err, errsz, "%s[%zu].error: expected a string, got %s",
-					where, idx, kind_name(e));
+					where, idx, pooldns_rqlite_json_kind(e));
 		}
 		return -1;
 	}
@@ -108,7 +108,7 @@ static int parse_one(const json_t *res, const char *where, size_t idx, struct po
 	}
 	if (!json_is_array(cols)) {
 		pooldns_set_err(err, errsz, "%s[%zu].columns: expected an array, got %s", where,
-				idx, kind_name(cols));
+				idx, pooldns_rqlite_json_kind(cols));
 		return -1;
 	}
 	size_t ncols = json_array_size(cols);
@@ -126,7 +126,7 @@ static int parse_one(const json_t *res, const char *where, size_t idx, struct po
 		if (!json_is_string(cn)) {
 			pooldns_set_err(err, errsz,
 					"%s[%zu].columns[%zu]: expected a string, got %s", where,
-					idx, c, kind_name(cn));
+					idx, c, pooldns_rqlite_json_kind(cn));
 			free(names);
 			return -1;
 		}
@@ -146,7 +146,7 @@ static int parse_one(const json_t *res, const char *where, size_t idx, struct po
 	}
 	if (!json_is_array(vals)) {
 		pooldns_set_err(err, errsz, "%s[%zu].values: expected an array, got %s", where, idx,
-				kind_name(vals));
+				pooldns_rqlite_json_kind(vals));
 		pooldns_table_free(t);
 		return -1;
 	}
@@ -162,7 +162,7 @@ static int parse_one(const json_t *res, const char *where, size_t idx, struct po
 		if (!json_is_array(jr)) {
 			pooldns_set_err(err, errsz,
 					"%s[%zu].values[%zu]: expected an array, got %s", where,
-					idx, r, kind_name(jr));
+					idx, r, pooldns_rqlite_json_kind(jr));
 			goto fail;
 		}
 		if (json_array_size(jr) != ncols) {
@@ -173,10 +173,10 @@ static int parse_one(const json_t *res, const char *where, size_t idx, struct po
 		}
 		for (size_t c = 0; c < ncols; c++) {
 			const json_t *jc = json_array_get(jr, c);
-			if (to_cell(jc, &row[c]) != 0) {
+			if (pooldns_rqlite_json_cell(jc, &row[c]) != 0) {
 				pooldns_set_err(err, errsz,
 						"%s[%zu].values[%zu][%zu]: %s not allowed", where,
-						idx, r, c, kind_name(jc));
+						idx, r, c, pooldns_rqlite_json_kind(jc));
 				goto fail;
 			}
 		}
@@ -208,7 +208,7 @@ int pooldns_rqlite_parse_results_json(const struct json_t *results, const char *
 	}
 	if (!json_is_array(results)) {
 		pooldns_set_err(err, errsz, "%s: expected an array, got %s", where,
-				kind_name(results));
+				pooldns_rqlite_json_kind(results));
 		return -1;
 	}
 	size_t have = json_array_size(results);
@@ -252,7 +252,8 @@ int pooldns_rqlite_parse_results(const char *body, size_t len, struct pooldns_ta
 	}
 	int rc = -1;
 	if (!json_is_object(root)) {
-		pooldns_set_err(err, errsz, "expected a JSON object, got %s", kind_name(root));
+		pooldns_set_err(err, errsz, "expected a JSON object, got %s",
+				pooldns_rqlite_json_kind(root));
 		goto out;
 	}
 	const json_t *e = json_object_get(root, "error");
@@ -261,7 +262,7 @@ int pooldns_rqlite_parse_results(const char *body, size_t len, struct pooldns_ta
 			set_remote_err(err, errsz, "error", json_string_value(e));
 		else
 			pooldns_set_err(err, errsz, "error: expected a string, got %s",
-					kind_name(e));
+					pooldns_rqlite_json_kind(e));
 		goto out;
 	}
 	rc = pooldns_rqlite_parse_results_json(json_object_get(root, "results"), "results", out, n,
