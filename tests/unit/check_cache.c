@@ -1,6 +1,7 @@
 /*
- * check_cache.c — unit tests for the cache file, core/source/cache.c (both
- * formats, paged reading) and cache_out.c (writing format 2).
+ * check_cache.c — unit tests for the cache file: core/source/cache.c (both
+ * formats, paged reading), cache_out.c (writing format 2), and
+ * core/cache_writer.c (snapshots to rows, the background writer).
  *
  * Format 1, still read: exact round trip of every cell kind, atomic
  * replacement (a reader holding the old file still sees all of it; no
@@ -14,6 +15,16 @@
  * (leaving the old file), every truncation and damage that still parses
  * refused with a clear message, a page callback's error stopping the load,
  * write errors (/dev/full, a file size limit, non-regular targets).
+ * Snapshots: a snapshot with every column kind (checks, NULL host and body,
+ * IPv6, drained members, weights and priorities, names that need escapes,
+ * a pool with the most members) written and read back in pages of 1, 2, 3
+ * and 1000 pools through the builder and a model transaction gives equal
+ * pools (pooldns_pool_equal); a record gives back the cells a source gave.
+ * Writer thread: the first write at once, about one write per interval
+ * under a stream of kicks, flush and stop writing the newest data, a
+ * failure logged once and its recovery once with the last good file kept,
+ * nothing written before anything is published, kicks not waiting for a
+ * write in progress.
  *
  * Thread model: Check forks each test; the temporary directory is made and
  * removed by an unchecked fixture in the parent.
@@ -25,6 +36,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,10 +45,17 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "core/cache_writer.h"
+#include "core/log.h"
+#include "core/model/builder.h"
+#include "core/model/model.h"
+#include "core/model/store.h"
 #include "core/source/cache.h"
 #include "core/source/source.h"
+#include "testdata.h"
 
 /* The library's column lists: a cache written from tables with these
  * columns must read back, which ties them to the SQL select lists. */
@@ -1241,6 +1260,504 @@ START_TEST(test_v1_pages)
 }
 END_TEST
 
+/* ---- snapshots (core/cache_writer.c) ---- */
+
+/* 60 bytes of "é" per label: raw UTF-8 a source may give in 249
+ * characters, which the record's name_text escapes past 254. */
+static const char *long_utf8_name(void)
+{
+	static char name[300];
+	char *o = name;
+	for (int l = 0; l < 4; l++) {
+		for (int i = 0; i < 30; i++)
+			o += sprintf(o, "\xc3\xa9");
+		*o++ = '.';
+	}
+	strcpy(o, "test.");
+	return name;
+}
+
+/* Pools with every column kind; version v. Ids are not in table order. */
+static void snap_ds(struct pooldns_dataset *ds, int64_t version)
+{
+	td_dataset_init(ds, version);
+	TD_POOL(ds, .id = 9, .name = "caf\xc3\xa9.test.");
+	TD_POOL(ds, .id = 1, .name = "www.Example.com.", .ttl = 60, .max_answers = 4,
+		.check_type = "http", .check_port = 8080, .check_path = "/health?x=1&y=%20",
+		.check_host = "Health.example:8080",
+		.check_body = "OK \"quoted\" caf\xc3\xa9 \\ \t end", .check_expect = 204,
+		.interval_ms = 1000, .timeout_ms = 500, .rise = 3, .fall = 4);
+	TD_POOL(ds, .id = 2, .name = "b.test.", .policy = "all", .check_type = "https");
+	TD_POOL(ds, .id = 3, .name = "sub.www.example.com.", .policy = "weighted",
+		.check_type = "tcp", .check_port = 443, .fallback = "none");
+	TD_POOL(ds, .id = 5, .name = "d.test.", .policy = "failover", .ttl = 86400,
+		.max_answers = 64);
+	TD_POOL(ds, .id = 7, .name = "e.test.", .policy = "hash", .check_host = "",
+		.check_body = "");
+	TD_POOL(ds, .id = 8, .name = "a\\.b.test.");
+	TD_POOL(ds, .id = 10, .name = "\\255x\\000y.test.");
+	TD_POOL(ds, .id = 11, .name = "sp ace\\\\(x)\\@;.test.");
+	TD_POOL(ds, .id = -5, .name = "neg.test.");
+	TD_POOL(ds, .id = 9007199254740993LL, .name = "big.test.");
+	TD_POOL(ds, .id = 12, .name = "empty.test.");
+	TD_POOL(ds, .id = 13, .name = long_utf8_name());
+	TD_POOL(ds, .id = 20, .name = "full.test.");
+
+	TD_MEMBER(ds, .id = 1, .pool = 1, .host = "192.0.2.1", .weight = 5);
+	TD_MEMBER(ds, .id = 2, .pool = 1, .host = "192.0.2.2", .priority = 1, .disabled = 1);
+	TD_MEMBER(ds, .id = 3, .pool = 1, .host = "2001:db8::1", .weight = 10);
+	TD_MEMBER(ds, .id = 4, .pool = 1, .host = "::ffff:192.0.2.9");
+	TD_MEMBER(ds, .id = 6, .pool = 1, .host = "2001:0db8:0000:0000:0000:0000:0000:0002");
+	TD_MEMBER(ds, .id = 7, .pool = 3, .host = "10.0.0.1", .weight = 1000000, .priority = 65535);
+	TD_MEMBER(ds, .id = 8, .pool = 5, .host = "10.0.0.8", .priority = 2);
+	TD_MEMBER(ds, .id = 9, .pool = 5, .host = "10.0.0.9", .priority = 0, .disabled = 1);
+	TD_MEMBER(ds, .id = 10, .pool = 5, .host = "fe80::1", .priority = 1);
+	TD_MEMBER(ds, .id = 11, .pool = 9, .host = "198.51.100.1");
+	TD_MEMBER(ds, .id = 12, .pool = 10, .host = "198.51.100.2");
+	TD_MEMBER(ds, .id = 13, .pool = 11, .host = "::");
+	TD_MEMBER(ds, .id = 14, .pool = -5, .host = "255.255.255.255");
+	TD_MEMBER(ds, .id = -14, .pool = 9007199254740993LL, .host = "0.0.0.0");
+	TD_MEMBER(ds, .id = 15, .pool = 13, .host = "203.0.113.1");
+	for (int i = 0; i < 2 * POOLDNS_MAX_MEMBERS_PER_FAMILY; i++) {
+		char host[48];
+		if (i % 2)
+			snprintf(host, sizeof host, "2001:db8:20::%x", i);
+		else
+			snprintf(host, sizeof host, "10.20.%d.%d", i / 256, i % 256);
+		TD_MEMBER(ds, .id = 1000 + i, .pool = 20, .host = host, .weight = 1 + i % 7,
+			  .priority = i % 3, .disabled = i % 11 == 0);
+	}
+}
+
+static struct pooldns_snapshot *snap_build(int64_t version)
+{
+	struct pooldns_dataset ds;
+	struct pooldns_build_stats st;
+	char err[512] = "";
+	snap_ds(&ds, version);
+	struct pooldns_snapshot *s = pooldns_snapshot_build(&ds, NULL, &st, err, sizeof err);
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_uint_eq(st.bad_pools, 0);
+	ck_assert_uint_eq(st.bad_members, 0);
+	ck_assert_uint_eq(st.pools, 14);
+	pooldns_dataset_clear(&ds);
+	return s;
+}
+
+/* Applies pages to a model transaction, as start-up from the cache does. */
+struct apply {
+	struct pooldns_model *model;
+	struct pooldns_build_stats st;
+	size_t pages;
+};
+
+static int put_record(void *ctx, struct pooldns_pool *rec)
+{
+	return pooldns_model_put(ctx, rec);
+}
+
+static int apply_page(void *ctx, const struct pooldns_dataset *page, char *err, size_t errsz)
+{
+	struct apply *a = ctx;
+	struct pooldns_build_stats st;
+	a->pages++;
+	if (pooldns_build_records(page, put_record, a->model, &st, err, errsz) != 0)
+		return -1;
+	a->st.pools += st.pools;
+	a->st.members += st.members;
+	a->st.bad_pools += st.bad_pools;
+	a->st.bad_members += st.bad_members;
+	return 0;
+}
+
+/* Reads path into a new snapshot, page_pools pools at a time. */
+static struct pooldns_snapshot *snap_load(const char *path, size_t page_pools, struct apply *a)
+{
+	char err[512] = "";
+	int64_t version = 0;
+	memset(a, 0, sizeof *a);
+	a->model = pooldns_model_new(NULL, NULL);
+	ck_assert_ptr_nonnull(a->model);
+	ck_assert_int_eq(pooldns_model_begin(a->model, true), 0);
+	if (pooldns_cache_load(path, page_pools, apply_page, a, &version, err, sizeof err) != 0) {
+		pooldns_model_abort(a->model);
+		pooldns_model_free(a->model);
+		ck_abort_msg("load: %s", err);
+	}
+	struct pooldns_snapshot *s = pooldns_model_commit(a->model, version, -1, NULL);
+	pooldns_model_free(a->model);
+	ck_assert_ptr_nonnull(s);
+	return s;
+}
+
+static void assert_same_snapshot(const struct pooldns_snapshot *a, const struct pooldns_snapshot *b)
+{
+	const struct pooldns_pool *p;
+	ck_assert_int_eq(a->version, b->version);
+	ck_assert_uint_eq(a->npools, b->npools);
+	ck_assert_uint_eq(a->nmembers, b->nmembers);
+	for (size_t it = 0; (p = pooldns_snapshot_next(a, &it)) != NULL;) {
+		const struct pooldns_pool *q = pooldns_snapshot_lookup(b, p->name, p->name_len);
+		ck_assert_msg(q != NULL, "pool %s missing", p->name_text);
+		ck_assert_msg(pooldns_pool_equal(p, q), "pool %s differs", p->name_text);
+	}
+}
+
+START_TEST(test_snapshot_round_trip)
+{
+	char path[512], err[512] = "";
+	path_in_tmp(path, sizeof path, "snap.cache");
+	struct pooldns_snapshot *s = snap_build(42);
+	/* the record's text form would be too long to load back */
+	const struct pooldns_pool *lp = pooldns_snapshot_pool_by_id(s, 13);
+	ck_assert_ptr_nonnull(lp);
+	ck_assert_uint_gt(strlen(lp->name_text), 254);
+	ck_assert_msg(pooldns_cache_write_snapshot(path, s, err, sizeof err) == 0, "%s", err);
+
+	const size_t sizes[] = { 1, 2, 3, 1000, SIZE_MAX };
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		struct apply a;
+		struct pooldns_snapshot *got = snap_load(path, sizes[i], &a);
+		ck_assert_uint_eq(a.st.bad_pools, 0);
+		ck_assert_uint_eq(a.st.bad_members, 0);
+		ck_assert_uint_eq(a.st.pools, 14);
+		ck_assert_uint_eq(a.pages, sizes[i] >= 14 ? 1 : (14 + sizes[i] - 1) / sizes[i]);
+		assert_same_snapshot(s, got);
+		assert_same_snapshot(got, s);
+		pooldns_snapshot_free(got);
+	}
+	/* a snapshot without pools */
+	struct pooldns_dataset empty;
+	td_dataset_init(&empty, 43);
+	struct pooldns_snapshot *e = pooldns_snapshot_build(&empty, NULL, NULL, err, sizeof err);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(pooldns_cache_write_snapshot(path, e, err, sizeof err), 0);
+	struct apply a;
+	struct pooldns_snapshot *got = snap_load(path, 5, &a);
+	ck_assert_uint_eq(a.pages, 0);
+	assert_same_snapshot(e, got);
+	pooldns_snapshot_free(got);
+	pooldns_snapshot_free(e);
+	pooldns_dataset_clear(&empty);
+	pooldns_snapshot_free(s);
+}
+END_TEST
+
+static void assert_same_cell(const struct pooldns_cell *x, const struct pooldns_cell *y,
+			     const char *col)
+{
+	ck_assert_msg(x->type == y->type, "%s: type %d vs %d", col, x->type, y->type);
+	if (x->type == POOLDNS_CELL_INT)
+		ck_assert_msg(x->i == y->i, "%s: %lld vs %lld", col, (long long)x->i,
+			      (long long)y->i);
+	if (x->type == POOLDNS_CELL_TEXT)
+		ck_assert_msg(strcmp(x->s, y->s) == 0, "%s: '%s' vs '%s'", col, x->s, y->s);
+}
+
+/* A record gives back the very cells a source gave for it, when they were
+ * already in the form the builder keeps (lower case, NULL for no port). */
+START_TEST(test_snapshot_cells)
+{
+	static const struct td_pool specs[] = {
+		{ .id = 1,
+		  .name = "www.example.com.",
+		  .ttl = 60,
+		  .max_answers = 4,
+		  .check_type = "http",
+		  .check_port = 8080,
+		  .check_path = "/h",
+		  .check_host = "h.example",
+		  .check_body = "OK",
+		  .check_expect = 204,
+		  .interval_ms = 1000,
+		  .timeout_ms = 500,
+		  .rise = 3,
+		  .fall = 4 },
+		{ .id = 2, .name = "b.test.", .policy = "all", .check_type = "https" },
+		{ .id = 3,
+		  .name = "c.test.",
+		  .policy = "weighted",
+		  .check_type = "tcp",
+		  .check_port = 443,
+		  .fallback = "none" },
+		{ .id = 4, .name = "d.test.", .policy = "failover" },
+		{ .id = 5, .name = "e.test.", .policy = "hash" },
+	};
+	static const struct td_member mspecs[] = {
+		{ .id = 1, .pool = 1, .host = "192.0.2.1", .weight = 5 },
+		{ .id = 2, .pool = 1, .host = "2001:db8::1", .priority = 3, .disabled = 1 },
+		{ .id = 3, .pool = 4, .host = "::ffff:192.0.2.9", .weight = 1000000 },
+	};
+	struct pooldns_dataset ds;
+	char err[512] = "";
+	td_dataset_init(&ds, 1);
+	for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
+		td_add_pool(&ds, &specs[i]);
+	for (size_t i = 0; i < sizeof mspecs / sizeof mspecs[0]; i++)
+		td_add_member(&ds, &mspecs[i]);
+	struct pooldns_snapshot *s = pooldns_snapshot_build(&ds, NULL, NULL, err, sizeof err);
+	ck_assert_msg(s != NULL, "%s", err);
+	for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+		struct pooldns_cell want[NPOOL_COLS], got[NPOOL_COLS];
+		char name[POOLDNS_NAME_TEXT_MAX];
+		td_pool_row(want, &specs[i]);
+		const struct pooldns_pool *p = pooldns_snapshot_pool_by_id(s, specs[i].id);
+		ck_assert_ptr_nonnull(p);
+		pooldns_cache_pool_cells(p, got, name);
+		for (size_t c = 0; c < NPOOL_COLS; c++)
+			assert_same_cell(&want[c], &got[c], pool_cols[c]);
+	}
+	for (size_t i = 0; i < sizeof mspecs / sizeof mspecs[0]; i++) {
+		struct pooldns_cell want[NMEMBER_COLS], got[NMEMBER_COLS];
+		char host[INET6_ADDRSTRLEN];
+		td_member_row(want, &mspecs[i]);
+		const struct pooldns_pool *p = pooldns_snapshot_pool_by_id(s, mspecs[i].pool);
+		const struct pooldns_member *m = NULL;
+		for (size_t k = 0; k < p->n_v4; k++)
+			m = p->v4[k].id == mspecs[i].id ? &p->v4[k] : m;
+		for (size_t k = 0; k < p->n_v6; k++)
+			m = p->v6[k].id == mspecs[i].id ? &p->v6[k] : m;
+		ck_assert_ptr_nonnull(m);
+		pooldns_cache_member_cells(p, m, got, host);
+		for (size_t c = 0; c < NMEMBER_COLS; c++)
+			assert_same_cell(&want[c], &got[c], member_cols[c]);
+	}
+	pooldns_snapshot_free(s);
+	pooldns_dataset_clear(&ds);
+}
+END_TEST
+
+/* ---- the background writer ---- */
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/* A small snapshot of data version v, published. */
+static void publish(struct pooldns_store *store, int64_t v, size_t npools)
+{
+	struct pooldns_dataset ds;
+	char err[512] = "", name[64];
+	td_dataset_init(&ds, v);
+	for (size_t i = 0; i < npools; i++) {
+		snprintf(name, sizeof name, "p%zu.test.", i);
+		TD_POOL(&ds, .id = (int64_t)i + 1, .name = name);
+		TD_MEMBER(&ds, .id = (int64_t)i + 1, .pool = (int64_t)i + 1, .host = "192.0.2.1");
+	}
+	struct pooldns_snapshot *s = pooldns_snapshot_build(&ds, NULL, NULL, err, sizeof err);
+	ck_assert_msg(s != NULL, "%s", err);
+	pooldns_store_publish(store, s);
+	pooldns_dataset_clear(&ds);
+}
+
+static int64_t file_version(const char *path)
+{
+	struct collect c;
+	load_file_all(path, SIZE_MAX, &c);
+	int64_t v = c.ds.version;
+	pooldns_dataset_clear(&c.ds);
+	return v;
+}
+
+START_TEST(test_writer_rate_and_flush)
+{
+	char path[512], err[512] = "";
+	path_in_tmp(path, sizeof path, "rate.cache");
+	struct pooldns_store *store = pooldns_store_new();
+	ck_assert_ptr_nonnull(store);
+	publish(store, 1, 50);
+	struct pooldns_cache_writer *w =
+		pooldns_cache_writer_start(path, store, 300, err, sizeof err);
+	ck_assert_msg(w != NULL, "%s", err);
+	struct pooldns_cache_writer_stats st;
+
+	/* the first write right away */
+	long t0 = now_ms();
+	pooldns_cache_writer_kick(w);
+	do {
+		sleep_ms(2);
+		pooldns_cache_writer_stats(w, &st);
+	} while (st.writes == 0 && now_ms() - t0 < 5000);
+	ck_assert_uint_eq(st.writes, 1);
+	ck_assert_int_eq(st.version, 1);
+
+	/* a stream of changes: about one write per interval */
+	long t1 = now_ms();
+	int64_t v = 1;
+	while (now_ms() - t1 < 1300) {
+		publish(store, ++v, 50);
+		pooldns_cache_writer_kick(w);
+		sleep_ms(5);
+	}
+	long elapsed = now_ms() - t1;
+	pooldns_cache_writer_stats(w, &st);
+	ck_assert_msg(st.writes - 1 >= 2, "%llu writes in %ld ms", (unsigned long long)st.writes,
+		      elapsed);
+	ck_assert_msg(st.writes - 1 <= (uint64_t)(elapsed / 300 + 1), "%llu writes in %ld ms",
+		      (unsigned long long)st.writes, elapsed);
+	ck_assert_int_lt(st.version, v);
+	ck_assert_uint_eq(st.failures, 0);
+
+	/* flush writes the newest at once */
+	ck_assert_int_eq(pooldns_cache_writer_flush(w), 0);
+	pooldns_cache_writer_stats(w, &st);
+	ck_assert_int_eq(st.version, v);
+	ck_assert_int_eq(file_version(path), v);
+	uint64_t writes = st.writes;
+	ck_assert_int_eq(pooldns_cache_writer_flush(w), 0); /* nothing pending */
+	pooldns_cache_writer_stats(w, &st);
+	ck_assert_uint_eq(st.writes, writes);
+
+	/* stop writes a pending change too, interval or not */
+	publish(store, ++v, 50);
+	pooldns_cache_writer_kick(w);
+	pooldns_cache_writer_stop(w);
+	ck_assert_int_eq(file_version(path), v);
+	pooldns_store_free(store);
+}
+END_TEST
+
+/* Counts the writer's warnings and notices. */
+struct log_count {
+	int warnings;
+	int notices;
+};
+
+static void count_log(enum pooldns_log_level level, const char *msg, void *ctx)
+{
+	struct log_count *lc = ctx;
+	if (level == POOLDNS_LOG_WARNING && strstr(msg, "cache file not updated") != NULL)
+		lc->warnings++;
+	if (level == POOLDNS_LOG_NOTICE && strstr(msg, "written again") != NULL)
+		lc->notices++;
+}
+
+START_TEST(test_writer_failure_and_recovery)
+{
+	char dir[512], path[600], err[512] = "";
+	static struct log_count lc;
+	pooldns_log_set(count_log, &lc, POOLDNS_LOG_DEBUG);
+	path_in_tmp(dir, sizeof dir, "later");
+	snprintf(path, sizeof path, "%s/cache", dir);
+	struct pooldns_store *store = pooldns_store_new();
+	publish(store, 3, 5);
+	struct pooldns_cache_writer *w =
+		pooldns_cache_writer_start(path, store, 0, err, sizeof err);
+	ck_assert_msg(w != NULL, "%s", err);
+	for (int i = 0; i < 3; i++) {
+		pooldns_cache_writer_kick(w);
+		ck_assert_int_eq(pooldns_cache_writer_flush(w), -1);
+	}
+	struct pooldns_cache_writer_stats st;
+	pooldns_cache_writer_stats(w, &st);
+	ck_assert_uint_ge(st.failures, 3);
+	ck_assert_uint_eq(st.writes, 0);
+	ck_assert_int_eq(st.version, -1);
+	ck_assert_int_eq(lc.warnings, 1); /* logged once, not per attempt */
+
+	/* the directory appears: the pending data is written, and that is
+	 * logged once */
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	ck_assert_int_eq(pooldns_cache_writer_flush(w), 0);
+	pooldns_cache_writer_stats(w, &st);
+	ck_assert_uint_eq(st.writes, 1);
+	ck_assert_int_eq(st.version, 3);
+	ck_assert_int_eq(lc.notices, 1);
+	ck_assert_int_eq(file_version(path), 3);
+
+	/* failing again keeps the last good file */
+	ck_assert_int_eq(chmod(dir, 0700), 0);
+	publish(store, 4, 5);
+	char moved[700];
+	snprintf(moved, sizeof moved, "%s.gone", dir);
+	ck_assert_int_eq(rename(dir, moved), 0);
+	pooldns_cache_writer_kick(w);
+	ck_assert_int_eq(pooldns_cache_writer_flush(w), -1);
+	ck_assert_int_eq(lc.warnings, 2);
+	ck_assert_int_eq(rename(moved, dir), 0);
+	ck_assert_int_eq(file_version(path), 3);
+	pooldns_cache_writer_stop(w); /* its flush writes version 4 */
+	ck_assert_int_eq(file_version(path), 4);
+	ck_assert_int_eq(lc.notices, 2);
+	pooldns_store_free(store);
+	pooldns_log_set(NULL, NULL, POOLDNS_LOG_INFO);
+}
+END_TEST
+
+START_TEST(test_writer_args_and_empty_store)
+{
+	char path[512], err[512] = "";
+	path_in_tmp(path, sizeof path, "never.cache");
+	struct pooldns_store *store = pooldns_store_new();
+	ck_assert_ptr_null(pooldns_cache_writer_start(NULL, store, 10, err, sizeof err));
+	ck_assert_str_eq(err, "cache writer: a path and a store are required");
+	ck_assert_ptr_null(pooldns_cache_writer_start("", store, 10, err, sizeof err));
+	ck_assert_ptr_null(pooldns_cache_writer_start(path, NULL, 10, err, sizeof err));
+	ck_assert_ptr_null(pooldns_cache_writer_start(path, store, -1, err, sizeof err));
+	ck_assert_str_eq(err, "cache writer: interval -1 ms out of range (0..3600000)");
+	ck_assert_ptr_null(pooldns_cache_writer_start(path, store, 3600001, err, sizeof err));
+
+	/* nothing published: nothing written, and that is not an error */
+	struct pooldns_cache_writer *w =
+		pooldns_cache_writer_start(path, store, 0, err, sizeof err);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_int_eq(pooldns_cache_writer_flush(w), 0);
+	pooldns_cache_writer_kick(w);
+	ck_assert_int_eq(pooldns_cache_writer_flush(w), 0);
+	struct pooldns_cache_writer_stats st;
+	pooldns_cache_writer_stats(w, &st);
+	ck_assert_uint_eq(st.writes, 0);
+	ck_assert_uint_eq(st.failures, 0);
+	struct stat sb;
+	ck_assert_int_eq(stat(path, &sb), -1);
+	pooldns_cache_writer_stop(w);
+	pooldns_cache_writer_stop(NULL);
+	pooldns_store_free(store);
+}
+END_TEST
+
+/* Kicks while a large snapshot is being written return at once: the
+ * thread does not hold the lock while it writes. Counted rather than timed
+ * (a loaded machine may preempt a kick): a kick that waited for the write
+ * would let only one or two through during it. */
+START_TEST(test_writer_kick_never_waits)
+{
+	char path[512], err[512] = "";
+	path_in_tmp(path, sizeof path, "big.cache");
+	struct pooldns_store *store = pooldns_store_new();
+	publish(store, 1, 100000);
+	struct pooldns_cache_writer *w =
+		pooldns_cache_writer_start(path, store, 0, err, sizeof err);
+	ck_assert_ptr_nonnull(w);
+	long t0 = now_ms();
+	pooldns_cache_writer_kick(w);
+	struct pooldns_cache_writer_stats st;
+	int kicks = 0;
+	do {
+		sleep_ms(1);
+		pooldns_cache_writer_kick(w);
+		kicks++;
+		pooldns_cache_writer_stats(w, &st);
+	} while (st.writes == 0 && now_ms() - t0 < 60000);
+	long write_ms = now_ms() - t0;
+	ck_assert_uint_eq(st.writes, 1);
+	if (write_ms >= 50)
+		ck_assert_msg(kicks >= 10, "%d kicks during a write of %ld ms", kicks, write_ms);
+	ck_assert_int_eq(pooldns_cache_writer_flush(w), 0);
+	pooldns_cache_writer_stop(w);
+	pooldns_store_free(store);
+}
+END_TEST
+
 static Suite *cache_suite(void)
 {
 	Suite *s = suite_create("cache");
@@ -1264,6 +1781,22 @@ static Suite *cache_suite(void)
 	tcase_add_test(tc, test_v2_corrupt);
 	tcase_add_test(tc, test_callback_error);
 	tcase_add_test(tc, test_write_errors);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("snapshot");
+	tcase_add_unchecked_fixture(tc, setup_dir, teardown_dir);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_snapshot_round_trip);
+	tcase_add_test(tc, test_snapshot_cells);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("writer");
+	tcase_add_unchecked_fixture(tc, setup_dir, teardown_dir);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_writer_rate_and_flush);
+	tcase_add_test(tc, test_writer_failure_and_recovery);
+	tcase_add_test(tc, test_writer_args_and_empty_store);
+	tcase_add_test(tc, test_writer_kick_never_waits);
 	suite_add_tcase(s, tc);
 	return s;
 }
