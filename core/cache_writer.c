@@ -47,29 +47,6 @@ _Static_assert(2 * POOLDNS_MAX_MEMBERS_PER_FAMILY <= POOLDNS_CACHE_MAX_MEMBERS_P
 
 /* ---- snapshot -> rows ---- */
 
-/* Length of the UTF-8 sequence at s (at most n bytes), 0 if there is none. */
-static size_t utf8_at(const uint8_t *s, size_t n)
-{
-	size_t len;
-	uint32_t cp;
-
-	if (s[0] < 0xc2 || s[0] > 0xf4)
-		return 0;
-	len = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
-	if (len > n)
-		return 0;
-	cp = s[0] & (0x7f >> len);
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
 /*
  * The pool's name as text that reads back to the same wire name: only '.'
  * and '\' inside a label are escaped, plus bytes that are not part of a
@@ -99,7 +76,7 @@ static const char *name_cell_text(const struct pooldns_pool *p, char *buf)
 			} else if (c != 0 && c < 0x80) {
 				buf[o++] = (char)c;
 				i++;
-			} else if (c >= 0x80 && (n = utf8_at(lab + i, l - i)) != 0) {
+			} else if (c >= 0x80 && (n = pooldns_cache_utf8_len(lab + i, l - i)) != 0) {
 				memcpy(buf + o, lab + i, n);
 				o += n;
 				i += n;

@@ -15,6 +15,9 @@
  *   integer pool ids ascending across pages;
  * - a callback that stops at the second page makes the load fail with its
  *   own message;
+ * - every line that the reader's fast path (pooldns_cache_row_fast)
+ *   accepts, jansson accepts too and reads as the same tag and cells: the
+ *   fast path may only ever be a shortcut, never a second opinion;
  * - on failure the message is non-empty and terminated.
  * A failed check aborts, which the fuzzer reports as a crash.
  *
@@ -28,7 +31,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "core/source/cache.h"
+#include "core/source/cache_int.h"
+#include "core/source/rqlite_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -132,8 +139,50 @@ static int run(const uint8_t *data, size_t size, struct tally *t, int64_t *versi
 	return rc;
 }
 
+static bool same_cell(const struct pooldns_cell *a, const struct pooldns_cell *b)
+{
+	if (a->type != b->type)
+		return false;
+	if (a->type == POOLDNS_CELL_INT)
+		return a->i == b->i;
+	if (a->type == POOLDNS_CELL_TEXT)
+		return strcmp(a->s, b->s) == 0;
+	return a->type == POOLDNS_CELL_NULL;
+}
+
+/* The fast path against jansson on one line. */
+static void check_fast_line(const char *line, size_t len, char *scratch)
+{
+	struct pooldns_cache_row row;
+
+	if (!pooldns_cache_row_fast(line, len, &row, scratch))
+		return;
+	json_error_t jerr;
+	json_t *j = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	check(j != NULL && json_is_array(j) && json_array_size(j) == row.ncells + 1);
+	const char *tag = json_string_value(json_array_get(j, 0));
+	check(tag != NULL && tag[0] == row.tag && tag[1] == '\0');
+	for (size_t c = 0; c < row.ncells; c++) {
+		struct pooldns_cell cell;
+		check(pooldns_rqlite_json_cell(json_array_get(j, c + 1), &cell) == 0);
+		check(same_cell(&cell, &row.cells[c]));
+	}
+	json_decref(j);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	char *scratch = malloc(size + 1);
+	check(scratch != NULL);
+	for (size_t at = 0; at < size;) {
+		const char *line = (const char *)data + at;
+		const char *nl = memchr(line, '\n', size - at);
+		size_t len = nl != NULL ? (size_t)(nl - line) : size - at;
+		check_fast_line(line, len, scratch);
+		at += len + 1;
+	}
+	free(scratch);
+
 	struct tally whole = { .page_pools = SIZE_MAX }, paged = { .page_pools = 1 };
 	int64_t v1 = 0, v2 = 0;
 	char err[128];

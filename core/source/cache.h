@@ -47,6 +47,12 @@
 
 /* ---- writing (format 2) ---- */
 
+/* Length of the UTF-8 sequence at s (at most n bytes) by the rules of
+ * jansson, which the file's text must follow: 0 when there is none there
+ * (a stray continuation byte, an overlong form, a surrogate, a code point
+ * past U+10FFFF, a sequence cut short). 1 for ASCII, NUL included. */
+size_t pooldns_cache_utf8_len(const unsigned char *s, size_t n);
+
 struct pooldns_cache_out;
 
 /* Starts replacing path: creates "<path>.tmp.XXXXXX" (mode 0640) in its

@@ -49,6 +49,24 @@ int pooldns_cache_tmp_open(const char *path, char **tmp, char *err, size_t errsz
  * syncs the directory. On failure removes tmp. 0, or -1 with a message. */
 int pooldns_cache_tmp_install(const char *tmp, const char *path, char *err, size_t errsz);
 
+/* A format 2 row line: its tag and cells (text borrowed). */
+struct pooldns_cache_row {
+	char tag; /* 'p' or 'm' */
+	size_t ncells;
+	struct pooldns_cell cells[POOLDNS_POOL_NCOLS];
+};
+
+/* Reads the usual shape of a row line without jansson: ["p" or "m", then
+ * as many cells as the tag wants], no white space, cells null, integers
+ * (int64, no leading zeros, no fraction or exponent) or strings without
+ * escapes and control characters, UTF-8 as jansson checks it. Returns 1
+ * with *row filled, text copied to scratch (len + 1 bytes); 0 for
+ * anything else, which then goes to jansson, so that jansson alone
+ * decides what is valid and how an error reads. Any line this accepts,
+ * jansson reads as the same cells (fuzz_cache checks that). */
+int pooldns_cache_row_fast(const char *line, size_t len, struct pooldns_cache_row *row,
+			   char *scratch);
+
 /* Format 1: parses the document buf[0..len) and hands its rows out in
  * pages as pooldns_cache_load_buf() describes. */
 int pooldns_cache_v1_load(const char *buf, size_t len, size_t page_pools, pooldns_cache_page_fn fn,

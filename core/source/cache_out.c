@@ -210,40 +210,41 @@ static int put_real(struct pooldns_cache_out *w, double r)
 	return put(w, buf, (size_t)n);
 }
 
-/* Length of the UTF-8 sequence at s, or 0 when it is not one jansson
- * accepts (overlong forms, surrogates and code points past U+10FFFF are
- * refused). s is NUL-terminated, which stops a sequence cut short. */
-static size_t utf8_len(const unsigned char *s)
+size_t pooldns_cache_utf8_len(const unsigned char *s, size_t n)
 {
 	unsigned char c = s[0];
-	size_t n;
+	size_t len;
 	uint32_t cp;
 
+	if (n == 0)
+		return 0;
 	if (c < 0x80)
 		return 1;
 	if (c < 0xc2)
 		return 0;
 	if (c < 0xe0) {
-		n = 2;
+		len = 2;
 		cp = c & 0x1f;
 	} else if (c < 0xf0) {
-		n = 3;
+		len = 3;
 		cp = c & 0x0f;
 	} else if (c < 0xf5) {
-		n = 4;
+		len = 4;
 		cp = c & 0x07;
 	} else {
 		return 0;
 	}
-	for (size_t i = 1; i < n; i++) {
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
 		cp = (cp << 6) | (s[i] & 0x3f);
 	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || (cp >= 0xd800 && cp <= 0xdfff) ||
-	    cp > 0x10ffff)
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
 		return 0;
-	return n;
+	return len;
 }
 
 /* A JSON string: runs of plain bytes are copied at once, '"', '\\' and
@@ -259,7 +260,8 @@ static int put_json_str(struct pooldns_cache_out *w, const char *str)
 	for (;;) {
 		unsigned char c = s[run];
 		if (c >= 0x20 && c != '"' && c != '\\') {
-			size_t n = c < 0x80 ? 1 : utf8_len(s + run);
+			/* A NUL ends a sequence cut short: 4 is enough. */
+			size_t n = c < 0x80 ? 1 : pooldns_cache_utf8_len(s + run, 4);
 			if (n == 0)
 				return PUT_UTF8;
 			run += n;

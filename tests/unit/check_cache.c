@@ -14,7 +14,8 @@
  * same rows with each member in its pool's page, rows the writer refuses
  * (leaving the old file), every truncation and damage that still parses
  * refused with a clear message, a page callback's error stopping the load,
- * write errors (/dev/full, a file size limit, non-regular targets).
+ * write errors (/dev/full, a file size limit, non-regular targets), the
+ * reader's shortcut for usual row lines and jansson behind it.
  * Snapshots: a snapshot with every column kind (checks, NULL host and body,
  * IPv6, drained members, weights and priorities, names that need escapes,
  * a pool with the most members) written and read back in pages of 1, 2, 3
@@ -54,6 +55,7 @@
 #include "core/model/model.h"
 #include "core/model/store.h"
 #include "core/source/cache.h"
+#include "core/source/cache_int.h"
 #include "core/source/source.h"
 #include "testdata.h"
 
@@ -1758,6 +1760,81 @@ START_TEST(test_writer_kick_never_waits)
 }
 END_TEST
 
+/* The reader's shortcut for usual row lines: what it takes, and that it
+ * leaves everything else to jansson (fuzz_cache compares the two). */
+START_TEST(test_row_fast)
+{
+	struct pooldns_cache_row row;
+	char scratch[256];
+	const char *ok = "[\"m\",-9223372036854775808,9223372036854775807,\"caf\xc3\xa9 "
+			 "\xf0\x9f\x98\x80\x7f\","
+			 "null,-0,0]";
+	ck_assert_int_eq(pooldns_cache_row_fast(ok, strlen(ok), &row, scratch), 1);
+	ck_assert_int_eq(row.tag, 'm');
+	ck_assert_uint_eq(row.ncells, NMEMBER_COLS);
+	ck_assert_int_eq(row.cells[0].i, INT64_MIN);
+	ck_assert_int_eq(row.cells[1].i, INT64_MAX);
+	ck_assert_str_eq(row.cells[2].s, "caf\xc3\xa9 \xf0\x9f\x98\x80\x7f");
+	ck_assert_int_eq(row.cells[3].type, POOLDNS_CELL_NULL);
+	ck_assert_int_eq(row.cells[4].type, POOLDNS_CELL_INT);
+	ck_assert_int_eq(row.cells[4].i, 0);
+	const char *pool = "[\"p\",1,\"a.test.\",30,\"round_robin\",8,\"all\",\"none\",null,\"/\","
+			   "null,200,null,5000,2000,2,3]";
+	ck_assert_int_eq(pooldns_cache_row_fast(pool, strlen(pool), &row, scratch), 1);
+	ck_assert_uint_eq(row.ncells, NPOOL_COLS);
+	ck_assert_int_eq(row.cells[7].type, POOLDNS_CELL_NULL);
+	ck_assert_str_eq(row.cells[8].s, "/");
+
+	const char *declined[] = {
+		"[\"m\",1,1,\"a\\\"b\",1,0,1]",               /* an escape */
+		"[\"m\",1,1,\"a\tb\",1,0,1]",                 /* a control character */
+		"[\"m\",1,1,\"\xc0\xaf\",1,0,1]",             /* not UTF-8 */
+		"[\"m\",1.0,1,\"a\",1,0,1]",                  /* a real */
+		"[\"m\",1e3,1,\"a\",1,0,1]",                  /* a real */
+		"[\"m\",01,1,\"a\",1,0,1]",                   /* a leading zero */
+		"[\"m\",9223372036854775808,1,\"a\",1,0,1]",  /* too big */
+		"[\"m\",-9223372036854775809,1,\"a\",1,0,1]", /* too small */
+		"[\"m\",99999999999999999999,1,\"a\",1,0,1]", /* past 64 bits */
+		"[\"m\",-,1,\"a\",1,0,1]",                    /* a lone minus */
+		"[\"m\",1,1,\"a\",1,0]",                      /* too few cells */
+		"[\"m\",1,1,\"a\",1,0,1,2]",                  /* too many */
+		"[\"m\",1,1,\"a\",1,0,1] ",                   /* white space */
+		"[\"m\", 1,1,\"a\",1,0,1]",                   /* white space */
+		"[\"m\",1,1,nul,1,0,1]",                      /* not null */
+		"[\"m\",1,1,true,1,0,1]",                     /* a boolean */
+		"[\"m\",1,1,\"a\",1,0,1]x",                   /* after the row */
+		"[\"m\",1,1,\"a,1,0,1]",                      /* a string not closed */
+		"[\"x\",1,1,\"a\",1,0,1]",                    /* another tag */
+		"{\"data_version\":1}",                       /* the end line */
+		"[\"m\"",
+		"",
+	};
+	for (size_t i = 0; i < sizeof declined / sizeof declined[0]; i++)
+		ck_assert_msg(pooldns_cache_row_fast(declined[i], strlen(declined[i]), &row,
+						     scratch) == 0,
+			      "accepted %s", declined[i]);
+	/* a NUL inside the line */
+	ck_assert_int_eq(pooldns_cache_row_fast("[\"m\",1,1,\"a\0b\",1,0,1]", 19, &row, scratch),
+			 0);
+	/* declined lines still load, through jansson */
+	char *t = v2_text(V2_HEAD,
+			  V2_POOL(1) "[\"m\", 1.0e0, 1 ,\"192.0.2.1\",1,0,1]\n"
+				     "[\"m\",2,1,\"\\u0031\\u0039\\u0032.0.2.2\",1,0,1]\n",
+			  1, 2);
+	struct collect c;
+	int64_t v = 0;
+	char err[512] = "";
+	collect_init(&c, 1);
+	ck_assert_msg(
+		pooldns_cache_load_buf(t, strlen(t), 1, collect_page, &c, &v, err, sizeof err) == 0,
+		"%s", err);
+	ck_assert_int_eq(pooldns_table_cell(c.ds.members, 0, 0)->type, POOLDNS_CELL_REAL);
+	ck_assert_str_eq(pooldns_table_cell(c.ds.members, 1, 2)->s, "192.0.2.2");
+	pooldns_dataset_clear(&c.ds);
+	free(t);
+}
+END_TEST
+
 static Suite *cache_suite(void)
 {
 	Suite *s = suite_create("cache");
@@ -1781,6 +1858,7 @@ static Suite *cache_suite(void)
 	tcase_add_test(tc, test_v2_corrupt);
 	tcase_add_test(tc, test_callback_error);
 	tcase_add_test(tc, test_write_errors);
+	tcase_add_test(tc, test_row_fast);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("snapshot");
