@@ -27,7 +27,7 @@
 #include "core/log.h"
 #include "core/source/rqlite_json.h"
 
-static const char *kind_name(const json_t *v)
+const char *pooldns_rqlite_json_kind(const json_t *v)
 {
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
@@ -57,8 +57,8 @@ static void set_remote_err(char *err, size_t errsz, const char *where, const cha
 		pooldns_set_err(err, errsz, "%s: empty error message", where);
 }
 
-/* Converts one JSON cell; text is borrowed from v (the table copies it). */
-static int to_cell(const json_t *v, struct pooldns_cell *c)
+/* Text is borrowed from v (a table copies it). */
+int pooldns_rqlite_json_cell(const json_t *v, struct pooldns_cell *c)
 {
 	memset(c, 0, sizeof *c);
 	switch (json_typeof(v)) {
@@ -88,7 +88,7 @@ static int parse_one(const json_t *res, const char *where, size_t idx, struct po
 	*out = NULL;
 	if (!json_is_object(res)) {
 		pooldns_set_err(err, errsz, "%s[%zu]: expected an object, got %s", where, idx,
-				kind_name(res));
+				pooldns_rqlite_json_kind(res));
 		return -1;
 	}
 	const json_t *e = json_object_get(res, "error");
@@ -99,7 +99,7 @@ static int parse_one(const json_t *res, const char *where, size_t idx, struct po
 			set_remote_err(err, errsz, w, json_string_value(e));
 		} else {
 			pooldns_set_err(err, errsz, "%s[%zu].error: expected a string, got %s",
-					where, idx, kind_name(e));
+					where, idx, pooldns_rqlite_json_kind(e));
 		}
 		return -1;
 	}
@@ -111,7 +111,7 @@ static int parse_one(const json_t *res, const char *where, size_t idx, struct po
 	}
 	if (!json_is_array(cols)) {
 		pooldns_set_err(err, errsz, "%s[%zu].columns: expected an array, got %s", where,
-				idx, kind_name(cols));
+				idx, pooldns_rqlite_json_kind(cols));
 		return -1;
 	}
 	size_t ncols = json_array_size(cols);
@@ -129,7 +129,7 @@ static int parse_one(const json_t *res, const char *where, size_t idx, struct po
 		if (!json_is_string(cn)) {
 			pooldns_set_err(err, errsz,
 					"%s[%zu].columns[%zu]: expected a string, got %s", where,
-					idx, c, kind_name(cn));
+					idx, c, pooldns_rqlite_json_kind(cn));
 			free(names);
 			return -1;
 		}
@@ -149,7 +149,7 @@ static int parse_one(const json_t *res, const char *where, size_t idx, struct po
 	}
 	if (!json_is_array(vals)) {
 		pooldns_set_err(err, errsz, "%s[%zu].values: expected an array, got %s", where, idx,
-				kind_name(vals));
+				pooldns_rqlite_json_kind(vals));
 		pooldns_table_free(t);
 		return -1;
 	}
@@ -165,7 +165,7 @@ static int parse_one(const json_t *res, const char *where, size_t idx, struct po
 		if (!json_is_array(jr)) {
 			pooldns_set_err(err, errsz,
 					"%s[%zu].values[%zu]: expected an array, got %s", where,
-					idx, r, kind_name(jr));
+					idx, r, pooldns_rqlite_json_kind(jr));
 			goto fail;
 		}
 		if (json_array_size(jr) != ncols) {
@@ -176,10 +176,10 @@ static int parse_one(const json_t *res, const char *where, size_t idx, struct po
 		}
 		for (size_t c = 0; c < ncols; c++) {
 			const json_t *jc = json_array_get(jr, c);
-			if (to_cell(jc, &row[c]) != 0) {
+			if (pooldns_rqlite_json_cell(jc, &row[c]) != 0) {
 				pooldns_set_err(err, errsz,
 						"%s[%zu].values[%zu][%zu]: %s not allowed", where,
-						idx, r, c, kind_name(jc));
+						idx, r, c, pooldns_rqlite_json_kind(jc));
 				goto fail;
 			}
 		}
@@ -222,7 +222,7 @@ static int parse_results(const json_t *results, const char *where, struct pooldn
 	}
 	if (!json_is_array(results)) {
 		pooldns_set_err(err, errsz, "%s: expected an array, got %s", where,
-				kind_name(results));
+				pooldns_rqlite_json_kind(results));
 		return -1;
 	}
 	size_t have = json_array_size(results);
@@ -286,7 +286,8 @@ int pooldns_rqlite_parse_results_opt(const char *body, size_t len, struct pooldn
 	}
 	int rc = -1;
 	if (!json_is_object(root)) {
-		pooldns_set_err(err, errsz, "expected a JSON object, got %s", kind_name(root));
+		pooldns_set_err(err, errsz, "expected a JSON object, got %s",
+				pooldns_rqlite_json_kind(root));
 		goto out;
 	}
 	const json_t *e = json_object_get(root, "error");
@@ -295,7 +296,7 @@ int pooldns_rqlite_parse_results_opt(const char *body, size_t len, struct pooldn
 			set_remote_err(err, errsz, "error", json_string_value(e));
 		else
 			pooldns_set_err(err, errsz, "error: expected a string, got %s",
-					kind_name(e));
+					pooldns_rqlite_json_kind(e));
 		goto out;
 	}
 	rc = parse_results(json_object_get(root, "results"), "results", out, n, optional, opt_err,

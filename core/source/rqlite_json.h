@@ -45,4 +45,12 @@ int pooldns_rqlite_parse_results_json(const struct json_t *results, const char *
 				      struct pooldns_table **out, size_t n, char *err,
 				      size_t errsz);
 
+/* One cell, by the rules above (the cache file's rows use them too): 0, or
+ * -1 for a kind a cell cannot hold. Text is borrowed from v. */
+int pooldns_rqlite_json_cell(const struct json_t *v, struct pooldns_cell *c);
+
+/* "object", "array", "string", "number", "boolean" or "null", for
+ * messages. */
+const char *pooldns_rqlite_json_kind(const struct json_t *v);
+
 #endif

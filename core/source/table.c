@@ -42,17 +42,23 @@ struct pooldns_table *pooldns_table_new(size_t ncols, const char *const *cols)
 	return t;
 }
 
-void pooldns_table_free(struct pooldns_table *t)
+void pooldns_table_clear_rows(struct pooldns_table *t)
 {
-	if (t == NULL)
-		return;
 	if (t->cells != NULL) {
 		size_t n = t->nrows * t->ncols;
 		for (size_t i = 0; i < n; i++)
 			if (t->cells[i].type == POOLDNS_CELL_TEXT)
 				free(t->cells[i].s);
-		free(t->cells);
 	}
+	t->nrows = 0;
+}
+
+void pooldns_table_free(struct pooldns_table *t)
+{
+	if (t == NULL)
+		return;
+	pooldns_table_clear_rows(t);
+	free(t->cells);
 	if (t->cols != NULL) {
 		for (size_t i = 0; i < t->ncols; i++)
 			free(t->cols[i]);

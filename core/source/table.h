@@ -48,6 +48,10 @@ void pooldns_table_free(struct pooldns_table *t);
 /* Appends one row of t->ncols cells; text is copied. 0 or -1 (OOM). */
 int pooldns_table_add_row(struct pooldns_table *t, const struct pooldns_cell *cells);
 
+/* Drops every row, keeping the columns and the room already allocated (a
+ * reader that hands out pages refills the same table). */
+void pooldns_table_clear_rows(struct pooldns_table *t);
+
 /* Index of the column called name (exact match), or -1. */
 int pooldns_table_col(const struct pooldns_table *t, const char *name);
 

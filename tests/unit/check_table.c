@@ -1,7 +1,8 @@
 /*
  * check_table.c — unit tests for core/source/table.c: building a table, copying of
  * column names and text, growth past the first allocation, column lookup,
- * zero-column tables and dataset clearing.
+ * zero-column tables, clearing the rows of a table for reuse and dataset
+ * clearing.
  *
  * Thread model: single-threaded Check test program.
  */
@@ -105,6 +106,36 @@ START_TEST(test_text_null_pointer_and_zero_cols)
 }
 END_TEST
 
+START_TEST(test_clear_rows)
+{
+	const char *cols[] = { "id", "name" };
+	struct pooldns_table *t = pooldns_table_new(2, cols);
+	ck_assert_ptr_nonnull(t);
+	struct pooldns_cell row[2] = {
+		{ .type = POOLDNS_CELL_INT, .i = 1 },
+		{ .type = POOLDNS_CELL_TEXT, .s = "a.test." },
+	};
+	for (int i = 0; i < 40; i++)
+		ck_assert_int_eq(pooldns_table_add_row(t, row), 0);
+	size_t cap = t->cap_rows;
+	struct pooldns_cell *cells = t->cells;
+	pooldns_table_clear_rows(t); /* text freed: LeakSanitizer would see it */
+	ck_assert_uint_eq(t->nrows, 0);
+	ck_assert_uint_eq(t->ncols, 2);
+	ck_assert_str_eq(t->cols[1], "name");
+	ck_assert_uint_eq(t->cap_rows, cap);
+	/* refilled in the same room */
+	row[1].s = "b.test.";
+	for (int i = 0; i < 40; i++)
+		ck_assert_int_eq(pooldns_table_add_row(t, row), 0);
+	ck_assert_ptr_eq(t->cells, cells);
+	ck_assert_str_eq(pooldns_table_cell(t, 39, 1)->s, "b.test.");
+	pooldns_table_clear_rows(t);
+	pooldns_table_clear_rows(t); /* twice is fine */
+	pooldns_table_free(t);
+}
+END_TEST
+
 START_TEST(test_dataset_clear)
 {
 	const char *cols[] = { "a" };
@@ -131,6 +162,7 @@ static Suite *table_suite(void)
 	tcase_add_test(tc, test_basic);
 	tcase_add_test(tc, test_growth);
 	tcase_add_test(tc, test_text_null_pointer_and_zero_cols);
+	tcase_add_test(tc, test_clear_rows);
 	tcase_add_test(tc, test_dataset_clear);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,0 +1,483 @@
+/*
+ * cache_writer.c — writes the published snapshot to the cache file, from a
+ * background thread (see cache_writer.h).
+ *
+ * Owns: the writer thread, a copy of the path, and for the length of one
+ * write a 16-byte (id, record) entry per pool, to write pools in id order
+ * (the format wants ascending ids; a snapshot is a hash table). That index
+ * is the one allocation that grows with the data — 16 MiB per million
+ * pools, a few per cent of the snapshot — everything else is streamed.
+ * Borrows the store.
+ *
+ * Thread model: the controlling threads (kick, flush, stop) and the writer
+ * thread share `lock` + `cond`; the writer holds the lock only to read and
+ * update the counters, never while it writes, so kick never waits for a
+ * write. While it serialises a snapshot the thread stays inside one RCU
+ * read-side section, which keeps that snapshot (and everything it reaches)
+ * alive: that only delays the freeing of snapshots retired in the
+ * meantime until the write has finished — the poller publishes with
+ * call_rcu (store.c) and never waits for it. (Only when store.c is out of
+ * memory for its call_rcu wrapper does it wait for readers, and then for
+ * this write too.) The section ends before the file is synced and renamed.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <assert.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "core/cache_writer.h"
+#include "core/log.h"
+#include "core/model/policy.h"
+
+_Static_assert(2 * POOLDNS_MAX_MEMBERS_PER_FAMILY <= POOLDNS_CACHE_MAX_MEMBERS_PER_POOL,
+	       "the cache file holds every member a pool can have");
+
+/* Longest pause between retries while writes keep failing. */
+#define CACHE_RETRY_MAX_MS 60000L
+
+/* ---- snapshot -> rows ---- */
+
+/*
+ * The pool's name as text that reads back to the same wire name: only '.'
+ * and '\' inside a label are escaped, plus bytes that are not part of a
+ * UTF-8 sequence (\DDD; the file is JSON, which holds UTF-8 only). The
+ * record's own name_text escapes more (every byte above 0x7e and the
+ * master-file specials), which can make it longer than the 254 characters
+ * the builder allows for a name a source gave in fewer; this form is never
+ * longer than any text of the name a source could have given.
+ */
+static const char *name_cell_text(const struct pooldns_pool *p, char *buf)
+{
+	const uint8_t *w = p->name;
+	size_t pos = 0, o = 0;
+
+	while (pos < p->name_len && w[pos] != 0) {
+		size_t l = w[pos++];
+		const uint8_t *lab = w + pos;
+
+		for (size_t i = 0; i < l;) {
+			uint8_t c = lab[i];
+			size_t n;
+
+			if (c == '.' || c == '\\') {
+				buf[o++] = '\\';
+				buf[o++] = (char)c;
+				i++;
+			} else if (c != 0 && c < 0x80) {
+				buf[o++] = (char)c;
+				i++;
+			} else if (c >= 0x80 && (n = pooldns_cache_utf8_len(lab + i, l - i)) != 0) {
+				memcpy(buf + o, lab + i, n);
+				o += n;
+				i += n;
+			} else {
+				o += (size_t)snprintf(buf + o, 5, "\\%03u", (unsigned)c);
+				i++;
+			}
+		}
+		pos += l;
+		buf[o++] = '.';
+	}
+	if (o == 0)
+		buf[o++] = '.';
+	buf[o] = '\0';
+	return buf;
+}
+
+static struct pooldns_cell c_int(int64_t v)
+{
+	return (struct pooldns_cell){ .type = POOLDNS_CELL_INT, .i = v };
+}
+
+/* Text, or NULL for a NULL pointer. */
+static struct pooldns_cell c_text(const char *s)
+{
+	if (s == NULL)
+		return (struct pooldns_cell){ .type = POOLDNS_CELL_NULL };
+	return (struct pooldns_cell){ .type = POOLDNS_CELL_TEXT, .s = (char *)s };
+}
+
+void pooldns_cache_pool_cells(const struct pooldns_pool *p,
+			      struct pooldns_cell cells[POOLDNS_POOL_NCOLS],
+			      char name_buf[POOLDNS_NAME_TEXT_MAX])
+{
+	const struct pooldns_check *ck = &p->check;
+	struct pooldns_cell *c = cells;
+
+	/* The order of POOLDNS_SQL_POOLS; the builder's reading in reverse. */
+	*c++ = c_int(p->id);
+	*c++ = c_text(name_cell_text(p, name_buf));
+	*c++ = c_int(p->ttl);
+	*c++ = c_text(pooldns_policy_name((enum pooldns_policy)p->policy));
+	*c++ = c_int(p->max_answers);
+	*c++ = c_text(pooldns_fallback_name((enum pooldns_fallback)p->fallback));
+	*c++ = c_text(pooldns_check_type_name(ck->type));
+	*c++ = ck->port != 0 ? c_int(ck->port) : c_text(NULL);
+	*c++ = c_text(ck->path);
+	*c++ = c_text(ck->host);
+	*c++ = c_int(ck->expect_status);
+	*c++ = c_text(ck->body);
+	*c++ = c_int(ck->interval_ms);
+	*c++ = c_int(ck->timeout_ms);
+	*c++ = c_int(ck->rise);
+	*c++ = c_int(ck->fall);
+	assert(c == cells + POOLDNS_POOL_NCOLS);
+}
+
+void pooldns_cache_member_cells(const struct pooldns_pool *p, const struct pooldns_member *m,
+				struct pooldns_cell cells[POOLDNS_MEMBER_NCOLS],
+				char host_buf[INET6_ADDRSTRLEN])
+{
+	_Static_assert(POOLDNS_MEMBER_NCOLS == 6, "one cell per member column below");
+	if (inet_ntop(m->family, m->addr, host_buf, INET6_ADDRSTRLEN) == NULL)
+		host_buf[0] = '\0'; /* an unknown family: the builder skips the row */
+	cells[0] = c_int(m->id);
+	cells[1] = c_int(p->id);
+	cells[2] = c_text(host_buf);
+	cells[3] = c_int(m->weight);
+	cells[4] = c_int(m->priority);
+	cells[5] = c_int(m->enabled ? 1 : 0);
+}
+
+struct by_id {
+	int64_t id;
+	const struct pooldns_pool *p;
+};
+
+static int cmp_by_id(const void *a, const void *b)
+{
+	const struct by_id *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int put_members(struct pooldns_cache_out *out, const struct pooldns_pool *p,
+		       const struct pooldns_member *m, size_t n, char *err, size_t errsz)
+{
+	struct pooldns_cell cells[POOLDNS_MEMBER_NCOLS];
+	char host[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; i < n; i++) {
+		pooldns_cache_member_cells(p, &m[i], cells, host);
+		if (pooldns_cache_out_member(out, cells, err, errsz) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int pooldns_cache_put_snapshot(struct pooldns_cache_out *out, const struct pooldns_snapshot *snap,
+			       char *err, size_t errsz)
+{
+	struct pooldns_cell cells[POOLDNS_POOL_NCOLS];
+	char name[POOLDNS_NAME_TEXT_MAX];
+	const struct pooldns_pool *p;
+	size_t n = 0;
+	int rc = -1;
+
+	struct by_id *v = malloc((snap->npools ? snap->npools : 1) * sizeof(*v));
+	if (v == NULL) {
+		pooldns_set_err(err, errsz, "out of memory sorting %zu pools", snap->npools);
+		return -1;
+	}
+	for (size_t it = 0; (p = pooldns_snapshot_next(snap, &it)) != NULL;) {
+		if (n == snap->npools) {
+			pooldns_set_err(err, errsz,
+					"the snapshot has more pools than it counts (%zu)",
+					snap->npools);
+			goto out;
+		}
+		v[n].id = p->id;
+		v[n].p = p;
+		n++;
+	}
+	qsort(v, n, sizeof(*v), cmp_by_id);
+	for (size_t i = 0; i < n; i++) {
+		p = v[i].p;
+		pooldns_cache_pool_cells(p, cells, name);
+		if (pooldns_cache_out_pool(out, cells, err, errsz) != 0 ||
+		    put_members(out, p, p->v4, p->n_v4, err, errsz) != 0 ||
+		    put_members(out, p, p->v6, p->n_v6, err, errsz) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(v);
+	return rc;
+}
+
+int pooldns_cache_write_snapshot(const char *path, const struct pooldns_snapshot *snap, char *err,
+				 size_t errsz)
+{
+	struct pooldns_cache_out *out = pooldns_cache_out_open(path, err, errsz);
+
+	if (out == NULL)
+		return -1;
+	if (pooldns_cache_put_snapshot(out, snap, err, errsz) != 0) {
+		pooldns_cache_out_abort(out);
+		return -1;
+	}
+	return pooldns_cache_out_commit(out, snap->version, err, errsz);
+}
+
+/* ---- the background writer ---- */
+
+struct pooldns_cache_writer {
+	char *path;
+	struct pooldns_store *store;
+	long interval_ms;
+
+	pthread_t thread;
+	pthread_mutex_t lock; /* protects the fields down to idle */
+	pthread_cond_t cond;  /* CLOCK_MONOTONIC; kicks, flushes, stop and finished writes */
+	uint64_t kicked;      /* kicks so far */
+	uint64_t written;     /* kicks the file reflects (as of the last good write) */
+	uint64_t started;     /* write attempts started */
+	uint64_t finished;    /* write attempts finished */
+	bool flush;           /* write now, never mind the interval */
+	bool stop;
+	bool idle; /* the thread waits for a kick (not for the interval to pass) */
+
+	/* The writer thread's own. */
+	struct timespec next_ok; /* no write starts before this */
+	bool failing;
+	long retry_ms;
+
+	_Atomic uint64_t st_writes;
+	_Atomic uint64_t st_failures;
+	_Atomic int64_t st_version;
+};
+
+static void now_plus(struct timespec *ts, long ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+static bool before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)(t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* One write of the current snapshot: 0 written, 1 nothing published yet,
+ * -1 failed (logged once per change of state). */
+static int write_once(struct pooldns_cache_writer *w)
+{
+	struct pooldns_cache_out *out = NULL;
+	struct timespec t0;
+	char err[1024];
+	int64_t version = 0;
+	size_t npools = 0, nmembers = 0;
+	int rc = -1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pooldns_read_lock();
+	const struct pooldns_snapshot *snap = pooldns_store_get(w->store);
+	if (snap == NULL) {
+		pooldns_read_unlock();
+		return 1;
+	}
+	version = snap->version;
+	npools = snap->npools;
+	nmembers = snap->nmembers;
+	out = pooldns_cache_out_open(w->path, err, sizeof err);
+	if (out != NULL && pooldns_cache_put_snapshot(out, snap, err, sizeof err) != 0) {
+		pooldns_cache_out_abort(out);
+		out = NULL;
+	}
+	/* The rows are out: sync and rename need not keep the snapshot. */
+	pooldns_read_unlock();
+	if (out != NULL)
+		rc = pooldns_cache_out_commit(out, version, err, sizeof err);
+
+	if (rc != 0) {
+		atomic_fetch_add(&w->st_failures, 1);
+		w->retry_ms = !w->failing ? (w->interval_ms > 1000 ? w->interval_ms : 1000)
+					  : w->retry_ms * 2;
+		if (w->retry_ms > CACHE_RETRY_MAX_MS)
+			w->retry_ms = CACHE_RETRY_MAX_MS;
+		if (!w->failing)
+			pooldns_log(POOLDNS_LOG_WARNING,
+				    "cache file not updated, the last good one stays: %s", err);
+		else
+			pooldns_log(POOLDNS_LOG_DEBUG, "cache file still not updated: %s", err);
+		w->failing = true;
+		return -1;
+	}
+	atomic_fetch_add(&w->st_writes, 1);
+	atomic_store(&w->st_version, version);
+	if (w->failing)
+		pooldns_log(POOLDNS_LOG_NOTICE, "cache file %s written again (data version %lld)",
+			    w->path, (long long)version);
+	else
+		pooldns_log(POOLDNS_LOG_DEBUG,
+			    "cache file %s: data version %lld written (%zu pools, %zu members) in "
+			    "%ld ms",
+			    w->path, (long long)version, npools, nmembers, ms_since(&t0));
+	w->failing = false;
+	return 0;
+}
+
+static void *writer_main(void *arg)
+{
+	struct pooldns_cache_writer *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	while (!w->stop) {
+		struct timespec now;
+
+		if (w->written == w->kicked) {
+			w->flush = false;
+			w->idle = true;
+			pthread_cond_wait(&w->cond, &w->lock);
+			w->idle = false;
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (!w->flush && before(&now, &w->next_ok)) {
+			pthread_cond_timedwait(&w->cond, &w->lock, &w->next_ok);
+			continue;
+		}
+		uint64_t seq = w->kicked;
+		w->flush = false;
+		w->started++;
+		pthread_mutex_unlock(&w->lock);
+
+		int rc = write_once(w);
+
+		pthread_mutex_lock(&w->lock);
+		w->finished++;
+		if (rc >= 0)
+			w->written = seq;
+		if (rc <= 0)
+			now_plus(&w->next_ok, rc == 0 ? w->interval_ms : w->retry_ms);
+		pthread_cond_broadcast(&w->cond);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+struct pooldns_cache_writer *pooldns_cache_writer_start(const char *path,
+							struct pooldns_store *store,
+							long min_interval_ms, char *err,
+							size_t errsz)
+{
+	if (path == NULL || path[0] == '\0' || store == NULL) {
+		pooldns_set_err(err, errsz, "cache writer: a path and a store are required");
+		return NULL;
+	}
+	if (min_interval_ms < 0 || min_interval_ms > 3600000) {
+		pooldns_set_err(err, errsz,
+				"cache writer: interval %ld ms out of range (0..3600000)",
+				min_interval_ms);
+		return NULL;
+	}
+	struct pooldns_cache_writer *w = calloc(1, sizeof(*w));
+	if (w == NULL || (w->path = strdup(path)) == NULL) {
+		free(w);
+		pooldns_set_err(err, errsz, "cache writer: out of memory");
+		return NULL;
+	}
+	w->store = store;
+	w->interval_ms = min_interval_ms;
+	atomic_init(&w->st_version, -1);
+
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&w->lock, NULL);
+
+	/* The thread must never take a process signal meant for the server
+	 * or for Unbound. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&w->thread, NULL, writer_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		pooldns_set_err(err, errsz, "cache writer: cannot start thread: %s", strerror(rc));
+		pthread_cond_destroy(&w->cond);
+		pthread_mutex_destroy(&w->lock);
+		free(w->path);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void pooldns_cache_writer_kick(struct pooldns_cache_writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->kicked++;
+	/* A thread waiting out the interval sees the kick when it wakes; a
+	 * stream of kicks does not wake it each time. */
+	if (w->idle)
+		pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+int pooldns_cache_writer_flush(struct pooldns_cache_writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	uint64_t target = w->kicked;
+	/* An attempt that starts after this point; one already running may
+	 * have begun before the newest kick. */
+	uint64_t after = w->started + 1;
+	if (w->written < target) {
+		w->flush = true;
+		pthread_cond_broadcast(&w->cond);
+	}
+	while (w->written < target && w->finished < after)
+		pthread_cond_wait(&w->cond, &w->lock);
+	int rc = w->written >= target ? 0 : -1;
+	pthread_mutex_unlock(&w->lock);
+	return rc;
+}
+
+void pooldns_cache_writer_stop(struct pooldns_cache_writer *w)
+{
+	if (w == NULL)
+		return;
+	pooldns_cache_writer_flush(w);
+	pthread_mutex_lock(&w->lock);
+	w->stop = true;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->cond);
+	pthread_mutex_destroy(&w->lock);
+	free(w->path);
+	free(w);
+}
+
+void pooldns_cache_writer_stats(struct pooldns_cache_writer *w,
+				struct pooldns_cache_writer_stats *st)
+{
+	st->writes = atomic_load(&w->st_writes);
+	st->failures = atomic_load(&w->st_failures);
+	st->version = atomic_load(&w->st_version);
+}
