@@ -35,11 +35,11 @@ const char *const pooldns_member_columns[POOLDNS_MEMBER_NCOLS] = {
 };
 
 const struct pooldns_sql_stmt pooldns_sql_version[1] = {
-	{ POOLDNS_SQL_VERSION, POOLDNS_SQL_VERSION_PARAM },
+	{ .sql = POOLDNS_SQL_VERSION, .param = POOLDNS_SQL_VERSION_PARAM },
 };
 
 const struct pooldns_sql_stmt pooldns_sql_load[3] = {
-	{ POOLDNS_SQL_VERSION, POOLDNS_SQL_VERSION_PARAM },
-	{ POOLDNS_SQL_POOLS, NULL },
-	{ POOLDNS_SQL_MEMBERS, NULL },
+	{ .sql = POOLDNS_SQL_VERSION, .param = POOLDNS_SQL_VERSION_PARAM },
+	{ .sql = POOLDNS_SQL_POOLS },
+	{ .sql = POOLDNS_SQL_MEMBERS },
 };
