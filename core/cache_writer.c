@@ -5,9 +5,9 @@
  * Owns: the writer thread, a copy of the path, and for the length of one
  * write a 16-byte (id, record) entry per pool, to write pools in id order
  * (the format wants ascending ids; a snapshot is a hash table). That index
- * is the one allocation that grows with the data — 16 MiB per million
- * pools, a few per cent of the snapshot — everything else is streamed.
- * Borrows the store.
+ * (and the merge buffer glibc's qsort takes to sort it) is the one
+ * allocation that grows with the data: 32 MiB at a million pools, under a
+ * tenth of the snapshot; everything else is streamed. Borrows the store.
  *
  * Thread model: the controlling threads (kick, flush, stop) and the writer
  * thread share `lock` + `cond`; the writer holds the lock only to read and

@@ -50,8 +50,8 @@ void pooldns_cache_member_cells(const struct pooldns_pool *p, const struct poold
 
 /* Writes every pool of snap, in id order, each followed by its members, to
  * out (not committed). snap must stay valid during the call (for a
- * published snapshot: inside a read-side section). Uses one 16-byte entry
- * per pool to sort them. 0, or -1 with a message in err (out then only
+ * published snapshot: inside a read-side section). Sorts them through a
+ * 16-byte entry per pool. 0, or -1 with a message in err (out then only
  * takes abort). */
 int pooldns_cache_put_snapshot(struct pooldns_cache_out *out, const struct pooldns_snapshot *snap,
 			       char *err, size_t errsz);
