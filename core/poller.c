@@ -62,7 +62,12 @@ struct pooldns_poller {
 	int64_t published_version; /* -1: nothing published */
 	int64_t seq;               /* change-feed position of the published data; -1: none */
 	bool need_full_load;       /* last load failed, data came from the cache, or a gap */
-	unsigned failures;         /* consecutive failed attempts */
+	/* A delta said more changes were waiting after seq and they are not
+	 * applied yet (the next request failed): the published version may
+	 * already be the source's, so the next poll replays without waiting
+	 * for the version to move. */
+	bool feed_behind;
+	unsigned failures; /* consecutive failed attempts */
 
 	/* Status readable from any thread. */
 	_Atomic int64_t st_version;
@@ -208,11 +213,11 @@ static void poller_full_load(struct pooldns_poller *p)
 			/* The source answered but the data is unusable as a
 			 * whole; try again after the next interval. */
 			poller_source_ok(p);
-			pooldns_log(POOLDNS_LOG_ERR,
-				    "%s: data version %lld not loaded, keeping %s: %s", desc,
-				    (long long)pos.version,
-				    p->published_version >= 0 ? "the last good snapshot" : "no data",
-				    err);
+			pooldns_log(
+				POOLDNS_LOG_ERR, "%s: data version %lld not loaded, keeping %s: %s",
+				desc, (long long)pos.version,
+				p->published_version >= 0 ? "the last good snapshot" : "no data",
+				err);
 			p->need_full_load = true;
 			atomic_fetch_add(&p->st_loads_failed, 1);
 			return;
@@ -228,6 +233,7 @@ static void poller_full_load(struct pooldns_poller *p)
 		return;
 	}
 	p->need_full_load = false;
+	p->feed_behind = false;
 	p->seq = pos.seq;
 	poller_published(p, snap, false);
 	poller_log_load(desc, snap, &sum, &ms, "loaded");
@@ -291,6 +297,7 @@ static int poller_apply_delta(struct pooldns_poller *p, const char *desc)
 		/* Nothing logged after our position (or a node that lags
 		 * behind it): nothing to apply, and the version is not taken
 		 * backwards. */
+		p->feed_behind = false;
 		pooldns_delta_clear(&d);
 		return 0;
 	}
@@ -301,8 +308,8 @@ static int poller_apply_delta(struct pooldns_poller *p, const char *desc)
 		for (size_t i = 0; i < rv.n; i++)
 			free(rv.v[i]);
 		free(rv.v);
-		pooldns_log(POOLDNS_LOG_ERR, "%s: change not applied, loading everything: %s",
-			    desc, err);
+		pooldns_log(POOLDNS_LOG_ERR, "%s: change not applied, loading everything: %s", desc,
+			    err);
 		pooldns_delta_clear(&d);
 		p->need_full_load = true;
 		return -1;
@@ -319,9 +326,10 @@ static int poller_apply_delta(struct pooldns_poller *p, const char *desc)
 	}
 	free(rv.v);
 	p->seq = d.seq;
+	p->feed_behind = d.more;
 	poller_published(p, snap, false);
 	pooldns_log((st.bad_pools || st.bad_members || ms.skipped) ? POOLDNS_LOG_WARNING
-								    : POOLDNS_LOG_DEBUG,
+								   : POOLDNS_LOG_DEBUG,
 		    "%s: applied changes up to position %lld (data version %lld): %zu pools "
 		    "changed, %zu removed, %zu bad pool rows, %zu bad member rows",
 		    desc, (long long)d.seq, (long long)d.version, ms.put, ms.removed,
@@ -392,7 +400,7 @@ static void poller_poll(struct pooldns_poller *p)
 		return;
 	}
 	poller_source_ok(p);
-	if (version != p->published_version) {
+	if (version != p->published_version || p->feed_behind) {
 		pooldns_log(POOLDNS_LOG_DEBUG, "%s: data version %lld -> %lld", desc,
 			    (long long)p->published_version, (long long)version);
 		if (p->seq >= 0)

@@ -34,7 +34,9 @@
 #include <jansson.h>
 
 #include "core/source/cache.h"
-#include "core/source/cache_int.h"
+#include "core/source/cache_file.h"
+#include "core/source/cache_out.h"
+#include "core/source/cache_v1.h"
 #include "core/source/rqlite_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -40,6 +40,7 @@
 #include "core/model/builder.h"
 #include "core/model/model.h"
 #include "core/source/cache.h"
+#include "core/source/cache_v1.h"
 #include "core/source/source.h"
 
 #define DEFAULT_POOLS   1000000

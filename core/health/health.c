@@ -227,10 +227,11 @@ bool pooldns_health_registry_attach_pool(struct pooldns_health *h, struct pooldn
 		h->next_scan_ms = 0;
 	pthread_mutex_unlock(&h->lock);
 	if (oom)
-		pooldns_log(POOLDNS_LOG_ERR,
-			    "health: out of memory: %zu members of %s are answered without a health "
-			    "check",
-			    oom, p->name_text);
+		pooldns_log(
+			POOLDNS_LOG_ERR,
+			"health: out of memory: %zu members of %s are answered without a health "
+			"check",
+			oom, p->name_text);
 	return created;
 }
 

@@ -81,7 +81,7 @@ struct pooldns_health {
 	size_t down;
 	struct pooldns_endpoint *retired;
 	struct pooldns_endpoint *unused; /* refs reached 0: retire candidates */
-	uint64_t next_scan_ms; /* 0 after an attach created endpoints: scan now */
+	uint64_t next_scan_ms;           /* 0 after an attach created endpoints: scan now */
 
 	/* Checker options (owned copies, checker.c). */
 	char *user_agent;

@@ -845,7 +845,8 @@ struct pooldns_snapshot *pooldns_snapshot_build(const struct pooldns_dataset *ds
 	}
 	/* Rotation goes on where prev left it. */
 	for (size_t it = 0; prev != NULL && (p = pooldns_snapshot_next(snap, &it)) != NULL;) {
-		const struct pooldns_pool *old = pooldns_snapshot_lookup(prev, p->name, p->name_len);
+		const struct pooldns_pool *old =
+			pooldns_snapshot_lookup(prev, p->name, p->name_len);
 		if (old != NULL)
 			atomic_store_explicit(&p->rr,
 					      atomic_load_explicit(&old->rr, memory_order_relaxed),

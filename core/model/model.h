@@ -64,8 +64,7 @@ struct pooldns_model_stats {
  * snapshots to the caller (tests, tools). A store that already serves a
  * snapshot is continued from (its records adopted). health may be NULL.
  * Both are borrowed. NULL on out of memory. */
-struct pooldns_model *pooldns_model_new(struct pooldns_store *store,
-					struct pooldns_health *health);
+struct pooldns_model *pooldns_model_new(struct pooldns_store *store, struct pooldns_health *health);
 /* Aborts an open transaction. Published snapshots belong to the store. */
 void pooldns_model_free(struct pooldns_model *m);
 
@@ -88,8 +87,8 @@ int pooldns_model_replace(struct pooldns_model *m, const int64_t *ids, size_t ni
  * snapshot (borrowed). Without: returns the snapshot, owned by the caller
  * (pooldns_snapshot_free), and the model starts afresh next time. NULL on
  * out of memory (the transaction is aborted). */
-struct pooldns_snapshot *pooldns_model_commit(struct pooldns_model *m, int64_t version,
-					      int64_t seq, struct pooldns_model_stats *stats);
+struct pooldns_snapshot *pooldns_model_commit(struct pooldns_model *m, int64_t version, int64_t seq,
+					      struct pooldns_model_stats *stats);
 
 void pooldns_model_abort(struct pooldns_model *m);
 

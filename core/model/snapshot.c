@@ -73,8 +73,7 @@ bool pooldns_snapshot_has_descendant(const struct pooldns_snapshot *snap, const 
 	/* The root is left out of the set: every pool is below it. */
 	if (len == 1 && name[0] == 0)
 		return snap->npools > 0;
-	return pooldns_ptab_get(&snap->ancestors, name, len, pooldns_dname_hash(name, len)) !=
-	       NULL;
+	return pooldns_ptab_get(&snap->ancestors, name, len, pooldns_dname_hash(name, len)) != NULL;
 }
 
 struct pooldns_pool *pooldns_snapshot_next(const struct pooldns_snapshot *snap, size_t *it)

@@ -132,10 +132,10 @@ _Static_assert(offsetof(struct pooldns_ancestor, name) == 0 &&
 	       "ancestor record key layout");
 
 struct pooldns_snapshot {
-	int64_t version; /* data version it reflects */
-	int64_t seq;     /* change-feed position (-1: none) */
-	size_t npools;   /* == pools.count */
-	size_t nmembers; /* over all pools */
+	int64_t version;               /* data version it reflects */
+	int64_t seq;                   /* change-feed position (-1: none) */
+	size_t npools;                 /* == pools.count */
+	size_t nmembers;               /* over all pools */
 	struct pooldns_ptab pools;     /* name -> struct pooldns_pool */
 	struct pooldns_ptab ancestors; /* name -> struct pooldns_ancestor (root left out) */
 	/* What a later snapshot replaced and only this one (and older ones)

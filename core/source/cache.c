@@ -71,47 +71,13 @@
 
 #include "core/log.h"
 #include "core/source/cache.h"
-#include "core/source/cache_int.h"
+#include "core/source/cache_file.h"
+#include "core/source/cache_v1.h"
 #include "core/source/rqlite_json.h"
 #include "core/source/source.h"
 
 #define CACHE_V2_VERSION 2
 #define CACHE_CHUNK      (64 * 1024)
-
-int pooldns_cache_check_columns(const char *const *names, size_t n, const char *sql,
-				const char *what, char *err, size_t errsz)
-{
-	const char *p = sql + strlen("SELECT ");
-	const char *end = strstr(p, " FROM ");
-	size_t k = 0;
-	while (p < end) {
-		while (p < end && (*p == ' ' || *p == ','))
-			p++;
-		if (p >= end)
-			break;
-		const char *q = p;
-		while (q < end && *q != ',' && *q != ' ')
-			q++;
-		size_t len = (size_t)(q - p);
-		if (k >= n) {
-			pooldns_set_err(err, errsz, "%s: column %zu missing (expected '%.*s')",
-					what, k + 1, (int)len, p);
-			return -1;
-		}
-		if (strlen(names[k]) != len || memcmp(names[k], p, len) != 0) {
-			pooldns_set_err(err, errsz, "%s: column %zu is '%s', expected '%.*s'", what,
-					k + 1, names[k], (int)len, p);
-			return -1;
-		}
-		k++;
-		p = q;
-	}
-	if (k != n) {
-		pooldns_set_err(err, errsz, "%s: %zu columns, expected %zu", what, n, k);
-		return -1;
-	}
-	return 0;
-}
 
 /* ---- lines ---- */
 

@@ -31,77 +31,12 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
+#include "core/source/cache_file.h"
 #include "core/source/source.h"
 #include "core/source/table.h"
 
-/* The longest line of a format 2 file, newline included. The writer
- * refuses to write a longer one, so it never makes a file the reader
- * refuses. */
-#define POOLDNS_CACHE_MAX_LINE (1024 * 1024)
-
-/* The most member rows a pool may have in a format 2 file: what bounds a
- * page. Well above what the builder accepts (2 × 1024). */
-#define POOLDNS_CACHE_MAX_MEMBERS_PER_POOL 65536
-
-/* ---- writing (format 2) ---- */
-
-/* Length of the UTF-8 sequence at s (at most n bytes) by the rules of
- * jansson, which the file's text must follow: 0 when there is none there
- * (a stray continuation byte, an overlong form, a surrogate, a code point
- * past U+10FFFF, a sequence cut short). 1 for ASCII, NUL included. */
-size_t pooldns_cache_utf8_len(const unsigned char *s, size_t n);
-
-struct pooldns_cache_out;
-
-/* Starts replacing path: creates "<path>.tmp.XXXXXX" (mode 0640) in its
- * directory. path must not name anything but a regular file. NULL with a
- * message in err. */
-struct pooldns_cache_out *pooldns_cache_out_open(const char *path, char *err, size_t errsz);
-
-/* Writes to an open stream instead (tests, tools): no temporary file, no
- * rename, no sync; commit flushes f and reports its errors but never
- * closes it. name is used in messages. */
-struct pooldns_cache_out *pooldns_cache_out_open_stream(FILE *f, const char *name, char *err,
-							size_t errsz);
-
-/* One pool row: cells in the column order of POOLDNS_SQL_POOLS (text is
- * copied out before the call returns). Pool ids (cell 0) must be integers
- * in ascending order. Each pool's member rows follow it with
- * pooldns_cache_out_member(), their dns_zone (cell 1) equal to its id.
- * 0, or -1 with a message in err (a row that cannot be stored: a real that
- * is not finite, text that is not UTF-8, a line longer than
- * POOLDNS_CACHE_MAX_LINE; or a write error). After -1 only commit (which
- * then fails) or abort may follow. */
-int pooldns_cache_out_pool(struct pooldns_cache_out *w,
-			   const struct pooldns_cell cells[POOLDNS_POOL_NCOLS], char *err,
-			   size_t errsz);
-int pooldns_cache_out_member(struct pooldns_cache_out *w,
-			     const struct pooldns_cell cells[POOLDNS_MEMBER_NCOLS], char *err,
-			     size_t errsz);
-
-/* Writes the end line (the data version, counts and checksum), then syncs
- * and renames the file into place. Frees w whatever happens. 0, or -1 with
- * a message in err, the temporary file removed and the old file left
- * alone. */
-int pooldns_cache_out_commit(struct pooldns_cache_out *w, int64_t version, char *err, size_t errsz);
-
-/* Drops the new file (the old one stays) and frees w. NULL is accepted. */
-void pooldns_cache_out_abort(struct pooldns_cache_out *w);
-
 /* ---- reading (formats 1 and 2) ---- */
-
-/*
- * Receives one page: at most page_pools pool rows, in ascending id order
- * across the whole load, with all of their member rows. The tables are
- * borrowed until the callback returns; page->version is 0 (the data
- * version is known only at the end of the file, see *version below).
- * Returns 0 to go on, or -1 (with a message in err, which holds errsz
- * bytes) to stop the load.
- */
-typedef int (*pooldns_cache_page_fn)(void *ctx, const struct pooldns_dataset *page, char *err,
-				     size_t errsz);
 
 /*
  * Reads the cache file at path and hands its rows to fn page by page.
@@ -125,17 +60,29 @@ int pooldns_cache_load(const char *path, size_t page_pools, pooldns_cache_page_f
 int pooldns_cache_load_buf(const char *buf, size_t len, size_t page_pools, pooldns_cache_page_fn fn,
 			   void *ctx, int64_t *version, char *err, size_t errsz);
 
-/* ---- whole datasets (the poller until it writes through cache_writer.h) ---- */
-
-/* Atomically replaces path with ds in format 1, one JSON document built in
- * memory. Kept for the poller of this version only; new code writes
- * format 2 with pooldns_cache_out_*. 0 or -1 with a message in err. */
-int pooldns_cache_write(const char *path, const struct pooldns_dataset *ds, char *err,
-			size_t errsz);
+/* ---- a whole dataset (tests, tools) ---- */
 
 /* Reads path (format 1 or 2) into *out as one dataset (caller clears it):
  * pooldns_cache_load with every page appended. 0, or -1 with a message in
  * err and nothing left in *out. */
 int pooldns_cache_read(const char *path, struct pooldns_dataset *out, char *err, size_t errsz);
+
+/* A format 2 row line: its tag and cells (text borrowed). */
+struct pooldns_cache_row {
+	char tag; /* 'p' or 'm' */
+	size_t ncells;
+	struct pooldns_cell cells[POOLDNS_POOL_NCOLS];
+};
+
+/* Reads the usual shape of a row line without jansson: ["p" or "m", then
+ * as many cells as the tag wants], no white space, cells null, integers
+ * (int64, no leading zeros, no fraction or exponent) or strings without
+ * escapes and control characters, UTF-8 as jansson checks it. Returns 1
+ * with *row filled, text copied to scratch (len + 1 bytes); 0 for
+ * anything else, which then goes to jansson, so that jansson alone
+ * decides what is valid and how an error reads. Any line this accepts,
+ * jansson reads as the same cells (fuzz_cache checks that). */
+int pooldns_cache_row_fast(const char *line, size_t len, struct pooldns_cache_row *row,
+			   char *scratch);
 
 #endif

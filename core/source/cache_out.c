@@ -35,8 +35,8 @@
 #include <unistd.h>
 
 #include "core/log.h"
-#include "core/source/cache.h"
-#include "core/source/cache_int.h"
+#include "core/source/cache_file.h"
+#include "core/source/cache_out.h"
 #include "core/source/source.h"
 
 #define CACHE_V2_VERSION 2
@@ -59,86 +59,6 @@ struct pooldns_cache_out {
 	int64_t pool_id; /* the last pool row's id */
 	size_t pool_members;
 };
-
-/* ---- the temporary file (both formats) ---- */
-
-/* The directory holding path ("." for a bare name); caller frees. */
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (slash == NULL)
-		return strdup(".");
-	if (slash == path)
-		return strdup("/");
-	return strndup(path, (size_t)(slash - path));
-}
-
-int pooldns_cache_tmp_open(const char *path, char **tmp, char *err, size_t errsz)
-{
-	struct stat st;
-
-	*tmp = NULL;
-	/* Never rename over a device, a directory or a FIFO. */
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		pooldns_set_err(err, errsz, "cache %s: not a regular file", path);
-		return -1;
-	}
-	size_t plen = strlen(path);
-	char *t = malloc(plen + sizeof ".tmp.XXXXXX");
-	if (t == NULL) {
-		pooldns_set_err(err, errsz, "cache %s: out of memory", path);
-		return -1;
-	}
-	memcpy(t, path, plen);
-	memcpy(t + plen, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
-	int fd = mkostemp(t, O_CLOEXEC);
-	if (fd < 0) {
-		pooldns_set_err(err, errsz, "cache %s: creating temporary file: %s", path,
-				strerror(errno));
-		free(t);
-		return -1;
-	}
-	if (fchmod(fd, 0640) != 0) {
-		pooldns_set_err(err, errsz, "cache %s: chmod %s: %s", path, t, strerror(errno));
-		close(fd);
-		unlink(t);
-		free(t);
-		return -1;
-	}
-	*tmp = t;
-	return fd;
-}
-
-int pooldns_cache_tmp_install(const char *tmp, const char *path, char *err, size_t errsz)
-{
-	if (rename(tmp, path) != 0) {
-		pooldns_set_err(err, errsz, "cache %s: rename from %s: %s", path, tmp,
-				strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	/* Make the rename itself durable. */
-	char *dir = dir_of(path);
-	if (dir == NULL) {
-		pooldns_set_err(err, errsz, "cache %s: out of memory", path);
-		return -1;
-	}
-	int rc = -1;
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0) {
-		pooldns_set_err(err, errsz, "cache %s: opening directory %s: %s", path, dir,
-				strerror(errno));
-	} else if (fsync(dfd) != 0 && errno != EINVAL) {
-		pooldns_set_err(err, errsz, "cache %s: fsync directory %s: %s", path, dir,
-				strerror(errno));
-	} else {
-		rc = 0;
-	}
-	if (dfd >= 0)
-		close(dfd);
-	free(dir);
-	return rc;
-}
 
 /* ---- composing a line ---- */
 
@@ -208,43 +128,6 @@ static int put_real(struct pooldns_cache_out *w, double r)
 		buf[n++] = '0';
 	}
 	return put(w, buf, (size_t)n);
-}
-
-size_t pooldns_cache_utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len;
-	uint32_t cp;
-
-	if (n == 0)
-		return 0;
-	if (c < 0x80)
-		return 1;
-	if (c < 0xc2)
-		return 0;
-	if (c < 0xe0) {
-		len = 2;
-		cp = c & 0x1f;
-	} else if (c < 0xf0) {
-		len = 3;
-		cp = c & 0x0f;
-	} else if (c < 0xf5) {
-		len = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
 }
 
 /* A JSON string: runs of plain bytes are copied at once, '"', '\\' and

@@ -28,8 +28,8 @@
 #include <jansson.h>
 
 #include "core/log.h"
-#include "core/source/cache.h"
-#include "core/source/cache_int.h"
+#include "core/source/cache_file.h"
+#include "core/source/cache_v1.h"
 #include "core/source/rqlite_json.h"
 #include "core/source/source.h"
 

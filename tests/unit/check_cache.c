@@ -55,7 +55,9 @@
 #include "core/model/model.h"
 #include "core/model/store.h"
 #include "core/source/cache.h"
-#include "core/source/cache_int.h"
+#include "core/source/cache_file.h"
+#include "core/source/cache_out.h"
+#include "core/source/cache_v1.h"
 #include "core/source/source.h"
 #include "testdata.h"
 
