@@ -28,7 +28,7 @@
 #include "core/dns/dname.h"
 #include "core/model/snapshot.h"
 #include "core/model/store.h"
-#include "core/source/cache.h"
+#include "core/source/cache_out.h"
 
 /* Default pause between two writes. */
 #define POOLDNS_CACHE_WRITE_INTERVAL_MS 2000L
