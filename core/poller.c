@@ -2,10 +2,12 @@
  * poller.c — the background loader thread: keeps the store's snapshot in
  * step with the source (see poller.h for the contract).
  *
- * Owns: its thread, a copy of the cache path, and the status counters. It
- * borrows the source and the store. It is the only publisher of the store,
- * so it may read the current snapshot (for round-robin carry-over) without
- * a read-side section: nothing else can retire it.
+ * Owns: its thread, the model that makes each snapshot (model.h), the
+ * cache writer thread (cache_writer.h), a copy of the cache path, the
+ * change-feed position of the published data and the status counters. It
+ * borrows the source, the store and the health registry. Through its model
+ * it is the only publisher of the store, so the current snapshot cannot be
+ * retired under it.
  *
  * Thread model: one poller thread; the controlling thread talks to it
  * through `lock` + `cond` (kick, stop, ready). Status fields are atomics so
