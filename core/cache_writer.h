@@ -8,9 +8,11 @@
  * gives records equal to the ones written (pooldns_pool_equal).
  *
  * The thread writes when kicked, at most once every min_interval_ms after
- * the previous write ended (the first write right away), so a large write
- * never delays the next change being applied and a stream of changes
- * costs one write per interval. A failed write leaves the last good file in
+ * the previous write ended, or nine times as long as that write took if
+ * that is longer (the first write right away), so a large write never
+ * delays the next change being applied, a stream of changes costs one
+ * write per interval, and the writer never uses more than a tenth of a
+ * core whatever the size of the data. A failed write leaves the last good file in
  * place, is logged once (and its recovery once) and retried with a
  * growing pause.
  *

@@ -177,6 +177,38 @@ static void poller_apply_changes(struct pooldns_poller *p);
  * pages plays the same role: a change during the load moves it, and the
  * next poll loads again.
  */
+/* One page of a full load, fetched on a thread of its own while the
+ * poller validates the page before it: the source's and the database's
+ * work then overlaps with ours. The source is still used by one thread at
+ * a time (handed over by pthread_create and pthread_join). */
+struct page_fetch {
+	struct pooldns_source *source;
+	int64_t after;
+	struct pooldns_dataset ds;
+	int64_t last;
+	int rc;
+	char err[1024];
+};
+
+static void *page_fetch_main(void *arg)
+{
+	struct page_fetch *f = arg;
+
+	f->rc = f->source->ops->load_page(f->source, f->after, POLLER_PAGE_POOLS, &f->ds, &f->last,
+					  f->err, sizeof f->err);
+	return NULL;
+}
+
+/* Fetches the page after f->after: on a new thread when started is set
+ * on return, else (no thread could be made) right here. */
+static void page_fetch_start(struct page_fetch *f, pthread_t *thread, bool *started)
+{
+	f->ds = (struct pooldns_dataset){ 0 };
+	*started = pthread_create(thread, NULL, page_fetch_main, f) == 0;
+	if (!*started)
+		page_fetch_main(f);
+}
+
 static void poller_full_load(struct pooldns_poller *p)
 {
 	char err[1024];
@@ -184,7 +216,10 @@ static void poller_full_load(struct pooldns_poller *p)
 	struct pooldns_position pos;
 	struct pooldns_build_stats sum = { 0 };
 	struct pooldns_model_stats ms;
-	int64_t after = INT64_MIN, last;
+	struct page_fetch fetch[2];
+	pthread_t thread;
+	bool started;
+	unsigned cur = 0;
 
 	p->need_full_load = true; /* until this load is published */
 	if (p->source->ops->position(p->source, &pos, err, sizeof err) != 0) {
@@ -196,21 +231,34 @@ static void poller_full_load(struct pooldns_poller *p)
 		p->need_full_load = true;
 		return;
 	}
+	fetch[0].source = fetch[1].source = p->source;
+	fetch[0].after = INT64_MIN;
+	page_fetch_start(&fetch[0], &thread, &started);
 	for (;;) {
-		struct pooldns_dataset ds = { 0 };
-		if (p->source->ops->load_page(p->source, after, POLLER_PAGE_POOLS, &ds, &last, err,
-					      sizeof err) != 0) {
+		struct page_fetch *f = &fetch[cur], *next = &fetch[cur ^ 1];
+		int rc;
+
+		if (started)
+			pthread_join(thread, NULL);
+		started = false;
+		if (f->rc != 0) {
 			pooldns_model_abort(p->model);
-			poller_source_failed(p, desc, err);
+			poller_source_failed(p, desc, f->err);
 			return;
 		}
-		if (last == after) {
-			pooldns_dataset_clear(&ds);
+		if (f->last == f->after) {
+			pooldns_dataset_clear(&f->ds);
 			break;
 		}
-		after = last;
-		if (poller_put_page(p, &ds, &sum, err, sizeof err) != 0) {
-			pooldns_dataset_clear(&ds);
+		/* The next page travels while this one is validated. */
+		next->after = f->last;
+		page_fetch_start(next, &thread, &started);
+		rc = poller_put_page(p, &f->ds, &sum, err, sizeof err);
+		pooldns_dataset_clear(&f->ds);
+		if (rc != 0) {
+			if (started)
+				pthread_join(thread, NULL);
+			pooldns_dataset_clear(&next->ds);
 			pooldns_model_abort(p->model);
 			/* The source answered but the data is unusable as a
 			 * whole; try again after the next interval. */
@@ -224,7 +272,7 @@ static void poller_full_load(struct pooldns_poller *p)
 			atomic_fetch_add(&p->st_loads_failed, 1);
 			return;
 		}
-		pooldns_dataset_clear(&ds);
+		cur ^= 1;
 	}
 	poller_source_ok(p);
 	const struct pooldns_snapshot *snap =
