@@ -183,8 +183,11 @@ if [ "$MODULE" -eq 1 ]; then
 	MODULE_SO=$BUILDDIR/module/.libs/pooldns.so
 	[ -f "$MODULE_SO" ] || MODULE_SO=$BUILDDIR/module/pooldns.so
 	[ -f "$MODULE_SO" ] || die "--module: module not built in $BUILDDIR (configure --with-unbound-src)"
+	# A module built with sanitizers needs their runtime loaded first.
+	SAN_PRELOAD=$(ldd "$MODULE_SO" 2>/dev/null | awk '/lib(asan|ubsan)\.so/ { printf "%s ", $3 }')
 fi
 
+SAN_PRELOAD=${SAN_PRELOAD:-}
 MACHINE=$(machine_info) # before pinning: nproc counts the CPUs we may use
 PIN_SRV=""
 if [ "$SMOKE" -eq 0 ]; then
@@ -360,8 +363,9 @@ forward-zone:
 EOF
 		SRV_T0=$(now_ns)
 		# shellcheck disable=SC2086
-		bg_start "$logname" env POOLDNS_CONF="$d/pooldns.conf" $PIN_SRV \
-			"$UNBOUND_BIN" -d -c "$d/unbound.conf"
+		bg_start "$logname" env POOLDNS_CONF="$d/pooldns.conf" \
+			${SAN_PRELOAD:+LD_PRELOAD="$SAN_PRELOAD" ASAN_OPTIONS=detect_leaks=0} \
+			$PIN_SRV "$UNBOUND_BIN" -d -c "$d/unbound.conf"
 		;;
 	knot)
 		mkdir -p "$d/db"
