@@ -325,21 +325,29 @@ rss0=$(proc_field "$FRONT_PID" VmRSS)
 
 : >"$T_DIR/loop.bad"
 (
-	n=0 bad=0
+	n=0 bad=0 lost=0
 	while [ ! -f "$T_DIR/loop.stop" ] && [ $n -lt 20000 ]; do
 		# A query in flight when Unbound reloads is dropped (Unbound
 		# discards its request list on reload, module or not): dig
-		# retries, and only its final answer counts.
+		# retries, and only its final answer counts. A query passed on
+		# to the upstream can still find no answer at all when every
+		# try meets a reload; that is counted apart ("lost", bounded
+		# below), while any answer that came back must be right.
 		got=$("$DIG" @127.0.0.1 -p "$DNS" +short +time=1 +tries=8 google.com | grep -v '^;;' | sort)
 		[ "$got" = "$POOL3" ] || { bad=$((bad + 1)); echo "google.com: $got" >>"$T_DIR/loop.bad"; }
 		got=$("$DIG" @127.0.0.1 -p "$DNS" +time=1 +tries=8 pass.upstream.test)
-		echo "$got" | grep -Eq '^pass\.upstream\.test\.[[:space:]].*192\.0\.2\.200$' || {
+		if echo "$got" | grep -Eq '^pass\.upstream\.test\.[[:space:]].*192\.0\.2\.200$'; then
+			:
+		elif ! echo "$got" | grep -q 'status:'; then
+			lost=$((lost + 1))
+			echo "pass (no answer): $(echo "$got" | grep -E 'error|timed out|reached' | head -n 1)" >>"$T_DIR/loop.lost"
+		else
 			bad=$((bad + 1))
 			echo "pass: $(echo "$got" | grep -E 'status|error|timed out' | head -n 2)" >>"$T_DIR/loop.bad"
-		}
+		fi
 		n=$((n + 1))
 	done
-	echo "$n $bad" >"$T_DIR/loop.result"
+	echo "$n $bad $lost" >"$T_DIR/loop.result"
 ) &
 LOOP_PID=$!
 T_PIDS="$T_PIDS $LOOP_PID"
@@ -358,12 +366,15 @@ wait "$LOOP_PID"
 forget_pid "$LOOP_PID"
 kill -0 "$FRONT_PID" 2>/dev/null || die "unbound exited during the reloads"
 [ "$reload_bad" -eq 0 ] || fail "$reload_bad of 100 reloads failed"
-read -r loops loop_bad <"$T_DIR/loop.result"
+read -r loops loop_bad loop_lost <"$T_DIR/loop.result"
 [ "$loop_bad" -eq 0 ] || fail "$loop_bad wrong answers during reloads: $(sort "$T_DIR/loop.bad" | uniq -c | head -n 5)"
+# At most 2 passed-on queries of the ~200 may go unanswered through 8
+# tries that all met a reload; a pool answer may never go missing.
+[ "$loop_lost" -le 2 ] || fail "$loop_lost passed-on queries unanswered during reloads: $(sort "$T_DIR/loop.lost" | uniq -c | head -n 3)"
 [ "$loops" -ge 5 ] || fail "the query loop ran only $loops times during the reloads"
 threads1=$(proc_field "$FRONT_PID" Threads)
 rss1=$(proc_field "$FRONT_PID" VmRSS)
-log "100 reloads in $((t1 - t0)) ms under $((loops * 2)) queries ($loop_bad wrong):" \
+log "100 reloads in $((t1 - t0)) ms under $((loops * 2)) queries ($loop_bad wrong, $loop_lost unanswered):" \
 	"threads $threads0 -> $threads1, VmRSS $rss0 -> $rss1 kB"
 [ "$threads1" -eq "$threads0" ] || fail "thread count changed over 100 reloads: $threads0 -> $threads1"
 # Tolerance 8 MB: allocator arenas of the worker threads settle over the
