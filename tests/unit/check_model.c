@@ -1099,6 +1099,7 @@ START_TEST(test_abort)
 	 * known by its id (updated in place, not added twice) */
 	td_dataset_init(&ds, 3);
 	TD_POOL(&ds, .id = 3, .name = "x.y.b.test.", .ttl = 33);
+	pooldns_read_lock(); /* keeps s0 for the comparison after the commit */
 	s1 = delta(f.m, IDS(3), &ds, 3, &st);
 	ck_assert_uint_eq(st.put, 1);
 	ck_assert_uint_eq(st.skipped, 0);
@@ -1106,6 +1107,7 @@ START_TEST(test_abort)
 	ck_assert_uint_eq(s1->nmembers, 4);
 	ck_assert_uint_eq(td_lookup(s1, "x.y.b.test.")->ttl, 33);
 	ck_assert_ptr_eq(td_lookup(s1, "www.a.test."), td_lookup(s0, "www.a.test."));
+	pooldns_read_unlock();
 
 	/* the aborted change, committed this time */
 	td_dataset_init(&ds, 4);
