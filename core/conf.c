@@ -347,6 +347,8 @@ int pooldns_config_rqlite_opts(const struct pooldns_config *cfg, struct pooldns_
 	opts->level = cfg->rqlite_level;
 	opts->connect_timeout_ms = cfg->rqlite_connect_timeout_ms;
 	opts->timeout_ms = cfg->rqlite_timeout_ms;
+	opts->full_load = cfg->rqlite_full_load;
+	opts->backup_dir = cfg->rqlite_backup_dir;
 	if (cfg->rqlite_password_file != NULL) {
 		if (pw == NULL) {
 			snprintf(err, errsz, "rqlite-password-file %s: no buffer for the password",

@@ -55,6 +55,8 @@ struct pooldns_config {
 	enum pooldns_rqlite_level rqlite_level;
 	long rqlite_connect_timeout_ms;
 	long rqlite_timeout_ms;
+	enum pooldns_rqlite_full_load rqlite_full_load;
+	char *rqlite_backup_dir;
 	/* sqlite */
 	char *sqlite_path;
 	/* poller */

@@ -95,6 +95,13 @@ static const struct pooldns_config_choice consistency_choices[] = {
 	{ NULL, 0 },
 };
 
+static const struct pooldns_config_choice full_load_choices[] = {
+	{ "auto", POOLDNS_RQLITE_FULL_AUTO },
+	{ "backup", POOLDNS_RQLITE_FULL_BACKUP },
+	{ "query", POOLDNS_RQLITE_FULL_QUERY },
+	{ NULL, 0 },
+};
+
 static const struct pooldns_config_choice log_choices[] = {
 	{ "stderr", POOLDNS_LOG_STDERR },
 	{ "syslog", POOLDNS_LOG_SYSLOG },
@@ -187,6 +194,20 @@ const struct pooldns_config_key pooldns_config_schema[] = {
 		.dflt = "3000",
 		.metavar = "MS",
 		.help = "whole-request timeout per rqlite node",
+	},
+	{
+		.name = "rqlite-full-load",
+		CHOICE(rqlite_full_load, full_load_choices),
+		.dflt = "auto",
+		.help = "full loads from a /db/backup copy (backup), paged queries (query), or "
+			"a copy with queries as fallback (auto)",
+	},
+	{
+		.name = "rqlite-backup-dir",
+		TEXT(POOLDNS_CONFIG_STRING, rqlite_backup_dir),
+		.metavar = "DIR",
+		.unset = "$TMPDIR, else /var/tmp",
+		.help = "where a backup copy is written during a full load (removed at once)",
 	},
 	{
 		.name = "sqlite-path",

@@ -209,11 +209,16 @@ static void page_fetch_start(struct page_fetch *f, pthread_t *thread, bool *star
 		page_fetch_main(f);
 }
 
-static void poller_full_load(struct pooldns_poller *p)
+/*
+ * Reads position and pages from `from` (the source itself, or a copy of
+ * its database) into one model transaction and commits it. 0 when
+ * published; -1 when `from` failed (err says why; nothing changed); -2
+ * when the data was unusable or could not be committed (logged, counted).
+ */
+static int poller_load_from(struct pooldns_poller *p, struct pooldns_source *from,
+			    struct pooldns_position *pos, char *err, size_t errsz)
 {
-	char err[1024];
 	const char *desc = p->source->ops->describe(p->source);
-	struct pooldns_position pos;
 	struct pooldns_build_stats sum = { 0 };
 	struct pooldns_model_stats ms;
 	struct page_fetch fetch[2];
@@ -221,17 +226,13 @@ static void poller_full_load(struct pooldns_poller *p)
 	bool started;
 	unsigned cur = 0;
 
-	p->need_full_load = true; /* until this load is published */
-	if (p->source->ops->position(p->source, &pos, err, sizeof err) != 0) {
-		poller_source_failed(p, desc, err);
-		return;
-	}
+	if (from->ops->position(from, pos, err, errsz) != 0)
+		return -1;
 	if (pooldns_model_begin(p->model, true) != 0) {
 		pooldns_log(POOLDNS_LOG_ERR, "%s: out of memory starting a load", desc);
-		p->need_full_load = true;
-		return;
+		return -2;
 	}
-	fetch[0].source = fetch[1].source = p->source;
+	fetch[0].source = fetch[1].source = from;
 	fetch[0].after = INT64_MIN;
 	page_fetch_start(&fetch[0], &thread, &started);
 	for (;;) {
@@ -243,8 +244,8 @@ static void poller_full_load(struct pooldns_poller *p)
 		started = false;
 		if (f->rc != 0) {
 			pooldns_model_abort(p->model);
-			poller_source_failed(p, desc, f->err);
-			return;
+			pooldns_set_err(err, errsz, "%s", f->err);
+			return -1;
 		}
 		if (f->last == f->after) {
 			pooldns_dataset_clear(&f->ds);
@@ -253,7 +254,7 @@ static void poller_full_load(struct pooldns_poller *p)
 		/* The next page travels while this one is validated. */
 		next->after = f->last;
 		page_fetch_start(next, &thread, &started);
-		rc = poller_put_page(p, &f->ds, &sum, err, sizeof err);
+		rc = poller_put_page(p, &f->ds, &sum, err, errsz);
 		pooldns_dataset_clear(&f->ds);
 		if (rc != 0) {
 			if (started)
@@ -265,28 +266,68 @@ static void poller_full_load(struct pooldns_poller *p)
 			poller_source_ok(p);
 			pooldns_log(
 				POOLDNS_LOG_ERR, "%s: data version %lld not loaded, keeping %s: %s",
-				desc, (long long)pos.version,
+				desc, (long long)pos->version,
 				p->published_version >= 0 ? "the last good snapshot" : "no data",
 				err);
-			p->need_full_load = true;
 			atomic_fetch_add(&p->st_loads_failed, 1);
-			return;
+			return -2;
 		}
 		cur ^= 1;
 	}
 	poller_source_ok(p);
 	const struct pooldns_snapshot *snap =
-		pooldns_model_commit(p->model, pos.version, pos.seq, &ms);
+		pooldns_model_commit(p->model, pos->version, pos->seq, &ms);
 	if (snap == NULL) {
-		p->need_full_load = true;
 		atomic_fetch_add(&p->st_loads_failed, 1);
-		return;
+		return -2;
 	}
 	p->need_full_load = false;
 	p->feed_behind = false;
-	p->seq = pos.seq;
+	p->seq = pos->seq;
 	poller_published(p, snap, false);
-	poller_log_load(desc, snap, &sum, &ms, "loaded");
+	poller_log_load(from->ops->describe(from), snap, &sum, &ms, "loaded");
+	return 0;
+}
+
+/*
+ * A full load: from a copy of the database when the source offers one
+ * (rqlite's backup), else page by page from the source. Either way the
+ * change log of the source is then replayed from the loaded position.
+ */
+static void poller_full_load(struct pooldns_poller *p)
+{
+	char err[1024];
+	const char *desc = p->source->ops->describe(p->source);
+	struct pooldns_source *copy = NULL;
+	struct pooldns_position pos;
+	int rc;
+
+	p->need_full_load = true; /* until a load is published */
+	if (p->source->ops->copy != NULL) {
+		rc = p->source->ops->copy(p->source, &copy, err, sizeof err);
+		if (rc < 0) {
+			poller_source_failed(p, desc, err);
+			return;
+		}
+	}
+	rc = -1;
+	if (copy != NULL) {
+		rc = poller_load_from(p, copy, &pos, err, sizeof err);
+		pooldns_source_destroy(copy);
+		if (rc == -1)
+			/* The copy was fetched whole but cannot be read:
+			 * page through the source instead, this time. */
+			pooldns_log(POOLDNS_LOG_WARNING,
+				    "%s: reading the backup copy failed (%s); loading page by page",
+				    desc, err);
+	}
+	if (rc == -1) {
+		rc = poller_load_from(p, p->source, &pos, err, sizeof err);
+		if (rc == -1)
+			poller_source_failed(p, desc, err);
+	}
+	if (rc != 0)
+		return;
 	/* Large loads leave freed pages behind; give them back. */
 	malloc_trim(0);
 	if (p->seq >= 0)

@@ -199,6 +199,21 @@ struct pooldns_source_ops {
 	 */
 	int (*load_page)(struct pooldns_source *src, int64_t after_id, size_t max_pools,
 			 struct pooldns_dataset *out, int64_t *last_id, char *err, size_t errsz);
+	/*
+	 * Optional (NULL when the source has none): a consistent copy of the
+	 * whole database as a source of its own, for a full load that is
+	 * cheaper read from the copy than asked for page by page. rqlite:
+	 * GET /db/backup into a temporary file, then read like a SQLite file
+	 * (rqlite_backup.c). The poller reads the position and every page
+	 * from the copy, destroys it, and replays this source's change log
+	 * from the copy's position, so the result converges as a paged load
+	 * does. 0 with *copy set (the caller destroys it); 1 when no copy is
+	 * to be used (configuration, or a failure that the configuration
+	 * answers by loading page by page: the source has logged it); -1 with
+	 * err when the full load should count as failed.
+	 */
+	int (*copy)(struct pooldns_source *src, struct pooldns_source **copy, char *err,
+		    size_t errsz);
 	/* Short description for logs, e.g. "rqlite http://10.0.0.1:4001". */
 	const char *(*describe)(struct pooldns_source *src);
 	void (*destroy)(struct pooldns_source *src);
@@ -215,6 +230,13 @@ enum pooldns_rqlite_level {
 	POOLDNS_RQLITE_STRONG,   /* goes through Raft consensus: slowest, never stale */
 };
 
+/* How the rqlite source makes a full load (rqlite-full-load). */
+enum pooldns_rqlite_full_load {
+	POOLDNS_RQLITE_FULL_AUTO = 0, /* a backup copy; page by page when that fails */
+	POOLDNS_RQLITE_FULL_BACKUP,   /* a backup copy only: its failure fails the load */
+	POOLDNS_RQLITE_FULL_QUERY,    /* page by page with /db/query only */
+};
+
 #define POOLDNS_RQLITE_MAX_URLS 16
 
 struct pooldns_rqlite_opts {
@@ -226,6 +248,10 @@ struct pooldns_rqlite_opts {
 	enum pooldns_rqlite_level level;
 	long connect_timeout_ms; /* per node */
 	long timeout_ms;         /* whole request, per node */
+	enum pooldns_rqlite_full_load full_load;
+	/* where backup copies are written (and unlinked at once after they
+	 * are opened); NULL: $TMPDIR, else /var/tmp */
+	const char *backup_dir;
 };
 
 /* Strings in opts are copied. NULL with a message in err on bad options. */
@@ -234,6 +260,13 @@ struct pooldns_source *pooldns_source_rqlite_new(const struct pooldns_rqlite_opt
 
 /* Opens path read-only (it must exist). NULL with a message in err. */
 struct pooldns_source *pooldns_source_sqlite_new(const char *path, char *err, size_t errsz);
+
+/* Opens a database file that nobody writes any more (a backup copy) as an
+ * immutable SQLite source, described as describe, and unlinks path once it
+ * is open (whether or not the open worked): the source reads the open file
+ * and removes nothing when destroyed. NULL with a message in err. */
+struct pooldns_source *pooldns_source_sqlite_copy(const char *path, const char *describe,
+						  char *err, size_t errsz);
 
 int pooldns_rqlite_level_parse(const char *s, enum pooldns_rqlite_level *out);
 const char *pooldns_rqlite_level_name(enum pooldns_rqlite_level level);

@@ -4,7 +4,11 @@
  * rqlite nodes over HTTP(S) and turns the JSON answer into tables
  * (rqlite_json.c). The change-feed requests (position, changes, load_page)
  * carry "&transaction", so the node runs their statements in one read
- * transaction: one snapshot, as the SQLite source reads.
+ * transaction: one snapshot, as the SQLite source reads. A full load
+ * starts from a copy of the database (GET /db/backup, rqlite_backup.c)
+ * unless rqlite-full-load says otherwise; in "auto" a failed backup (a
+ * user without the backup permission, no disk space) falls back to paged
+ * queries, logged once per transition.
  *
  * Owns: its copy of the options, one libcurl easy handle (reused so that
  * connections stay alive between polls), the response buffer, and the index
@@ -38,6 +42,7 @@
 
 #include "core/log.h"
 #include "core/source/delta.h"
+#include "core/source/rqlite_backup.h"
 #include "core/source/rqlite_json.h"
 #include "core/source/source.h"
 
@@ -58,6 +63,9 @@ struct rqlite_source {
 	enum pooldns_rqlite_level level;
 	long connect_timeout_ms;
 	long timeout_ms;
+	enum pooldns_rqlite_full_load full_load;
+	char *backup_dir;
+	bool backup_failing; /* the last backup failed (logged once per transition) */
 	CURL *curl;
 	struct curl_slist *headers;
 	char *describe;
@@ -212,6 +220,7 @@ static void rqlite_destroy(struct pooldns_source *src)
 		free(s->password);
 	}
 	free(s->ca_file);
+	free(s->backup_dir);
 	free(s->describe);
 	free(s->buf);
 	free(s);
@@ -516,6 +525,82 @@ static int rqlite_load_page(struct pooldns_source *src, int64_t after_id, size_t
 	return pooldns_page_from_results(out, last_id, t, after_id, max_pools, who, err, errsz);
 }
 
+static int setup_curl(struct rqlite_source *s, CURL *c, char *err, size_t errsz);
+
+/*
+ * A backup copy from the first node that sends one, starting at the last
+ * good node. Consistency level none asks the node itself ("noleader");
+ * otherwise a follower passes the request to the leader, which then
+ * answers from its own database, as a weak read does. One easy handle per
+ * backup: the request handle keeps its limits for /db/query.
+ */
+static int backup_copy(struct rqlite_source *s, struct pooldns_source **copy, char *err,
+		       size_t errsz)
+{
+	CURL *c = curl_easy_init();
+	if (c == NULL) {
+		pooldns_set_err(err, errsz, "curl_easy_init failed");
+		return -1;
+	}
+	if (setup_curl(s, c, err, errsz) != 0) {
+		curl_easy_cleanup(c);
+		return -1;
+	}
+	const char *dir = s->backup_dir;
+	if (dir == NULL || dir[0] == '\0')
+		dir = getenv("TMPDIR");
+	if (dir == NULL || dir[0] == '\0')
+		dir = "/var/tmp";
+	if (err != NULL && errsz > 0)
+		err[0] = '\0';
+	int rc = -1;
+	for (size_t k = 0; k < s->nurls && rc != 0; k++) {
+		size_t i = (s->current + k) % s->nurls;
+		char url[RQLITE_URL_MAX + 64], desc[RQLITE_URL_MAX + 64], one[512];
+		snprintf(url, sizeof url, "%s/db/backup%s", s->urls[i],
+			 s->level == POOLDNS_RQLITE_NONE ? "?noleader" : "");
+		snprintf(desc, sizeof desc, "rqlite %s (backup copy)", s->urls[i]);
+		one[0] = '\0';
+		rc = pooldns_rqlite_backup_fetch(c, url, dir, desc, copy, one, sizeof one);
+		if (rc == 0)
+			s->current = i;
+		else
+			append_err(err, errsz, "%srqlite %s: %s", k == 0 ? "" : "; ", s->urls[i],
+				   one);
+	}
+	curl_easy_cleanup(c);
+	return rc;
+}
+
+static int rqlite_copy(struct pooldns_source *src, struct pooldns_source **copy, char *err,
+		       size_t errsz)
+{
+	struct rqlite_source *s = (struct rqlite_source *)src;
+	char why[1024];
+
+	*copy = NULL;
+	if (s->full_load == POOLDNS_RQLITE_FULL_QUERY)
+		return 1;
+	if (backup_copy(s, copy, why, sizeof why) == 0) {
+		if (s->backup_failing)
+			pooldns_log(POOLDNS_LOG_NOTICE,
+				    "%s: full loads from a backup copy work again", s->describe);
+		s->backup_failing = false;
+		return 0;
+	}
+	if (s->full_load == POOLDNS_RQLITE_FULL_BACKUP) {
+		pooldns_set_err(err, errsz, "backup copy: %s", why);
+		return -1;
+	}
+	if (!s->backup_failing)
+		pooldns_log(POOLDNS_LOG_WARNING,
+			    "%s: no backup copy for the full load (%s); loading page by page "
+			    "until a backup works again",
+			    s->describe, why);
+	s->backup_failing = true;
+	return 1;
+}
+
 static const struct pooldns_source_ops rqlite_ops = {
 	.name = "rqlite",
 	.version = rqlite_version,
@@ -523,6 +608,7 @@ static const struct pooldns_source_ops rqlite_ops = {
 	.position = rqlite_position,
 	.changes = rqlite_changes,
 	.load_page = rqlite_load_page,
+	.copy = rqlite_copy,
 	.describe = rqlite_describe,
 	.destroy = rqlite_destroy,
 };
@@ -537,10 +623,9 @@ static char *dup_or_null(const char *s, bool *oom)
 	return d;
 }
 
-/* Options that stay the same for every request. */
-static int setup_curl(struct rqlite_source *s, char *err, size_t errsz)
+/* Options that stay the same for every request made with c. */
+static int setup_curl(struct rqlite_source *s, CURL *c, char *err, size_t errsz)
 {
-	CURL *c = s->curl;
 	CURLcode rc = CURLE_OK;
 #define SETOPT(opt, val)                                                                           \
 	do {                                                                                       \
@@ -610,6 +695,13 @@ struct pooldns_source *pooldns_source_rqlite_new(const struct pooldns_rqlite_opt
 				(int)opts->level);
 		return NULL;
 	}
+	if (opts->full_load != POOLDNS_RQLITE_FULL_AUTO &&
+	    opts->full_load != POOLDNS_RQLITE_FULL_BACKUP &&
+	    opts->full_load != POOLDNS_RQLITE_FULL_QUERY) {
+		pooldns_set_err(err, errsz, "rqlite: unknown full-load mode %d",
+				(int)opts->full_load);
+		return NULL;
+	}
 	if (opts->connect_timeout_ms < 0 || opts->timeout_ms < 0) {
 		pooldns_set_err(err, errsz, "rqlite: timeouts must not be negative");
 		return NULL;
@@ -648,6 +740,8 @@ struct pooldns_source *pooldns_source_rqlite_new(const struct pooldns_rqlite_opt
 		s->password = dup_or_null(opts->password != NULL ? opts->password : "", &oom);
 	}
 	s->ca_file = dup_or_null(opts->ca_file, &oom);
+	s->full_load = opts->full_load;
+	s->backup_dir = dup_or_null(opts->backup_dir, &oom);
 	s->describe = malloc(desc_len);
 	if (s->describe == NULL)
 		oom = true;
@@ -680,7 +774,7 @@ struct pooldns_source *pooldns_source_rqlite_new(const struct pooldns_rqlite_opt
 		rqlite_destroy(&s->base);
 		return NULL;
 	}
-	if (setup_curl(s, err, errsz) != 0) {
+	if (setup_curl(s, s->curl, err, errsz) != 0) {
 		rqlite_destroy(&s->base);
 		return NULL;
 	}

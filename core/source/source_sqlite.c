@@ -12,6 +12,9 @@
  * a different file (a database replaced by rename would otherwise be read
  * through the old inode forever).
  *
+ * A copy (pooldns_source_sqlite_copy: an rqlite backup being loaded) is
+ * opened immutable and unlinked at once; it is never reopened by path.
+ *
  * Thread model: one thread at a time per source object; no shared state.
  */
 #include "config.h"
@@ -23,6 +26,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -39,6 +43,8 @@ struct sqlite_source {
 	sqlite3 *db; /* NULL until (re)opened */
 	dev_t dev;   /* identity of the file db was opened on */
 	ino_t ino;
+	/* an immutable copy, unlinked once open: never reopened by path */
+	bool copy;
 };
 
 static void close_db(struct sqlite_source *s)
@@ -62,7 +68,23 @@ static int open_db(struct sqlite_source *s, char *err, size_t errsz)
 		return -1;
 	}
 	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	int rc;
+	if (s->copy) {
+		/* immutable=1: no locks, no -wal or -shm files, no change
+		 * detection; true of a copy that only this source holds. */
+		char *uri = sqlite3_mprintf("file:%s?immutable=1", s->path);
+		if (uri == NULL) {
+			pooldns_set_err(err, errsz, "%s: out of memory", s->describe);
+			return -1;
+		}
+		rc = sqlite3_open_v2(uri, &db,
+				     SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
+				     NULL);
+		sqlite3_free(uri);
+	} else {
+		rc = sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+				     NULL);
+	}
 	if (rc != SQLITE_OK) {
 		pooldns_set_err(err, errsz, "%s: %s", s->describe,
 				db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
@@ -88,6 +110,8 @@ static int ensure_open(struct sqlite_source *s, char *err, size_t errsz)
 {
 	if (s->db != NULL) {
 		struct stat st;
+		if (s->copy)
+			return 0;
 		if (stat(s->path, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino)
 			return 0;
 		pooldns_log(POOLDNS_LOG_DEBUG, "%s: file replaced or gone, reopening", s->describe);
@@ -329,30 +353,56 @@ static const struct pooldns_source_ops sqlite_ops = {
 	.destroy = sqlite_destroy,
 };
 
-struct pooldns_source *pooldns_source_sqlite_new(const char *path, char *err, size_t errsz)
+static struct sqlite_source *sqlite_source_new(const char *path, const char *describe, bool copy,
+					       char *err, size_t errsz)
 {
-	if (path == NULL || path[0] == '\0') {
-		pooldns_set_err(err, errsz, "sqlite: no database path given");
-		return NULL;
-	}
 	struct sqlite_source *s = calloc(1, sizeof *s);
 	if (s == NULL) {
 		pooldns_set_err(err, errsz, "sqlite: out of memory");
 		return NULL;
 	}
 	s->base.ops = &sqlite_ops;
+	s->copy = copy;
 	s->path = strdup(path);
-	size_t dl = strlen(path) + sizeof "sqlite ";
-	s->describe = malloc(dl);
+	s->describe = strdup(describe);
 	if (s->path == NULL || s->describe == NULL) {
 		pooldns_set_err(err, errsz, "sqlite: out of memory");
 		sqlite_destroy(&s->base);
 		return NULL;
 	}
-	snprintf(s->describe, dl, "sqlite %s", path);
 	if (open_db(s, err, errsz) != 0) {
 		sqlite_destroy(&s->base);
 		return NULL;
 	}
-	return &s->base;
+	return s;
+}
+
+struct pooldns_source *pooldns_source_sqlite_copy(const char *path, const char *describe,
+						  char *err, size_t errsz)
+{
+	struct sqlite_source *s = sqlite_source_new(path, describe, true, err, errsz);
+	/* Open or not, nobody needs the name any more; the open descriptor
+	 * keeps the data until the source is destroyed. */
+	if (unlink(path) != 0 && s != NULL)
+		pooldns_log(POOLDNS_LOG_WARNING, "%s: cannot remove %s: %s", describe, path,
+			    strerror(errno));
+	return s != NULL ? &s->base : NULL;
+}
+
+struct pooldns_source *pooldns_source_sqlite_new(const char *path, char *err, size_t errsz)
+{
+	if (path == NULL || path[0] == '\0') {
+		pooldns_set_err(err, errsz, "sqlite: no database path given");
+		return NULL;
+	}
+	size_t dl = strlen(path) + sizeof "sqlite ";
+	char *describe = malloc(dl);
+	if (describe == NULL) {
+		pooldns_set_err(err, errsz, "sqlite: out of memory");
+		return NULL;
+	}
+	snprintf(describe, dl, "sqlite %s", path);
+	struct sqlite_source *s = sqlite_source_new(path, describe, false, err, errsz);
+	free(describe);
+	return s != NULL ? &s->base : NULL;
 }

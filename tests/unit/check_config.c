@@ -34,6 +34,8 @@ static const struct {
 	{ "rqlite-consistency", "strong" },
 	{ "rqlite-connect-timeout-ms", "250" },
 	{ "rqlite-timeout-ms", "9000" },
+	{ "rqlite-full-load", "query" },
+	{ "rqlite-backup-dir", "/srv/pooldns/tmp" },
 	{ "sqlite-path", "/var/lib/pooldns/pools.db" },
 	{ "poll-interval-ms", "1000" },
 	{ "cache-file", "/var/cache/pooldns.cache" },
@@ -86,6 +88,8 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c.rqlite_level, POOLDNS_RQLITE_WEAK);
 	ck_assert_int_eq(c.rqlite_connect_timeout_ms, 1000);
 	ck_assert_int_eq(c.rqlite_timeout_ms, 3000);
+	ck_assert_int_eq(c.rqlite_full_load, POOLDNS_RQLITE_FULL_AUTO);
+	ck_assert_ptr_null(c.rqlite_backup_dir);
 	ck_assert_ptr_null(c.sqlite_path);
 	ck_assert_int_eq(c.poll_interval_ms, 500);
 	ck_assert_ptr_null(c.cache_file);
@@ -147,6 +151,8 @@ START_TEST(test_every_key)
 	ck_assert_int_eq(c.rqlite_level, POOLDNS_RQLITE_STRONG);
 	ck_assert_int_eq(c.rqlite_connect_timeout_ms, 250);
 	ck_assert_int_eq(c.rqlite_timeout_ms, 9000);
+	ck_assert_int_eq(c.rqlite_full_load, POOLDNS_RQLITE_FULL_QUERY);
+	ck_assert_str_eq(c.rqlite_backup_dir, "/srv/pooldns/tmp");
 	ck_assert_str_eq(c.sqlite_path, "/var/lib/pooldns/pools.db");
 	ck_assert_int_eq(c.poll_interval_ms, 1000);
 	ck_assert_str_eq(c.cache_file, "/var/cache/pooldns.cache");
@@ -555,9 +561,12 @@ START_TEST(test_rqlite_opts_no_password)
 
 	pooldns_config_init(&c);
 	ck_assert_int_eq(load(&c, "rqlite-url = http://a:1\nrqlite-url = https://b:2\n"
-				  "rqlite-ca-file = /ca\nrqlite-consistency = none\n"),
+				  "rqlite-ca-file = /ca\nrqlite-consistency = none\n"
+				  "rqlite-full-load = backup\nrqlite-backup-dir = /srv/tmp\n"),
 			 0);
 	ck_assert_int_eq(pooldns_config_rqlite_opts(&c, &o, pw, sizeof(pw), err, sizeof(err)), 0);
+	ck_assert_int_eq(o.full_load, POOLDNS_RQLITE_FULL_BACKUP);
+	ck_assert_str_eq(o.backup_dir, "/srv/tmp");
 	ck_assert_uint_eq(o.nurls, 2);
 	ck_assert_str_eq(o.urls[1], "https://b:2");
 	ck_assert_ptr_null(o.user);

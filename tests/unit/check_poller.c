@@ -74,6 +74,8 @@ struct fake_counts {
 	unsigned load_page;
 	unsigned changes;
 	unsigned load; /* the whole-load op: the poller must not use it */
+	unsigned copies;       /* copies made by the copy op */
+	unsigned copy_refused; /* copy op calls answered 1 or -1 */
 	unsigned page_failures;
 	unsigned changes_failures;
 	size_t page_rows;           /* pool rows served by load_page */
@@ -109,6 +111,14 @@ struct fake_source {
 	 * (a write racing the full load). */
 	void (*after_page)(struct fake_source *f, int page);
 	int page; /* the page being served in the current full load, from 1 */
+
+	/* The copy op (fake_ops_copy): 0 makes a frozen copy of the
+	 * database, 1 answers "page by page", -1 fails. A copy is a
+	 * fake_source of its own on the heap (is_copy), freed by destroy;
+	 * broken_copy makes its pages fail. */
+	int copy_answer;
+	bool broken_copy;
+	bool is_copy;
 
 	struct fake_counts n;
 };
@@ -517,6 +527,91 @@ static const struct pooldns_source_ops fake_ops = {
 	.position = fake_position,
 	.changes = fake_changes,
 	.load_page = fake_load_page,
+	.describe = fake_describe,
+	.destroy = fake_destroy,
+};
+
+static void *dup_array(const void *v, size_t n, size_t elem)
+{
+	void *d = malloc(n ? n * elem : 1);
+	ck_assert_ptr_nonnull(d);
+	if (n)
+		memcpy(d, v, n * elem);
+	return d;
+}
+
+static void fake_copy_destroy(struct pooldns_source *src)
+{
+	struct fake_source *c = (struct fake_source *)src;
+	ck_assert(c->is_copy);
+	pthread_mutex_destroy(&c->lock);
+	free(c->pools);
+	free(c->members);
+	free(c->log);
+	free(c);
+}
+
+static const char *fake_copy_describe(struct pooldns_source *src)
+{
+	return "fake (copy)";
+}
+
+static const struct pooldns_source_ops fake_copy_ops = {
+	.name = "fake-copy",
+	.version = fake_version,
+	.load = fake_load,
+	.position = fake_position,
+	.changes = fake_changes,
+	.load_page = fake_load_page,
+	.describe = fake_copy_describe,
+	.destroy = fake_copy_destroy,
+};
+
+/* A frozen copy of the database as it is now (a backup). */
+static int fake_copy(struct pooldns_source *src, struct pooldns_source **copy, char *err,
+		     size_t errsz)
+{
+	struct fake_source *f = (struct fake_source *)src;
+	fake_lock(f);
+	*copy = NULL;
+	if (f->down || f->copy_answer != 0) {
+		int rc = f->down ? -1 : f->copy_answer;
+		f->n.copy_refused++;
+		snprintf(err, errsz, "fake: no copy");
+		fake_unlock(f);
+		return rc;
+	}
+	struct fake_source *c = calloc(1, sizeof *c);
+	ck_assert_ptr_nonnull(c);
+	c->base.ops = &fake_copy_ops;
+	pthread_mutex_init(&c->lock, NULL);
+	c->is_copy = true;
+	c->version = f->version;
+	c->no_feed = f->no_feed;
+	c->npools = c->pools_cap = f->npools;
+	c->pools = dup_array(f->pools, f->npools, sizeof *f->pools);
+	c->nmembers = c->members_cap = f->nmembers;
+	c->members = dup_array(f->members, f->nmembers, sizeof *f->members);
+	c->log_start = f->log_start;
+	c->log_len = c->log_cap = f->log_len;
+	c->log = dup_array(f->log, f->log_len, sizeof *f->log);
+	c->next_seq = f->next_seq;
+	c->fail_page = f->broken_copy ? 1 : 0;
+	f->n.copies++;
+	fake_unlock(f);
+	*copy = &c->base;
+	return 0;
+}
+
+/* The same fake database, offering copies for full loads. */
+static const struct pooldns_source_ops fake_ops_copy = {
+	.name = "fake",
+	.version = fake_version,
+	.load = fake_load,
+	.position = fake_position,
+	.changes = fake_changes,
+	.load_page = fake_load_page,
+	.copy = fake_copy,
 	.describe = fake_describe,
 	.destroy = fake_destroy,
 };
@@ -1487,6 +1582,93 @@ START_TEST(a_change_between_pages_converges_after_the_replay)
 }
 END_TEST
 
+/* A full load read from a copy of the database: the copy is paged, the
+ * source itself only answers the replay of the log from the copy's
+ * position, so writes after the copy still show. */
+START_TEST(a_full_load_from_a_copy_replays_the_source_after_it)
+{
+	struct fake_source f;
+	fake_init(&f, 1, BIG_POOLS);
+	f.base.ops = &fake_ops_copy;
+	struct pooldns_store *store = pooldns_store_new();
+	struct pooldns_poller *p = start_poller(&f, store, NULL);
+	ck_assert(pooldns_poller_wait_ready(p, 10000));
+	ck_assert_int_eq(current_version(store, NULL), fake_version_now(&f));
+	struct fake_counts c = fake_counts(&f);
+	ck_assert_uint_eq(c.copies, 1);
+	ck_assert_uint_eq(c.load_page, 0); /* every page came from the copy */
+	ck_assert_uint_eq(c.position, 0);
+	size_t n;
+	current_version(store, &n);
+	ck_assert_uint_eq(n, BIG_POOLS);
+
+	/* A change now is a delta from the source, not another copy. */
+	fake_lock(&f);
+	db_pool_put(&f, 1, NULL, 77);
+	fake_unlock(&f);
+	ck_assert(wait_version(store, fake_version_now(&f)));
+	ck_assert_int_eq(pool_ttl(store, "p1.test."), 77);
+	c = fake_counts(&f);
+	ck_assert_uint_eq(c.copies, 1);
+	ck_assert_uint_ge(c.changes, 1);
+	pooldns_poller_stop(p);
+	pooldns_store_free(store);
+	fake_free(&f);
+}
+END_TEST
+
+/* No copy (1): page by page from the source. A copy that cannot be read:
+ * page by page too, in the same attempt. A failed copy (-1): the load
+ * fails and the last good data stays. */
+START_TEST(a_full_load_without_a_usable_copy_pages_the_source)
+{
+	struct fake_source f;
+	fake_init(&f, 1, 10);
+	f.base.ops = &fake_ops_copy;
+	f.copy_answer = 1;
+	struct pooldns_store *store = pooldns_store_new();
+	struct pooldns_poller *p = start_poller(&f, store, NULL);
+	ck_assert(pooldns_poller_wait_ready(p, 10000));
+	struct fake_counts c = fake_counts(&f);
+	ck_assert_uint_eq(c.copies, 0);
+	ck_assert_uint_eq(c.copy_refused, 1);
+	ck_assert_uint_eq(c.position, 1);
+	ck_assert_uint_ge(c.load_page, 2);
+	pooldns_poller_stop(p);
+	pooldns_store_free(store);
+	fake_free(&f);
+
+	fake_init(&f, 1, 10);
+	f.base.ops = &fake_ops_copy;
+	f.broken_copy = true;
+	store = pooldns_store_new();
+	p = start_poller(&f, store, NULL);
+	ck_assert(pooldns_poller_wait_ready(p, 10000));
+	ck_assert_int_eq(current_version(store, NULL), fake_version_now(&f));
+	c = fake_counts(&f);
+	ck_assert_uint_eq(c.copies, 1);
+	ck_assert_uint_eq(c.position, 1); /* then the source itself, paged */
+	ck_assert_uint_ge(c.load_page, 2);
+	pooldns_poller_stop(p);
+	pooldns_store_free(store);
+	fake_free(&f);
+
+	fake_init(&f, 1, 10);
+	f.base.ops = &fake_ops_copy;
+	f.copy_answer = -1;
+	store = pooldns_store_new();
+	p = start_poller(&f, store, NULL);
+	ck_assert(!pooldns_poller_wait_ready(p, 300));
+	c = fake_counts(&f);
+	ck_assert_uint_ge(c.copy_refused, 1);
+	ck_assert_uint_eq(c.load_page, 0);
+	ck_assert_int_lt(current_version(store, NULL), 0);
+	pooldns_poller_stop(p);
+	pooldns_store_free(store);
+	fake_free(&f);
+}
+END_TEST
+
 START_TEST(a_duplicate_name_in_a_delta_is_settled_by_a_full_load)
 {
 	struct fake_source f;
@@ -1575,6 +1757,8 @@ static Suite *poller_suite(void)
 	tcase_add_test(tc, a_paged_load_gives_every_pool_once);
 	tcase_add_test(tc, a_change_between_pages_converges_after_the_replay);
 	tcase_add_test(tc, a_duplicate_name_in_a_delta_is_settled_by_a_full_load);
+	tcase_add_test(tc, a_full_load_from_a_copy_replays_the_source_after_it);
+	tcase_add_test(tc, a_full_load_without_a_usable_copy_pages_the_source);
 	tcase_add_test(tc, the_cache_follows_deltas_and_is_flushed_on_stop);
 	suite_add_tcase(s, tc);
 	return s;

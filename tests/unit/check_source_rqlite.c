@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,8 @@
 #include <jansson.h>
 
 #include "fakehttp.h"
+#include "core/log.h"
+#include "core/source/rqlite_backup.h"
 #include "core/source/source.h"
 
 static const char version_27[] =
@@ -773,6 +776,141 @@ START_TEST(test_levels)
 }
 END_TEST
 
+/* Warnings logged, for the once-per-transition rule of backup failures. */
+static unsigned warnings;
+static char last_warning[512];
+
+static void count_warnings(enum pooldns_log_level level, const char *msg, void *ctx)
+{
+	(void)ctx;
+	if (level == POOLDNS_LOG_WARNING) {
+		warnings++;
+		snprintf(last_warning, sizeof last_warning, "%s", msg);
+	}
+}
+
+static int dir_is_empty(const char *dir)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "test -z \"$(ls -A '%s')\"", dir);
+	return system(cmd) == 0;
+}
+
+static struct pooldns_source *make_backup(const char *url, enum pooldns_rqlite_full_load mode,
+					  enum pooldns_rqlite_level level, const char *dir)
+{
+	struct pooldns_rqlite_opts o = {
+		.nurls = 1,
+		.level = level,
+		.connect_timeout_ms = 500,
+		.timeout_ms = 2000,
+		.full_load = mode,
+		.backup_dir = dir,
+	};
+	o.urls[0] = url;
+	char err[256] = "";
+	struct pooldns_source *s = pooldns_source_rqlite_new(&o, err, sizeof err);
+	ck_assert_msg(s != NULL, "rqlite_new: %s", err);
+	return s;
+}
+
+/* Backup copies that fail: what each mode answers, what is logged, what
+ * is left on disk (nothing). */
+START_TEST(test_backup_failures)
+{
+	struct fakehttp *f = fakehttp_start();
+	ck_assert_ptr_nonnull(f);
+	char dir[] = "/tmp/pooldns-backup-unit-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char err[512], line[256];
+	struct pooldns_source *copy = NULL;
+	pooldns_log_set(count_warnings, NULL, POOLDNS_LOG_DEBUG);
+
+	/* auto: a 403 falls back to queries, logged once for two failures */
+	reply(f, 403, NULL, "{\"error\":\"unauthorized\"}", 0);
+	struct pooldns_source *s =
+		make_backup(fakehttp_url(f), POOLDNS_RQLITE_FULL_AUTO, POOLDNS_RQLITE_WEAK, dir);
+	warnings = 0;
+	ck_assert_int_eq(s->ops->copy(s, &copy, err, sizeof err), 1);
+	ck_assert_ptr_null(copy);
+	ck_assert_int_eq(s->ops->copy(s, &copy, err, sizeof err), 1);
+	ck_assert_uint_eq(warnings, 1);
+	ck_assert_ptr_nonnull(strstr(last_warning, "backup permission"));
+	fakehttp_last(f, line, sizeof line, NULL, 0, NULL, 0);
+	ck_assert_str_eq(line, "GET /db/backup HTTP/1.1");
+	ck_assert(dir_is_empty(dir));
+	pooldns_source_destroy(s);
+
+	/* backup: the same failure fails the load */
+	s = make_backup(fakehttp_url(f), POOLDNS_RQLITE_FULL_BACKUP, POOLDNS_RQLITE_NONE, dir);
+	ck_assert_int_eq(s->ops->copy(s, &copy, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "HTTP 403"));
+	fakehttp_last(f, line, sizeof line, NULL, 0, NULL, 0);
+	ck_assert_str_eq(line, "GET /db/backup?noleader HTTP/1.1");
+
+	/* a body that is no database, and one cut short */
+	reply(f, 200, NULL, "<html>proxy error</html>", 0);
+	ck_assert_int_eq(s->ops->copy(s, &copy, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "not an SQLite database") != NULL, "%s", err);
+	struct fakehttp_reply cut = {
+		.status = 200,
+		.headers = "Content-Length: 100000\r\n",
+		.body = "SQLite format 3",
+		.close = true,
+	};
+	fakehttp_set_reply(f, &cut);
+	ck_assert_int_eq(s->ops->copy(s, &copy, err, sizeof err), -1);
+	ck_assert(dir_is_empty(dir));
+	pooldns_source_destroy(s);
+
+	/* a directory that cannot take the file */
+	s = make_backup(fakehttp_url(f), POOLDNS_RQLITE_FULL_BACKUP, POOLDNS_RQLITE_WEAK,
+			"/nonexistent/pooldns");
+	ck_assert_int_eq(s->ops->copy(s, &copy, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "creating a file in /nonexistent/pooldns") != NULL, "%s", err);
+	pooldns_source_destroy(s);
+
+	pooldns_log_set(NULL, NULL, POOLDNS_LOG_INFO);
+	ck_assert_int_eq(rmdir(dir), 0);
+	fakehttp_stop(f);
+}
+END_TEST
+
+/* The file check: whole pages, and the page count when the header vouches
+ * for it. */
+START_TEST(test_backup_check)
+{
+	char path[] = "/tmp/pooldns-backup-check-XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	unsigned char page[4096] = { 0 };
+	char err[256];
+	memcpy(page, "SQLite format 3", 16);
+	page[16] = 0x10; /* 4096-byte pages */
+	page[31] = 2;    /* 2 pages */
+	page[27] = 7;    /* change counter 7 ... */
+	page[95] = 7;    /* ... == version-valid-for: the count is valid */
+	ck_assert_int_eq(pwrite(fd, page, sizeof page, 0), (ssize_t)sizeof page);
+	ck_assert_int_eq(pooldns_rqlite_backup_check(fd, 4096, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "header says 2 pages") != NULL, "%s", err);
+	memset(page, 0, 16);
+	ck_assert_int_eq(pwrite(fd, page, sizeof page, 4096), (ssize_t)sizeof page);
+	ck_assert_int_eq(pooldns_rqlite_backup_check(fd, 8192, err, sizeof err), 0);
+	ck_assert_int_eq(pooldns_rqlite_backup_check(fd, 6000, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "whole number") != NULL, "%s", err);
+	page[95] = 8; /* count not vouched for: whole pages are enough */
+	memcpy(page, "SQLite format 3", 16);
+	ck_assert_int_eq(pwrite(fd, page, sizeof page, 0), (ssize_t)sizeof page);
+	ck_assert_int_eq(pooldns_rqlite_backup_check(fd, 8192, err, sizeof err), 0);
+	page[16] = 0x03; /* 768: not a power of two */
+	ck_assert_int_eq(pwrite(fd, page, sizeof page, 0), (ssize_t)sizeof page);
+	ck_assert_int_eq(pooldns_rqlite_backup_check(fd, 8192, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "page size") != NULL, "%s", err);
+	close(fd);
+}
+END_TEST
+
 static Suite *source_rqlite_suite(void)
 {
 	Suite *s = suite_create("source_rqlite");
@@ -793,6 +931,8 @@ static Suite *source_rqlite_suite(void)
 	tcase_add_test(tc, test_feed_malformed);
 	tcase_add_test(tc, test_options);
 	tcase_add_test(tc, test_levels);
+	tcase_add_test(tc, test_backup_failures);
+	tcase_add_test(tc, test_backup_check);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -530,6 +530,93 @@ START_TEST(test_live_load_page)
 }
 END_TEST
 
+/* Entries in dir other than . and .. */
+static int dir_entries(const char *dir)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "ls -A '%s' | wc -l", dir);
+	FILE *f = popen(cmd, "r");
+	int n = -1;
+	if (f != NULL) {
+		if (fscanf(f, "%d", &n) != 1)
+			n = -1;
+		pclose(f);
+	}
+	return n;
+}
+
+/* A full load read from a /db/backup copy: the same position and the same
+ * pages as the live tables, and no file left in the backup directory. */
+START_TEST(test_live_backup_copy)
+{
+	ck_assert_msg(setup_error[0] == '\0', "%s", setup_error);
+	exec_live(NULL, "INSERT INTO dns_zone_member (dns_zone, host) VALUES (4, '192.0.2.77')");
+	char dir[] = "/tmp/pooldns-backup-test-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	struct pooldns_rqlite_opts o = {
+		.level = POOLDNS_RQLITE_WEAK,
+		.connect_timeout_ms = 1000,
+		.timeout_ms = 5000,
+		.full_load = POOLDNS_RQLITE_FULL_BACKUP,
+		.backup_dir = dir,
+	};
+	o.urls[o.nurls++] = base_url;
+	char err[512] = "";
+	struct pooldns_source *s = pooldns_source_rqlite_new(&o, err, sizeof err);
+	ck_assert_msg(s != NULL, "rqlite_new: %s", err);
+	ck_assert_ptr_nonnull(s->ops->copy);
+
+	struct pooldns_source *copy = NULL;
+	ck_assert_msg(s->ops->copy(s, &copy, err, sizeof err) == 0, "copy: %s", err);
+	ck_assert_ptr_nonnull(copy);
+	ck_assert_int_eq(dir_entries(dir), 0); /* unlinked once open */
+	ck_assert_ptr_nonnull(strstr(copy->ops->describe(copy), "backup copy"));
+
+	struct pooldns_position live, cp;
+	ck_assert_int_eq(s->ops->position(s, &live, err, sizeof err), 0);
+	ck_assert_msg(copy->ops->position(copy, &cp, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(cp.version, live.version);
+	ck_assert_int_eq(cp.seq, live.seq);
+	ck_assert_int_eq(cp.schema_version, live.schema_version);
+	ck_assert_int_gt(cp.seq, 0);
+
+	/* A write after the copy: the copy does not move, the live feed
+	 * has it after the copy's position. */
+	exec_live(NULL, "INSERT INTO dns_zone_member (dns_zone, host) VALUES (4, '192.0.2.78')");
+	struct pooldns_dataset a, b;
+	int64_t la = 0, lb = 0;
+	ck_assert_msg(copy->ops->load_page(copy, INT64_MIN, 1000, &a, &la, err, sizeof err) == 0,
+		      "%s", err);
+	ck_assert_int_eq(a.version, cp.version);
+	check_google(&a);
+	struct pooldns_delta d;
+	ck_assert_int_eq(s->ops->changes(s, cp.seq, 100, &d, err, sizeof err), 0);
+	ck_assert(!d.gap && d.seq == cp.seq + 1);
+	static const int64_t four[] = { 4 };
+	feed_expect_zones(&d, four, 1, "after the copy");
+	pooldns_delta_clear(&d);
+	ck_assert_int_eq(s->ops->load_page(s, INT64_MIN, 1000, &b, &lb, err, sizeof err), 0);
+	ck_assert_uint_eq(a.pools->nrows, b.pools->nrows);
+	ck_assert_uint_eq(a.members->nrows + 1, b.members->nrows);
+	ck_assert_int_eq(la, lb);
+	pooldns_dataset_clear(&a);
+	pooldns_dataset_clear(&b);
+	pooldns_source_destroy(copy);
+
+	/* query mode never copies */
+	pooldns_source_destroy(s);
+	o.full_load = POOLDNS_RQLITE_FULL_QUERY;
+	s = pooldns_source_rqlite_new(&o, err, sizeof err);
+	ck_assert_ptr_nonnull(s);
+	copy = NULL;
+	ck_assert_int_eq(s->ops->copy(s, &copy, err, sizeof err), 1);
+	ck_assert_ptr_null(copy);
+	pooldns_source_destroy(s);
+	ck_assert_int_eq(dir_entries(dir), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 START_TEST(test_live_prune)
 {
 	ck_assert_msg(setup_error[0] == '\0', "%s", setup_error);
@@ -636,6 +723,7 @@ static Suite *live_suite(void)
 	/* The change feed: each case has its own rqlited, populated. */
 	add_case(s, "feed", setup, test_live_feed_steps);
 	add_case(s, "pages", setup, test_live_load_page);
+	add_case(s, "backup", setup, test_live_backup_copy);
 	add_case(s, "prune", setup, test_live_prune);
 	add_case(s, "upgrade", setup_v1, test_live_upgrade);
 	return s;
