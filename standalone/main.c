@@ -153,7 +153,9 @@ static bool source_settings_eq(const struct pooldns_config *a, const struct pool
 	       str_eq(a->rqlite_password_file, b->rqlite_password_file) &&
 	       str_eq(a->rqlite_ca_file, b->rqlite_ca_file) && a->rqlite_level == b->rqlite_level &&
 	       a->rqlite_connect_timeout_ms == b->rqlite_connect_timeout_ms &&
-	       a->rqlite_timeout_ms == b->rqlite_timeout_ms;
+	       a->rqlite_timeout_ms == b->rqlite_timeout_ms &&
+	       a->rqlite_full_load == b->rqlite_full_load &&
+	       str_eq(a->rqlite_backup_dir, b->rqlite_backup_dir);
 }
 
 /* Creates cfg's source; for rqlite the password read is left in pw. */
