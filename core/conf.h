@@ -35,6 +35,8 @@
 #include "core/source/source.h"
 
 #define POOLDNS_MAX_LISTEN  16
+#define POOLDNS_MAX_ACL     256 /* acl rules */
+#define POOLDNS_MAX_EXEMPT  64  /* rrl-exempt prefixes */
 #define POOLDNS_MAX_THREADS 1024 /* most worker threads (threads, or CPUs when 0) */
 
 enum pooldns_source_kind { POOLDNS_SOURCE_RQLITE = 0, POOLDNS_SOURCE_SQLITE };
@@ -74,6 +76,21 @@ struct pooldns_config {
 	int threads;
 	long tcp_idle_timeout_ms;
 	int tcp_max_connections;
+	/* access list, DNS cookies, response rate limiting (server only) */
+	char *acl[POOLDNS_MAX_ACL];
+	size_t nacl;
+	bool acl_set;
+	int acl_refuse; /* 1: REFUSED to denied clients, 0: drop */
+	int cookies;    /* 1: answer DNS cookies */
+	char *cookie_secret_file;
+	long rrl_rate; /* 0: off */
+	long rrl_slip;
+	long rrl_ipv4_prefix;
+	long rrl_ipv6_prefix;
+	char *rrl_exempt[POOLDNS_MAX_EXEMPT];
+	size_t nrrl_exempt;
+	bool rrl_exempt_set;
+	long rrl_table_size;
 	/* answers */
 	struct pooldns_answer_cfg answer;
 	bool ns_set; /* first ns-name replaces the default */

@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/dns/acl.h"
+#include "core/dns/prefix.h"
 #include "core/dns/resolve.h"
 #include "core/log.h"
 #include "core/poller.h"
@@ -127,6 +129,33 @@ static const char *check_header_text(const char *value)
 		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
 			return "only printable ASCII is allowed";
 	return NULL;
+}
+
+static const struct pooldns_config_choice yes_no_choices[] = {
+	{ "yes", 1 },
+	{ "no", 0 },
+	{ NULL, 0 },
+};
+
+static const struct pooldns_config_choice acl_action_choices[] = {
+	{ "refuse", 1 },
+	{ "drop", 0 },
+	{ NULL, 0 },
+};
+
+/* "allow|deny PREFIX [on LISTEN]"; the listen address is matched against
+ * the listen keys when the server applies the list. */
+static const char *check_acl_rule(const char *value)
+{
+	struct pooldns_acl_rule r;
+	char listen[64];
+	return pooldns_acl_rule_parse(value, &r, listen, sizeof listen);
+}
+
+static const char *check_prefix(const char *value)
+{
+	struct pooldns_prefix p;
+	return pooldns_prefix_parse(value, &p);
 }
 
 /* A mailbox written as an address would be a (wrong) name with one label
@@ -301,6 +330,90 @@ const struct pooldns_config_key pooldns_config_schema[] = {
 		.dflt = "256",
 		.metavar = "N",
 		.help = "TCP connections per worker thread",
+	},
+
+	/* Access list, DNS cookies, response rate limiting */
+	{
+		.name = "acl",
+		TEXT_LIST(POOLDNS_CONFIG_STRING, acl, nacl, acl_set),
+		.check = check_acl_rule,
+		SERVER_ONLY,
+		.metavar = "RULE",
+		.help = "allow|deny PREFIX [on LISTEN-ADDRESS]; first match wins, "
+			"no match allows (repeat in order)",
+	},
+	{
+		.name = "acl-deny-action",
+		CHOICE(acl_refuse, acl_action_choices),
+		SERVER_ONLY,
+		.dflt = "refuse",
+		.help = "what a denied client gets: refuse (REFUSED) or drop (nothing)",
+	},
+	{
+		.name = "cookies",
+		CHOICE(cookies, yes_no_choices),
+		SERVER_ONLY,
+		.dflt = "yes",
+		.help = "answer DNS cookies (RFC 7873, RFC 9018 server cookies)",
+	},
+	{
+		.name = "cookie-secret-file",
+		TEXT(POOLDNS_CONFIG_STRING, cookie_secret_file),
+		SERVER_ONLY,
+		.metavar = "FILE",
+		.unset = "a random secret per start",
+		.help = "server cookie secret: 32 hex digits, optionally a second line with "
+			"the previous secret (share it between servers of one address)",
+	},
+	{
+		.name = "rrl-responses-per-second",
+		NUMBER(rrl_rate, 0, 1000000),
+		SERVER_ONLY,
+		.dflt = "0",
+		.metavar = "N",
+		.help = "UDP responses per second per client network and response "
+			"(0: no rate limiting)",
+	},
+	{
+		.name = "rrl-slip",
+		NUMBER(rrl_slip, 0, 100),
+		SERVER_ONLY,
+		.dflt = "2",
+		.metavar = "N",
+		.help = "send every Nth limited response truncated, drop the rest (0: drop all)",
+	},
+	{
+		.name = "rrl-ipv4-prefix",
+		NUMBER(rrl_ipv4_prefix, 8, 32),
+		SERVER_ONLY,
+		.dflt = "24",
+		.metavar = "BITS",
+		.help = "IPv4 client network size for rate limiting",
+	},
+	{
+		.name = "rrl-ipv6-prefix",
+		NUMBER(rrl_ipv6_prefix, 16, 128),
+		SERVER_ONLY,
+		.dflt = "56",
+		.metavar = "BITS",
+		.help = "IPv6 client network size for rate limiting",
+	},
+	{
+		.name = "rrl-exempt",
+		TEXT_LIST(POOLDNS_CONFIG_STRING, rrl_exempt, nrrl_exempt, rrl_exempt_set),
+		.check = check_prefix,
+		SERVER_ONLY,
+		.metavar = "PREFIX",
+		.help = "clients never rate limited (repeat for more)",
+	},
+	{
+		.name = "rrl-table-size",
+		NUMBER(rrl_table_size, 1024, 16777216),
+		SERVER_ONLY,
+		RESTART,
+		.dflt = "65536",
+		.metavar = "N",
+		.help = "rate-limit buckets (8 bytes each)",
 	},
 
 	/* Answers */

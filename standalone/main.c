@@ -47,6 +47,7 @@
 #include "options.h"
 #include "core/poller.h"
 #include "core/rcu.h"
+#include "guard.h"
 #include "stats.h"
 #include "core/model/store.h"
 #include "worker.h"
@@ -239,6 +240,24 @@ static void publish_answer(struct server_state *st, const struct pooldns_answer_
 	free(old);
 }
 
+/* Builds the guard settings (access list, cookies, rate limit) of cfg and
+ * publishes them to the workers; on failure the old ones stay. */
+static void publish_guard(struct server_state *st, const struct pooldns_config *cfg)
+{
+	char err[512];
+	struct pooldns_guard *ng, *old = st->srv.guard.ptr;
+
+	ng = pooldns_guard_build(cfg, st->addrs, st->naddrs, old, err, sizeof(err));
+	if (ng == NULL) {
+		pooldns_log(POOLDNS_LOG_ERR,
+			    "reload: %s; access list, cookies and rate limit unchanged", err);
+		return;
+	}
+	old = pooldns_rcu_swap(&st->srv.guard, ng);
+	pooldns_rcu_synchronize(); /* no worker can still be reading old */
+	pooldns_guard_free(old);
+}
+
 /* Keeps the settings that only a restart can change — the rows marked
  * POOLDNS_CONFIG_RESTART in core/conf_schema.c (sockets, threads, TCP
  * limits, and the check-* keys the health checker copied at start-up) —
@@ -346,6 +365,7 @@ static void reload(struct server_state *st)
 		publish_answer(st, &ncfg->answer);
 		pooldns_log(POOLDNS_LOG_NOTICE, "reload: answer settings updated");
 	}
+	publish_guard(st, ncfg);
 	if (st->poller == NULL && st->src != NULL) {
 		/* A previous reload lost the poller: try again. */
 		st->poller = start_poller(st, st->src, st->src_cfg, err, sizeof(err));
@@ -505,6 +525,19 @@ static int run(struct server_state *st)
 		goto out;
 	}
 	*answer = st->cfg->answer;
+	st->srv.guard.ptr =
+		pooldns_guard_build(st->cfg, st->addrs, st->naddrs, NULL, err, sizeof(err));
+	if (st->srv.guard.ptr == NULL) {
+		pooldns_log(POOLDNS_LOG_ERR, "%s", err);
+		goto out;
+	}
+	/* Made even while rate limiting is off, so that a reload can turn it
+	 * on; calloc'd pages cost no memory until a bucket is used. */
+	st->srv.rrl = pooldns_rrl_new((size_t)st->cfg->rrl_table_size);
+	if (st->srv.rrl == NULL) {
+		pooldns_log(POOLDNS_LOG_ERR, "start-up: no memory for the rate-limit table");
+		goto out;
+	}
 
 	st->nworkers = thread_count(st->cfg);
 	st->workers = calloc(st->nworkers, sizeof(*st->workers));
@@ -573,6 +606,10 @@ out:
 	st->health = NULL;
 	free(st->srv.answer.ptr); /* every worker has stopped */
 	st->srv.answer.ptr = NULL;
+	pooldns_guard_free(st->srv.guard.ptr);
+	st->srv.guard.ptr = NULL;
+	pooldns_rrl_free(st->srv.rrl);
+	st->srv.rrl = NULL;
 	if (st->srv.stop_fd >= 0)
 		close(st->srv.stop_fd);
 	st->srv.stop_fd = -1;

@@ -18,6 +18,7 @@
 
 #include "core/dns/answer.h"
 #include "core/rcu.h"
+#include "guard.h"
 #include "query.h"
 
 static void count_answer(struct pooldns_stats *s, const struct pooldns_answer_info *info,
@@ -60,21 +61,44 @@ static void count_answer(struct pooldns_stats *s, const struct pooldns_answer_in
 }
 
 size_t pooldns_query_answer(const struct pooldns_query_ctx *q, const uint8_t *pkt, size_t len,
-			    bool tcp, const struct pooldns_client *client, uint8_t *out,
-			    size_t outcap)
+			    bool tcp, const struct pooldns_client *client, unsigned listener,
+			    uint8_t *out, size_t outcap)
 {
 	struct pooldns_answer_info info;
+	struct pooldns_guard_query gq;
 	const struct pooldns_answer_cfg *cfg;
-	size_t n;
+	const struct pooldns_guard *guard;
+	size_t n = 0;
 
 	memset(&info, 0, sizeof(info));
 	pooldns_stat_add(q->stats, tcp ? POOLDNS_STAT_TCP_QUERIES : POOLDNS_STAT_UDP_QUERIES, 1);
-	/* The config pointer is published by the main thread on SIGHUP; the
-	 * copy we use stays valid until pooldns_read_unlock(). */
+	/* The settings are published by the main thread on SIGHUP; the
+	 * copies we use stay valid until pooldns_read_unlock(). */
 	pooldns_read_lock();
 	cfg = pooldns_rcu_get(&q->srv->answer);
-	n = pooldns_answer_packet(cfg, q->srv->store, pkt, len, tcp, client, out, outcap, &info);
+	guard = pooldns_rcu_get(&q->srv->guard);
+	switch (pooldns_guard_before(guard, pkt, len, client, listener, &gq, q->stats)) {
+	case POOLDNS_GUARD_ANSWER:
+		n = pooldns_answer_packet(cfg, q->srv->store, pkt, len, tcp, client, out, outcap,
+					  &info);
+		n = pooldns_guard_after(guard, q->srv->rrl, &gq, cfg, &info, tcp, client, out, n,
+					outcap, q->stats);
+		break;
+	case POOLDNS_GUARD_REFUSE:
+		n = pooldns_answer_packet(cfg, q->srv->store, pkt, len, tcp, client, out, outcap,
+					  &info);
+		n = n > 0 ? pooldns_guard_refused(out, n) : 0;
+		info.rcode = 5;
+		info.truncated = false;
+		break;
+	case POOLDNS_GUARD_DROP:
+		break;
+	}
 	pooldns_read_unlock();
+	if (n > 0 && (out[3] & 0x0f) != (info.rcode & 0x0f) && info.rcode < 16)
+		info.rcode = out[3] & 0x0f; /* FORMERR for a bad cookie */
+	if (n > 0 && (out[2] & 0x02))
+		info.truncated = true; /* a slipped response */
 	count_answer(q->stats, &info, n);
 	return n;
 }

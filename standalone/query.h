@@ -31,12 +31,14 @@ struct pooldns_query_ctx {
 	unsigned id;                 /* the worker's number, for log lines */
 };
 
-/* Answers one query (pkt[0..len), received over TCP if tcp) from client
- * with the current answer settings into out[0..outcap), and counts it.
- * Returns the response length; 0 means drop (no response). */
+/* Answers one query (pkt[0..len), received over TCP if tcp, on listen
+ * address number listener) from client with the current answer and guard
+ * settings (guard.h: access list, cookies, rate limit) into
+ * out[0..outcap), and counts it. Returns the response length; 0 means
+ * drop (no response). */
 size_t pooldns_query_answer(const struct pooldns_query_ctx *q, const uint8_t *pkt, size_t len,
-			    bool tcp, const struct pooldns_client *client, uint8_t *out,
-			    size_t outcap);
+			    bool tcp, const struct pooldns_client *client, unsigned listener,
+			    uint8_t *out, size_t outcap);
 
 /* The client behind a socket address (family 0 for anything but IPv4 and
  * IPv6), as the hash policy keys it. */

@@ -5,7 +5,7 @@
  * UDP sockets, TCP listeners and TCP connections each embed one).
  *
  * Thread-safety: struct pooldns_server is read-only to the workers once
- * they run, except `answer`, which the main thread replaces on reload
+ * they run, except `answer` and `guard`, which the main thread replaces on reload
  * (RCU, core/rcu.h): readers use pooldns_rcu_get() inside
  * pooldns_read_lock(); the main thread publishes with pooldns_rcu_swap()
  * and frees the old copy after pooldns_rcu_synchronize(). An event header
@@ -14,6 +14,7 @@
 #ifndef POOLDNS_SERVER_H
 #define POOLDNS_SERVER_H
 
+#include "core/dns/rrl.h"
 #include "core/rcu.h"
 
 /* What an epoll event's data.ptr points at: every event source starts with
@@ -28,7 +29,7 @@ enum pooldns_ev_kind {
 struct pooldns_ev {
 	enum pooldns_ev_kind kind;
 	int fd;       /* -1 once closed */
-	unsigned idx; /* listen address index for UDP and TCP listeners */
+	unsigned idx; /* listen address index (of a TCP connection: its listener's) */
 };
 
 /* Shared by all workers; set up before they start and read-only to them,
@@ -36,6 +37,8 @@ struct pooldns_ev {
 struct pooldns_server {
 	struct pooldns_store *store;
 	struct pooldns_rcu_ptr answer; /* struct pooldns_answer_cfg */
+	struct pooldns_rcu_ptr guard;  /* struct pooldns_guard (guard.h) */
+	struct pooldns_rrl *rrl;       /* the rate-limit table (lock-free, rrl.h) */
 	long tcp_idle_timeout_ms;
 	int tcp_max_connections;
 	int stop_fd; /* eventfd: becomes readable (and stays so) on shutdown */

@@ -33,6 +33,13 @@ static const char *const stat_names[POOLDNS_STAT_COUNT] = {
 	[POOLDNS_STAT_TCP_EVICTED] = "tcp-evicted",
 	[POOLDNS_STAT_TCP_REJECTED] = "tcp-rejected",
 	[POOLDNS_STAT_TCP_ERRORS] = "tcp-errors",
+	[POOLDNS_STAT_ACL_DENIED] = "acl-denied",
+	[POOLDNS_STAT_COOKIE_CLIENT_ONLY] = "cookie-client-only",
+	[POOLDNS_STAT_COOKIE_VALID] = "cookie-valid",
+	[POOLDNS_STAT_COOKIE_INVALID] = "cookie-invalid",
+	[POOLDNS_STAT_COOKIE_MALFORMED] = "cookie-malformed",
+	[POOLDNS_STAT_RRL_DROPPED] = "rrl-dropped",
+	[POOLDNS_STAT_RRL_SLIPPED] = "rrl-slipped",
 };
 
 void pooldns_stats_sum(struct pooldns_stats *sum, const struct pooldns_stats *src)

@@ -217,7 +217,8 @@ static int conn_process(struct pooldns_tcp *t, struct conn *c)
 		}
 		if (avail < 2 + qlen)
 			break;
-		rlen = pooldns_query_answer(t->q, p + 2, qlen, true, &c->client, t->scratch + 2,
+		rlen = pooldns_query_answer(t->q, p + 2, qlen, true, &c->client, c->ev.idx,
+					    t->scratch + 2,
 					    TCP_OUT_MAX - 2);
 		c->in_off += 2 + qlen;
 		if (rlen == 0)
@@ -370,6 +371,7 @@ void pooldns_tcp_accept(struct pooldns_tcp *t, struct pooldns_ev *ev)
 		memset(c, 0, offsetof(struct conn, in));
 		c->ev.kind = POOLDNS_EV_TCP_CONN;
 		c->ev.fd = fd;
+		c->ev.idx = ev->idx; /* the listen address, for the access list */
 		c->events = EPOLLIN;
 		c->last_ms = pooldns_now_ms();
 		pooldns_query_client(&ss, &c->client);

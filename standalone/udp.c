@@ -105,7 +105,7 @@ static void udp_send(struct pooldns_udp *u, int fd, unsigned n)
 	}
 }
 
-void pooldns_udp_readable(struct pooldns_udp *u, int fd, bool pktinfo)
+void pooldns_udp_readable(struct pooldns_udp *u, int fd, bool pktinfo, unsigned listener)
 {
 	for (int round = 0; round < UDP_ROUNDS; round++) {
 		unsigned ns = 0;
@@ -148,7 +148,7 @@ void pooldns_udp_readable(struct pooldns_udp *u, int fd, bool pktinfo)
 			}
 			pooldns_query_client(&u->addr[i], &client);
 			len = pooldns_query_answer(u->q, u->in[i], u->rmsg[i].msg_len, false,
-						   &client, u->out[ns], UDP_BUF);
+						   &client, listener, u->out[ns], UDP_BUF);
 			if (len == 0)
 				continue;
 			memset(sh, 0, sizeof(*sh));

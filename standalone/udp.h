@@ -26,6 +26,6 @@ void pooldns_udp_free(struct pooldns_udp *u);
  * before returning so that other sockets get their turn. pktinfo: the
  * socket is bound to a wildcard address and replies must leave from the
  * address each query was sent to. */
-void pooldns_udp_readable(struct pooldns_udp *u, int fd, bool pktinfo);
+void pooldns_udp_readable(struct pooldns_udp *u, int fd, bool pktinfo, unsigned listener);
 
 #endif

@@ -54,7 +54,7 @@ static void *worker_main(void *arg)
 				break;
 			case POOLDNS_EV_UDP: {
 				const struct pooldns_worker_sock *s = &w->socks[ev->idx];
-				pooldns_udp_readable(w->udp, s->udp.fd, s->pktinfo);
+				pooldns_udp_readable(w->udp, s->udp.fd, s->pktinfo, ev->idx);
 				break;
 			}
 			case POOLDNS_EV_TCP_LISTEN:

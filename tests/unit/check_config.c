@@ -35,6 +35,16 @@ static const struct {
 	{ "rqlite-connect-timeout-ms", "250" },
 	{ "rqlite-timeout-ms", "9000" },
 	{ "rqlite-full-load", "query" },
+	{ "acl", "deny 192.0.2.0/24 on 127.0.0.1:53" },
+	{ "acl-deny-action", "drop" },
+	{ "cookies", "no" },
+	{ "cookie-secret-file", "/etc/pooldns/cookie.secret" },
+	{ "rrl-responses-per-second", "20" },
+	{ "rrl-slip", "3" },
+	{ "rrl-ipv4-prefix", "28" },
+	{ "rrl-ipv6-prefix", "64" },
+	{ "rrl-exempt", "10.0.0.0/8" },
+	{ "rrl-table-size", "4096" },
 	{ "rqlite-backup-dir", "/srv/pooldns/tmp" },
 	{ "sqlite-path", "/var/lib/pooldns/pools.db" },
 	{ "poll-interval-ms", "1000" },
@@ -89,6 +99,16 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c.rqlite_connect_timeout_ms, 1000);
 	ck_assert_int_eq(c.rqlite_timeout_ms, 3000);
 	ck_assert_int_eq(c.rqlite_full_load, POOLDNS_RQLITE_FULL_AUTO);
+	ck_assert_uint_eq(c.nacl, 0);
+	ck_assert_int_eq(c.acl_refuse, 1);
+	ck_assert_int_eq(c.cookies, 1);
+	ck_assert_ptr_null(c.cookie_secret_file);
+	ck_assert_int_eq(c.rrl_rate, 0);
+	ck_assert_int_eq(c.rrl_slip, 2);
+	ck_assert_int_eq(c.rrl_ipv4_prefix, 24);
+	ck_assert_int_eq(c.rrl_ipv6_prefix, 56);
+	ck_assert_uint_eq(c.nrrl_exempt, 0);
+	ck_assert_int_eq(c.rrl_table_size, 65536);
 	ck_assert_ptr_null(c.rqlite_backup_dir);
 	ck_assert_ptr_null(c.sqlite_path);
 	ck_assert_int_eq(c.poll_interval_ms, 500);
@@ -152,6 +172,18 @@ START_TEST(test_every_key)
 	ck_assert_int_eq(c.rqlite_connect_timeout_ms, 250);
 	ck_assert_int_eq(c.rqlite_timeout_ms, 9000);
 	ck_assert_int_eq(c.rqlite_full_load, POOLDNS_RQLITE_FULL_QUERY);
+	ck_assert_uint_eq(c.nacl, 1);
+	ck_assert_str_eq(c.acl[0], "deny 192.0.2.0/24 on 127.0.0.1:53");
+	ck_assert_int_eq(c.acl_refuse, 0);
+	ck_assert_int_eq(c.cookies, 0);
+	ck_assert_str_eq(c.cookie_secret_file, "/etc/pooldns/cookie.secret");
+	ck_assert_int_eq(c.rrl_rate, 20);
+	ck_assert_int_eq(c.rrl_slip, 3);
+	ck_assert_int_eq(c.rrl_ipv4_prefix, 28);
+	ck_assert_int_eq(c.rrl_ipv6_prefix, 64);
+	ck_assert_uint_eq(c.nrrl_exempt, 1);
+	ck_assert_str_eq(c.rrl_exempt[0], "10.0.0.0/8");
+	ck_assert_int_eq(c.rrl_table_size, 4096);
 	ck_assert_str_eq(c.rqlite_backup_dir, "/srv/pooldns/tmp");
 	ck_assert_str_eq(c.sqlite_path, "/var/lib/pooldns/pools.db");
 	ck_assert_int_eq(c.poll_interval_ms, 1000);
@@ -331,6 +363,17 @@ static const struct {
 	  "t.conf:1: check-user-agent: \"a?b\": only printable ASCII is allowed" },
 	{ "check-max-concurrent = 0\n",
 	  "t.conf:1: check-max-concurrent: \"0\": out of range (1..65536)" },
+	{ "acl = permit 10.0.0.0/8\n",
+	  "t.conf:1: acl: \"permit 10.0.0.0/8\": a rule starts with allow or deny" },
+	{ "acl = deny 10.0.0.0/33\n",
+	  "t.conf:1: acl: \"deny 10.0.0.0/33\": an IPv4 prefix length is at most 32" },
+	{ "acl = deny 10.0.0.0/8 at 127.0.0.1\n",
+	  "t.conf:1: acl: \"deny 10.0.0.0/8 at 127.0.0.1\": after the prefix only \"on "
+	  "LISTEN-ADDRESS\" may follow" },
+	{ "rrl-exempt = 10.0.0.0/x\n",
+	  "t.conf:1: rrl-exempt: \"10.0.0.0/x\": the prefix length must be a number" },
+	{ "cookies = maybe\n", "t.conf:1: cookies: \"maybe\": expected yes or no" },
+	{ "rrl-slip = 101\n", "t.conf:1: rrl-slip: \"101\": out of range (0..100)" },
 	{ "# ok\nbogus = 1\n", "t.conf:2: unknown key \"bogus\"" },
 	{ "listen 127.0.0.1\n", "t.conf:1: expected \"key = value\"" },
 	{ "= 3\n", "t.conf:1: expected a key" },
