@@ -211,23 +211,6 @@ void pctl_data_sort(struct pctl_data *d)
 			qsort(d->p[i].m, d->p[i].nm, sizeof(*d->p[i].m), cmp_member);
 }
 
-struct pctl_pool *pctl_data_find(const struct pctl_data *d, const char *name)
-{
-	size_t lo = 0, hi = d->np;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(text_or_empty(&d->p[mid].c[PCTL_P_NAME]), name);
-		if (c == 0)
-			return &d->p[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 long pctl_pool_find_member(const struct pctl_pool *p, const char *host)
 {
 	for (size_t i = 0; i < p->nm; i++)

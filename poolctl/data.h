@@ -107,8 +107,6 @@ int pctl_data_check(struct pctl_data *d, const char *where, struct pctl_errs *e)
 /* Sorts pools by name and each pool's members by family and address. */
 void pctl_data_sort(struct pctl_data *d);
 
-/* The pool called name (canonical), or NULL. d must be sorted. */
-struct pctl_pool *pctl_data_find(const struct pctl_data *d, const char *name);
 /* Index of the member of p whose canonical host is host, or -1. */
 long pctl_pool_find_member(const struct pctl_pool *p, const char *host);
 
