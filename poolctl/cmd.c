@@ -77,16 +77,26 @@ int pctl_apply(struct pctl_ctx *c, const struct pctl_data *cur, struct pctl_data
 		fprintf(stderr, "poolctl: nothing written\n");
 		return PCTL_EXIT_INVALID;
 	}
-	if (pctl_diff_make(cur, want, &d) != 0 || pctl_diff_statements(&d, &b) != 0) {
+	if (pctl_diff_make(cur, want, &d) != 0 || pctl_sql_guard(&b, &cur->version) != 0 ||
+	    pctl_diff_statements(&d, &b) != 0) {
 		fprintf(stderr, "poolctl: out of memory\n");
 		pctl_diff_free(&d);
 		pctl_batch_free(&b);
 		return PCTL_EXIT_BACKEND;
 	}
-	if (!dry_run && b.n > 0 &&
+	/* b.v[0] is the guard: nothing else, nothing to write */
+	if (!dry_run && b.n > 1 &&
 	    c->be->ops->execute(c->be, b.v, b.n, NULL, err, sizeof(err)) != 0) {
-		fprintf(stderr, "poolctl: %s\npoolctl: nothing written\n", err);
-		rc = PCTL_EXIT_BACKEND;
+		if (strstr(err, PCTL_GUARD_FAILED) != NULL) {
+			fprintf(stderr,
+				"poolctl: the data changed after poolctl read it (data_version "
+				"%lld): nothing written; run the command again\n",
+				(long long)cur->version);
+			rc = PCTL_EXIT_CHANGED;
+		} else {
+			fprintf(stderr, "poolctl: %s\npoolctl: nothing written\n", err);
+			rc = PCTL_EXIT_BACKEND;
+		}
 		goto out;
 	}
 	if (!quiet) {

@@ -7,8 +7,10 @@
  *
  * Every write is: read what is stored, make the wanted data set from it,
  * check the wanted set with the loader's rules, compute the difference and
- * apply it in one transaction. So a command either writes everything it
- * was asked or nothing, and never writes data pooldns would skip.
+ * apply it in one transaction that first checks data_version is still the
+ * one read (sql.h, pctl_sql_guard). So a command either writes everything
+ * it was asked or nothing, never writes data pooldns would skip, and never
+ * overwrites a change it did not see.
  *
  * Thread-safety: single-threaded program.
  */
@@ -33,6 +35,7 @@ enum {
 	PCTL_EXIT_NOT_FOUND = 4,    /* no such pool or member */
 	PCTL_EXIT_EXISTS = 5,       /* the pool or member to add is there already */
 	PCTL_EXIT_WAIT_TIMEOUT = 6, /* drain --wait: a server still answered the member */
+	PCTL_EXIT_CHANGED = 7, /* someone wrote between our read and our write: nothing written */
 };
 
 #define PCTL_MAX_SERVERS 16

@@ -78,7 +78,8 @@ static const char HELP[] =
 	"\n"
 	"Exit status: 0 done, 1 invalid data (nothing written), 2 usage, 3 backend\n"
 	"unreachable or write refused (nothing written), 4 no such pool or member,\n"
-	"5 pool or member exists already, 6 drain --wait timed out.\n";
+	"5 pool or member exists already, 6 drain --wait timed out, 7 the data changed\n"
+	"after poolctl read it (nothing written: run again).\n";
 
 static void help(FILE *f)
 {
@@ -124,7 +125,7 @@ static const struct {
 		  "NAME is stored lower-case with a final dot. add: columns not given take\n"
 		  "their defaults; del removes the pool's members too. --json: JSON output.\n"
 		  "Columns: poolctl --help. Exit: 0 done, 1 invalid value (nothing written),\n"
-		  "3 backend, 4 no such pool, 5 pool exists.\n" },
+		  "3 backend, 4 no such pool, 5 pool exists, 7 changed meanwhile (run again).\n" },
 	{ "member",
 	  "usage: poolctl [OPTIONS] member add POOL HOST [COLUMN=VALUE...]\n"
 	  "       poolctl [OPTIONS] member set POOL HOST COLUMN=VALUE...\n"
@@ -134,7 +135,8 @@ static const struct {
 	  "HOST is an IPv4 or IPv6 address. disable and drain both set enabled=0; with\n"
 	  "--wait, drain then queries every --server (A/AAAA and SOA of POOL) until none\n"
 	  "answers HOST, at most --timeout seconds (30). Exit: 0 done, 1 invalid value,\n"
-	  "3 backend, 4 no such pool or member, 5 member exists, 6 wait timed out.\n" },
+	  "3 backend, 4 no such pool or member, 5 member exists, 6 wait timed out,\n"
+	  "7 changed meanwhile (run again).\n" },
 	{ "export",
 	  "usage: poolctl [OPTIONS] export [FILE|-]\n"
 	  "The whole data set as JSON (format \"pooldns-pools\", version 1; poolctl(8)),\n"
@@ -146,7 +148,8 @@ static const struct {
 	  "not in FILE are deleted. FILE is checked whole first; errors name file:line\n"
 	  "(JSON syntax) or the JSON path. --diff: print the changes and apply them;\n"
 	  "--dry-run: print them, write nothing; --json: print them as JSON.\n"
-	  "Exit: 0 done, 1 invalid file (nothing written), 2 FILE, 3 backend.\n" },
+	  "Exit: 0 done, 1 invalid file (nothing written), 2 FILE, 3 backend, 7 the\n"
+	  "data changed meanwhile (nothing written: run again).\n" },
 };
 
 static bool is_conn_key(const char *key)

@@ -40,6 +40,9 @@ static const char SQL_MEMBER_UPDATE[] =
 	"WHERE dns_zone = " ZONE_BY_NAME " AND host = ?";
 static const char SQL_MEMBER_DELETE[] =
 	"DELETE FROM dns_zone_member WHERE dns_zone = " ZONE_BY_NAME " AND host = ?";
+static const char SQL_GUARD[] =
+	"INSERT INTO pooldns_meta (key, value) SELECT key, value FROM pooldns_meta "
+	"WHERE key = ? AND value IS NOT ?";
 static const char SQL_ONE_POOL[] = POOLDNS_SQL_POOL_SELECT " WHERE name = ?";
 static const char SQL_ONE_POOL_MEMBERS[] = POOLDNS_SQL_MEMBER_SELECT
 	" WHERE dns_zone IN " ZONE_BY_NAME " ORDER BY dns_zone, priority, id";
@@ -99,6 +102,17 @@ void pctl_sql_read_pool(struct pctl_stmt st[3], const char *name)
 	add_text(&st[1], name);
 	st[2].sql = SQL_ONE_POOL_MEMBERS;
 	add_text(&st[2], name);
+}
+
+int pctl_sql_guard(struct pctl_batch *b, const int64_t *version)
+{
+	struct pctl_stmt st = { .sql = SQL_GUARD };
+
+	add_text(&st, POOLDNS_SQL_VERSION_PARAM);
+	st.p[st.n].type = POOLDNS_CELL_INT;
+	st.p[st.n].i = *version;
+	st.n++;
+	return pctl_batch_add(b, &st);
 }
 
 static void pool_values(struct pctl_stmt *st, const struct pctl_pool *p)

@@ -26,6 +26,16 @@ void pctl_sql_read_pool(struct pctl_stmt st[3], const char *name);
 /* data_version alone. */
 void pctl_sql_read_version(struct pctl_stmt *st);
 
+/* The first statement of every write: fails (a duplicate key in
+ * pooldns_meta, so the whole transaction is rolled back) when data_version
+ * is no longer `version`, the one read before the changes were worked out.
+ * Every write to pools and members moves data_version (schema.json's
+ * triggers), so a write that went in between cannot be overwritten or
+ * undone unseen. 0 or -1 (out of memory). */
+int pctl_sql_guard(struct pctl_batch *b, const int64_t *version);
+/* The text of the guard's failure as the backends report it (statement 1). */
+#define PCTL_GUARD_FAILED "statement 1: "
+
 /* Writes; each returns 0 or -1 (out of memory). */
 int pctl_sql_pool_insert(struct pctl_batch *b, const struct pctl_pool *p);
 /* Sets every column of the stored pool old_name to p's values. */

@@ -5,7 +5,9 @@
  * file (syntax errors with line and column, wrong format or version,
  * unknown keys, values the loader refuses, with their JSON paths,
  * duplicates), the export text round trip, the changes and statements
- * between two data sets, rqlite's execute answers and --server values.
+ * between two data sets, rqlite's execute answers and --server values;
+ * and, on SQLite files built from schema.json + populate_data.json, that a
+ * write is refused whole when the data changed after it was read.
  *
  * Thread model: single-threaded Check test program.
  */
@@ -16,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbfixture.h"
 #include "poolctl/backend.h"
+#include "poolctl/cmd.h"
 #include "poolctl/columns.h"
 #include "poolctl/data.h"
 #include "poolctl/diff.h"
@@ -320,6 +324,59 @@ START_TEST(test_server_arg)
 }
 END_TEST
 
+/* A write after someone else's: refused whole (exit 7), then applied on a
+ * fresh read. */
+START_TEST(test_changed_under_us)
+{
+	char path[512], err[512];
+	struct pctl_ctx c;
+	struct pctl_data cur, want;
+
+	dbf_path(path, sizeof(path), "pools.db");
+	dbf_make(path, "schema.json", "populate_data.json", NULL);
+	memset(&c, 0, sizeof(c));
+	c.be = pctl_backend_sqlite_open(path, err, sizeof(err));
+	ck_assert_msg(c.be != NULL, "%s", err);
+	ck_assert_int_eq(pctl_read(&c, "google.com.", &cur), PCTL_EXIT_OK);
+	ck_assert_uint_eq(cur.np, 1);
+	ck_assert_uint_eq(cur.p[0].nm, 4);
+	ck_assert_int_eq(pctl_data_copy(&want, &cur), 0);
+	pctl_cell_clear(&want.p[0].c[2]);
+	want.p[0].c[2].type = POOLDNS_CELL_INT;
+	want.p[0].c[2].i = 77;
+
+	/* someone else writes in between */
+	sqlite3 *db = dbf_open_rw(path);
+	dbf_exec(db, "UPDATE dns_zone_member SET weight = 9 WHERE host = '142.250.180.14'");
+	sqlite3_close(db);
+	int64_t v =
+		dbf_query_int(path, "SELECT value FROM pooldns_meta WHERE key = 'data_version'");
+	ck_assert_int_ne(v, cur.version);
+	ck_assert_int_eq(pctl_apply(&c, &cur, &want, "", false, true), PCTL_EXIT_CHANGED);
+	ck_assert_int_eq(dbf_query_int(path, "SELECT ttl FROM dns_zone WHERE name = 'google.com.'"),
+			 30);
+	ck_assert_int_eq(
+		dbf_query_int(path, "SELECT value FROM pooldns_meta WHERE key = 'data_version'"),
+		v);
+	/* the same change after a fresh read: written, the other write kept */
+	pctl_data_free(&cur);
+	ck_assert_int_eq(pctl_read(&c, "google.com.", &cur), PCTL_EXIT_OK);
+	ck_assert_int_eq(cur.version, v);
+	ck_assert_int_eq(pctl_apply(&c, &cur, &want, "", false, true), PCTL_EXIT_OK);
+	ck_assert_int_eq(dbf_query_int(path, "SELECT ttl FROM dns_zone WHERE name = 'google.com.'"),
+			 77);
+	/* want was copied before the other write: its weight 1 wins, as asked */
+	ck_assert_int_eq(
+		dbf_query_int(path,
+			      "SELECT weight FROM dns_zone_member WHERE host = '142.250.180.14'"),
+		1);
+	ck_assert_int_eq(dbf_query_int(path, "SELECT count(*) FROM dns_zone_member"), 21);
+	pctl_data_free(&cur);
+	pctl_data_free(&want);
+	pctl_backend_close(c.be);
+}
+END_TEST
+
 static Suite *poolctl_suite(void)
 {
 	Suite *s = suite_create("poolctl");
@@ -332,6 +389,10 @@ static Suite *poolctl_suite(void)
 	tcase_add_test(tc, test_diff);
 	tcase_add_test(tc, test_execute_answer);
 	tcase_add_test(tc, test_server_arg);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("sqlite");
+	tcase_add_unchecked_fixture(tc, dbf_setup_dir, dbf_teardown_dir);
+	tcase_add_test(tc, test_changed_under_us);
 	suite_add_tcase(s, tc);
 	return s;
 }
