@@ -5,13 +5,14 @@
 # malformed JSON) refused with exit 1 and the data version unchanged; the
 # exit codes; import --dry-run and --diff; a -c configuration file; and
 # member drain --wait against a running standalone pooldns, after which
-# the member is no longer answered.
+# the member is no longer answered; and basic auth with a password file
+# against an rqlited that requires it.
 set -u
 . "$(dirname "$0")/lib.sh"
 
 POOLCTL="$POOLDNS_BUILDDIR/poolctl/poolctl"
-set -- $(freeport 3)
-RQ_HTTP=$1 RQ_RAFT=$2 DNS=$3
+set -- $(freeport 5)
+RQ_HTTP=$1 RQ_RAFT=$2 DNS=$3 AUTH_HTTP=$4 AUTH_RAFT=$5
 RQ="http://127.0.0.1:$RQ_HTTP"
 
 start_rqlited rq1 "$RQ_HTTP" "$RQ_RAFT"
@@ -139,7 +140,30 @@ expect_rc 6 "drain --wait with a silent server" pc member drain www.example.com 
 expect_rc 2 "drain --wait without a server" pc member drain www.example.com 192.0.2.11 --wait
 log "drain --wait: the member left the answers of pooldns"
 
-# 7. The same round trip and refusals on a SQLite file.
+# 7. Basic auth: the user from the flag, the password from a file.
+cat >"$T_DIR/auth.json" <<AUTH
+[{"username": "admin", "password": "s3cret-pw", "perms": ["all"]},
+ {"username": "*", "perms": ["ready"]}]
+AUTH
+start_rqlited rqauth "$AUTH_HTTP" "$AUTH_RAFT" -auth "$T_DIR/auth.json"
+AUTH_RQ="http://127.0.0.1:$AUTH_HTTP"
+curl -sS -u admin:s3cret-pw -XPOST "$AUTH_RQ/db/execute" -H 'Content-Type: application/json' \
+	-d @"$POOLDNS_SRCDIR/schema.json" >/dev/null || die "schema.json did not load (auth)"
+printf 's3cret-pw\n' >"$T_DIR/pw"
+chmod 600 "$T_DIR/pw"
+printf 'wrong\n' >"$T_DIR/badpw"
+chmod 600 "$T_DIR/badpw"
+expect_rc 0 "import with basic auth" "$POOLCTL" --rqlite-url="$AUTH_RQ" --rqlite-user=admin \
+	--rqlite-password-file="$T_DIR/pw" import "$T_DIR/e1.json"
+"$POOLCTL" --rqlite-url="$AUTH_RQ" --rqlite-user=admin --rqlite-password-file="$T_DIR/pw" export |
+	cmp -s - "$T_DIR/e1.json" || fail "export with basic auth differs"
+expect_rc 3 "wrong password" "$POOLCTL" --rqlite-url="$AUTH_RQ" --rqlite-user=admin \
+	--rqlite-password-file="$T_DIR/badpw" pool list
+grep -q 'authentication failed' "$T_DIR/out.txt" || fail "wrong password: $(cat "$T_DIR/out.txt")"
+expect_rc 2 "user without password file" "$POOLCTL" --rqlite-url="$AUTH_RQ" --rqlite-user=admin pool list
+log "basic auth: password from a file; a wrong one refused"
+
+# 8. The same round trip and refusals on a SQLite file.
 DB="$T_DIR/pools.db"
 sqlite_load "$DB" "$POOLDNS_SRCDIR/schema.json" || die "schema.json did not load into SQLite"
 sqlite_load "$DB" "$POOLDNS_SRCDIR/populate_data.json" || die "populate_data.json did not load into SQLite"
