@@ -31,7 +31,6 @@
 
 struct rq {
 	struct pctl_backend base; /* must be first */
-	const struct pooldns_config *cfg;
 	struct pooldns_rqlite_opts opts;
 	char pw[4096];
 	CURL *curl;
@@ -265,7 +264,6 @@ struct pctl_backend *pctl_backend_rqlite_open(const struct pooldns_config *cfg, 
 		return NULL;
 	}
 	r->base.ops = &rq_ops;
-	r->cfg = cfg;
 	if (pooldns_config_rqlite_opts(cfg, &r->opts, r->pw, sizeof(r->pw), err, errsz) != 0)
 		goto fail;
 	for (size_t i = 0; i < r->opts.nurls; i++) {
