@@ -346,6 +346,21 @@ static bool ends_with_dot(const char *text, size_t len)
 	return bs % 2 == 0;
 }
 
+/* The name rule: 2..254 characters, a final unescaped '.', a valid name
+ * other than the root. Its wire form (not yet lower-cased) into wire;
+ * returns its length, or -1 with b->reason set. */
+static int check_name(struct build *b, const char *name, uint8_t wire[POOLDNS_NAME_MAX])
+{
+	size_t len = strlen(name);
+	int wl = pooldns_dname_from_text(name, wire, POOLDNS_NAME_MAX);
+
+	if (len < 2 || len > 254 || !ends_with_dot(name, len) || wl <= 1) {
+		reason_set(b, "name is not a fully qualified domain name ending in '.'");
+		return -1;
+	}
+	return wl;
+}
+
 static size_t pow2_at_least(size_t n)
 {
 	size_t p = 1;
@@ -420,7 +435,7 @@ static int build_pools(struct build *b)
 		uint8_t wire[POOLDNS_NAME_MAX];
 		uint8_t *wname;
 		const char *name = NULL;
-		size_t len, dup;
+		size_t dup;
 		int wl, rc;
 
 		if (k > 0 && b->prows[k - 1].id == pr->id) {
@@ -435,10 +450,7 @@ static int build_pools(struct build *b)
 			pool_skip(b, pr->id, NULL);
 			continue;
 		}
-		len = strlen(name);
-		wl = pooldns_dname_from_text(name, wire, sizeof(wire));
-		if (len < 2 || len > 254 || !ends_with_dot(name, len) || wl <= 1) {
-			reason_set(b, "name is not a fully qualified domain name ending in '.'");
+		if ((wl = check_name(b, name, wire)) < 0) {
 			pool_skip(b, pr->id, name);
 			continue;
 		}
@@ -812,6 +824,62 @@ out:
 	free(b.prows);
 	free(b.mrows);
 	return rc;
+}
+
+/* ---- one row, for writers ----------------------------------------------------- */
+
+int pooldns_build_check_pool_row(const struct pooldns_table *pools, size_t row, char *why,
+				 size_t whysz)
+{
+	struct pooldns_dataset ds = { .pools = (struct pooldns_table *)pools };
+	struct pooldns_pool p;
+	uint8_t wire[POOLDNS_NAME_MAX];
+	const char *name;
+	struct build b;
+	int rc = -1;
+
+	memset(&b, 0, sizeof(b));
+	b.ds = &ds;
+	if (find_columns(pools, "pools", pooldns_pool_columns, b.pc, PC_COUNT, why, whysz) != 0)
+		return -1;
+	assert(row < pools->nrows);
+	if ((b.arena = pooldns_arena_new()) == NULL) {
+		pooldns_set_err(why, whysz, "out of memory");
+		return -1;
+	}
+	memset(&p, 0, sizeof(p));
+	if (get_text(&b, pcell(&b, row, PC_NAME), "name", false, &name) == 0 &&
+	    check_name(&b, name, wire) >= 0) {
+		rc = parse_pool_settings(&b, row, &p);
+		if (rc == -2)
+			snprintf(b.reason, sizeof(b.reason), "out of memory");
+		rc = rc == 0 ? 0 : -1;
+	}
+	if (rc != 0)
+		pooldns_set_err(why, whysz, "%s", b.reason);
+	pooldns_arena_free(b.arena);
+	return rc;
+}
+
+int pooldns_build_check_member_row(const struct pooldns_table *members, size_t row, char *why,
+				   size_t whysz)
+{
+	struct pooldns_dataset ds = { .members = (struct pooldns_table *)members };
+	struct build b;
+	struct mrow m;
+
+	memset(&b, 0, sizeof(b));
+	b.ds = &ds;
+	if (find_columns(members, "members", pooldns_member_columns, b.mc, MC_COUNT, why, whysz) !=
+	    0)
+		return -1;
+	assert(row < members->nrows);
+	memset(&m, 0, sizeof(m));
+	if (parse_member(&b, row, &m) != 0) {
+		pooldns_set_err(why, whysz, "%s", b.reason);
+		return -1;
+	}
+	return 0;
 }
 
 static int put_record(void *ctx, struct pooldns_pool *rec)

@@ -36,6 +36,23 @@ typedef int (*pooldns_record_fn)(void *ctx, struct pooldns_pool *rec);
 int pooldns_build_records(const struct pooldns_dataset *ds, pooldns_record_fn fn, void *ctx,
 			  struct pooldns_build_stats *stats, char *err, size_t errsz);
 
+/* The checks a load makes on one row alone, for programs that validate
+ * data before writing it (poolctl), so that what they accept is exactly
+ * what a load keeps. pools/members have the columns of POOLDNS_SQL_POOLS /
+ * POOLDNS_SQL_MEMBERS (by name; others are ignored); row < nrows. Pool:
+ * the name rule and every setting (ranges, policy, fallback, check type,
+ * check_port for tcp, check_path, check_host); ids are not looked at.
+ * Member: host (an IPv4 or IPv6 literal), weight, priority, enabled; its
+ * pool is not looked at. What only a whole dataset shows (duplicate names,
+ * duplicate hosts in a pool, more than POOLDNS_MAX_MEMBERS_PER_FAMILY
+ * members of a family, a missing pool) is left to the caller. 0, or -1
+ * with the reason in why (e.g. "unknown policy \"rr\"", without the row's
+ * name; also a missing column). */
+int pooldns_build_check_pool_row(const struct pooldns_table *pools, size_t row, char *why,
+				 size_t whysz);
+int pooldns_build_check_member_row(const struct pooldns_table *members, size_t row, char *why,
+				   size_t whysz);
+
 /* Builds a stand-alone snapshot from ds (owned by the caller, shares
  * nothing). prev (may be NULL) gives round-robin counters
  * to carry over. Returns NULL only when the dataset as a whole is unusable

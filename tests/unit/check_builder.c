@@ -642,6 +642,53 @@ START_TEST(test_ancestors)
 }
 END_TEST
 
+/* The row checks alone (what poolctl validates with): the same rules as a
+ * load, the reason without the row's name, ids and pools not looked at. */
+START_TEST(test_row_checks)
+{
+	struct pooldns_dataset ds;
+	struct pooldns_cell row[TD_P_N], mrow[TD_M_N];
+	char why[256];
+
+	td_dataset_init(&ds, 1);
+	td_pool_row(row, &(const struct td_pool){ .id = 1, .name = "ok.example." });
+	td_add_pool_row(&ds, row);
+	row[TD_P_ID] = td_null(); /* ids are not checked */
+	row[TD_P_POLICY] = td_text("rr");
+	td_add_pool_row(&ds, row);
+	td_pool_row(row, &(const struct td_pool){ .id = 3, .name = "x.example", .ttl = 5 });
+	td_add_pool_row(&ds, row);
+	td_pool_row(row,
+		    &(const struct td_pool){ .id = 4, .name = "t.example.", .check_type = "tcp" });
+	td_add_pool_row(&ds, row);
+	ck_assert_int_eq(pooldns_build_check_pool_row(ds.pools, 0, why, sizeof(why)), 0);
+	ck_assert_int_eq(pooldns_build_check_pool_row(ds.pools, 1, why, sizeof(why)), -1);
+	ck_assert_str_eq(why, "unknown policy \"rr\"");
+	ck_assert_int_eq(pooldns_build_check_pool_row(ds.pools, 2, why, sizeof(why)), -1);
+	ck_assert_str_eq(why, "name is not a fully qualified domain name ending in '.'");
+	ck_assert_int_eq(pooldns_build_check_pool_row(ds.pools, 3, why, sizeof(why)), -1);
+	ck_assert_str_eq(why, "check_type tcp needs a check_port");
+
+	td_member_row(mrow,
+		      &(const struct td_member){ .id = 1, .pool = 99, .host = "2001:db8::1" });
+	td_add_member_row(&ds, mrow);
+	td_member_row(mrow, &(const struct td_member){ .id = 2, .pool = 1, .host = "10.0.0.256" });
+	td_add_member_row(&ds, mrow);
+	td_member_row(mrow, &(const struct td_member){ .id = 3, .pool = 1, .host = "10.0.0.1" });
+	mrow[TD_M_ENABLED] = td_int(2);
+	td_add_member_row(&ds, mrow);
+	ck_assert_int_eq(pooldns_build_check_member_row(ds.members, 0, why, sizeof(why)), 0);
+	ck_assert_int_eq(pooldns_build_check_member_row(ds.members, 1, why, sizeof(why)), -1);
+	ck_assert_str_eq(why, "host \"10.0.0.256\" is not an IPv4 or IPv6 address");
+	ck_assert_int_eq(pooldns_build_check_member_row(ds.members, 2, why, sizeof(why)), -1);
+	ck_assert_str_eq(why, "enabled 2 is out of range 0..1");
+	/* a table without the columns */
+	ck_assert_int_eq(pooldns_build_check_pool_row(ds.members, 0, why, sizeof(why)), -1);
+	ck_assert_ptr_nonnull(strstr(why, "missing column"));
+	pooldns_dataset_clear(&ds);
+}
+END_TEST
+
 static Suite *builder_suite(void)
 {
 	Suite *s = suite_create("builder");
@@ -657,6 +704,7 @@ static Suite *builder_suite(void)
 	tcase_add_test(tc, test_sorting);
 	tcase_add_test(tc, test_member_limit);
 	tcase_add_test(tc, test_ancestors);
+	tcase_add_test(tc, test_row_checks);
 	suite_add_tcase(s, tc);
 	return s;
 }
