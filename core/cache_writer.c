@@ -1,6 +1,7 @@
 /*
- * cache_writer.c — writes the published snapshot to the cache file, from a
- * background thread (see cache_writer.h).
+ * cache_writer.c — writes the published snapshot to the cache file, and the
+ * records of the changes since then to its journal, from a background
+ * thread (see cache_writer.h).
  *
  * Owns: the writer thread, a copy of the path, and for the length of one
  * write a 16-byte (id, record) entry per pool, to write pools in id order
@@ -19,6 +20,8 @@
  * call_rcu (store.c) and never waits for it. (Only when store.c is out of
  * memory for its call_rcu wrapper does it wait for readers, and then for
  * this write too.) The section ends before the file is synced and renamed.
+ * The queue of journal records (q_head .. q_tail, need_base) is shared with
+ * the poller thread under `lock`; appends happen outside it.
  */
 #include "config.h"
 
@@ -32,10 +35,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <time.h>
 
 #include "core/cache_writer.h"
+#include "core/source/cache_journal.h"
 #include "core/log.h"
 #include "core/model/policy.h"
 
@@ -44,6 +49,11 @@ _Static_assert(2 * POOLDNS_MAX_MEMBERS_PER_FAMILY <= POOLDNS_CACHE_MAX_MEMBERS_P
 
 /* Longest pause between retries while writes keep failing. */
 #define CACHE_RETRY_MAX_MS 60000L
+/* Records waiting for the writer beyond this make the next write a whole
+ * file instead. */
+#define CACHE_QUEUE_MAX (64u * 1024 * 1024)
+/* The journal grows to at least this much before the file is rewritten. */
+#define CACHE_JOURNAL_MIN_LIMIT (1024u * 1024)
 
 /* ---- snapshot -> rows ---- */
 
@@ -231,8 +241,18 @@ int pooldns_cache_write_snapshot(const char *path, const struct pooldns_snapshot
 
 /* ---- the background writer ---- */
 
+/* A journal record waiting to be appended (cache_journal.h). */
+struct journal_rec {
+	struct journal_rec *next;
+	uint64_t generation; /* of the snapshot the change produced */
+	int64_t version;
+	char *buf;
+	size_t len;
+};
+
 struct pooldns_cache_writer {
 	char *path;
+	char *journal; /* "<path>.journal" */
 	struct pooldns_store *store;
 	long interval_ms;
 
@@ -246,13 +266,25 @@ struct pooldns_cache_writer {
 	bool flush;           /* write now, never mind the interval */
 	bool stop;
 	bool idle; /* the thread waits for a kick (not for the interval to pass) */
+	/* Records of changes, oldest first, and whether something changed
+	 * that no record describes (a full load): then the next write is a
+	 * whole file. */
+	struct journal_rec *q_head, *q_tail;
+	size_t q_bytes;
+	bool need_base;
 
 	/* The writer thread's own. */
-	struct timespec next_ok; /* no write starts before this */
+	struct timespec next_ok; /* no whole-file write starts before this */
 	bool failing;
 	long retry_ms;
+	bool have_base;        /* the file and an empty or valid journal are on disk */
+	uint64_t journal_gen;  /* the generation the file + journal reflect */
+	size_t journal_bytes;  /* records in the journal */
+	size_t base_bytes;     /* size of the file */
+	bool journal_failing;
 
 	_Atomic uint64_t st_writes;
+	_Atomic uint64_t st_appends;
 	_Atomic uint64_t st_failures;
 	_Atomic int64_t st_version;
 };
@@ -281,6 +313,97 @@ static long ms_since(const struct timespec *t0)
 	return (long)(t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
+/* Drops the queued records the file already reflects. Lock held. */
+static void drop_written(struct pooldns_cache_writer *w, uint64_t upto)
+{
+	while (w->q_head != NULL && w->q_head->generation <= upto) {
+		struct journal_rec *r = w->q_head;
+		w->q_head = r->next;
+		w->q_bytes -= r->len;
+		free(r->buf);
+		free(r);
+	}
+	if (w->q_head == NULL)
+		w->q_tail = NULL;
+}
+
+/* The journal may grow to half the file (at least 1 MiB) before the next
+ * change rewrites the file: start-up then reads at most half again as
+ * much as the file, and a rewrite costs at most as much as the changes
+ * appended since the last one. */
+static size_t journal_limit(const struct pooldns_cache_writer *w)
+{
+	size_t half = w->base_bytes / 2;
+	return half > CACHE_JOURNAL_MIN_LIMIT ? half : CACHE_JOURNAL_MIN_LIMIT;
+}
+
+/* The queued records continue the journal one generation after another,
+ * and fit: they can be appended instead of writing the whole file. Lock
+ * held. */
+static bool can_append(const struct pooldns_cache_writer *w)
+{
+	if (!w->have_base || w->need_base || w->q_head == NULL ||
+	    w->journal_bytes + w->q_bytes > journal_limit(w))
+		return false;
+	uint64_t g = w->journal_gen;
+	for (const struct journal_rec *r = w->q_head; r != NULL; r = r->next)
+		if (r->generation != ++g)
+			return false;
+	return true;
+}
+
+/* Appends the records list (taken off the queue) to the journal: 0, or -1
+ * (logged once per change of state; the next write is a whole file). */
+static int append_records(struct pooldns_cache_writer *w, struct journal_rec *list)
+{
+	char err[1024];
+	size_t total = 0;
+	uint64_t gen = w->journal_gen;
+	int64_t version = -1;
+	for (struct journal_rec *r = list; r != NULL; r = r->next)
+		total += r->len;
+	char *buf = calloc(1, total ? total : 1);
+	int rc = -1;
+	if (buf == NULL) {
+		pooldns_set_err(err, sizeof err, "out of memory");
+	} else {
+		size_t off = 0;
+		for (struct journal_rec *r = list; r != NULL; r = r->next) {
+			memcpy(buf + off, r->buf, r->len);
+			off += r->len;
+			gen = r->generation;
+			version = r->version;
+		}
+		rc = pooldns_journal_append(w->journal, buf, total, err, sizeof err);
+	}
+	free(buf);
+	while (list != NULL) {
+		struct journal_rec *r = list;
+		list = r->next;
+		free(r->buf);
+		free(r);
+	}
+	if (rc != 0) {
+		atomic_fetch_add(&w->st_failures, 1);
+		if (!w->journal_failing)
+			pooldns_log(POOLDNS_LOG_WARNING,
+				    "cache journal not updated (%s); the cache file will be "
+				    "rewritten whole",
+				    err);
+		w->journal_failing = true;
+		w->have_base = false;
+		return -1;
+	}
+	if (w->journal_failing)
+		pooldns_log(POOLDNS_LOG_NOTICE, "cache journal %s written again", w->journal);
+	w->journal_failing = false;
+	w->journal_gen = gen;
+	w->journal_bytes += total;
+	atomic_fetch_add(&w->st_appends, 1);
+	atomic_store(&w->st_version, version);
+	return 0;
+}
+
 /* One write of the current snapshot: 0 written, 1 nothing published yet,
  * -1 failed (logged once per change of state). */
 static int write_once(struct pooldns_cache_writer *w)
@@ -302,6 +425,7 @@ static int write_once(struct pooldns_cache_writer *w)
 	version = snap->version;
 	npools = snap->npools;
 	nmembers = snap->nmembers;
+	uint64_t gen = snap->generation, checksum = 0;
 	out = pooldns_cache_out_open(w->path, err, sizeof err);
 	if (out != NULL && pooldns_cache_put_snapshot(out, snap, err, sizeof err) != 0) {
 		pooldns_cache_out_abort(out);
@@ -310,7 +434,24 @@ static int write_once(struct pooldns_cache_writer *w)
 	/* The rows are out: sync and rename need not keep the snapshot. */
 	pooldns_read_unlock();
 	if (out != NULL)
-		rc = pooldns_cache_out_commit(out, version, err, sizeof err);
+		rc = pooldns_cache_out_commit_sum(out, version, &checksum, err, sizeof err);
+	/* A new, empty journal for this file; until it is in place the old
+	 * journal names the old file's checksum, so it is never replayed
+	 * onto this one. */
+	w->have_base = false;
+	if (rc == 0 && pooldns_journal_start(w->journal, checksum, version, err, sizeof err) != 0) {
+		pooldns_log(POOLDNS_LOG_WARNING,
+			    "cache file written, but no journal can be started next to it: %s", err);
+	} else if (rc == 0) {
+		struct stat st;
+		w->have_base = true;
+		w->journal_gen = gen;
+		w->journal_bytes = 0;
+		w->base_bytes = stat(w->path, &st) == 0 ? (size_t)st.st_size : 0;
+		pthread_mutex_lock(&w->lock);
+		drop_written(w, gen);
+		pthread_mutex_unlock(&w->lock);
+	}
 
 	if (rc != 0) {
 		atomic_fetch_add(&w->st_failures, 1);
@@ -355,12 +496,40 @@ static void *writer_main(void *arg)
 			w->idle = false;
 			continue;
 		}
+		if (w->have_base)
+			drop_written(w, w->journal_gen);
+		if (w->have_base && !w->need_base && w->q_head == NULL) {
+			/* Every change is in the journal already. */
+			w->written = w->kicked;
+			pthread_cond_broadcast(&w->cond);
+			continue;
+		}
+		if (can_append(w)) {
+			struct journal_rec *list = w->q_head;
+			uint64_t seq = w->kicked;
+			w->q_head = w->q_tail = NULL;
+			w->q_bytes = 0;
+			w->flush = false;
+			w->started++;
+			pthread_mutex_unlock(&w->lock);
+			int rc = append_records(w, list);
+			pthread_mutex_lock(&w->lock);
+			w->finished++;
+			if (rc == 0)
+				w->written = seq;
+			else
+				w->need_base = true;
+			pthread_cond_broadcast(&w->cond);
+			continue;
+		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (!w->flush && before(&now, &w->next_ok)) {
 			pthread_cond_timedwait(&w->cond, &w->lock, &w->next_ok);
 			continue;
 		}
 		uint64_t seq = w->kicked;
+		bool need_base = w->need_base;
+		w->need_base = false;
 		w->flush = false;
 		w->started++;
 		pthread_mutex_unlock(&w->lock);
@@ -374,6 +543,8 @@ static void *writer_main(void *arg)
 		w->finished++;
 		if (rc >= 0)
 			w->written = seq;
+		if (rc != 0 && need_base)
+			w->need_base = true;
 		if (rc <= 0) {
 			/* The pause is at least nine times the write itself, so
 			 * the writer never takes more than a tenth of a core
@@ -408,7 +579,10 @@ struct pooldns_cache_writer *pooldns_cache_writer_start(const char *path,
 		return NULL;
 	}
 	struct pooldns_cache_writer *w = calloc(1, sizeof(*w));
-	if (w == NULL || (w->path = strdup(path)) == NULL) {
+	if (w == NULL || (w->path = strdup(path)) == NULL ||
+	    (w->journal = pooldns_journal_path(path)) == NULL) {
+		if (w != NULL)
+			free(w->path);
 		free(w);
 		pooldns_set_err(err, errsz, "cache writer: out of memory");
 		return NULL;
@@ -436,16 +610,45 @@ struct pooldns_cache_writer *pooldns_cache_writer_start(const char *path,
 		pthread_cond_destroy(&w->cond);
 		pthread_mutex_destroy(&w->lock);
 		free(w->path);
+		free(w->journal);
 		free(w);
 		return NULL;
 	}
 	return w;
 }
 
+void pooldns_cache_writer_record(struct pooldns_cache_writer *w, uint64_t generation,
+				 int64_t version, char *buf, size_t len)
+{
+	struct journal_rec *r = malloc(sizeof(*r));
+	pthread_mutex_lock(&w->lock);
+	w->kicked++;
+	if (r == NULL || w->q_bytes + len > CACHE_QUEUE_MAX) {
+		/* Too much waiting (the disk is slow or failing): the next
+		 * write is the whole file, which holds all of it. */
+		free(r);
+		free(buf);
+		drop_written(w, UINT64_MAX);
+		w->need_base = true;
+	} else {
+		*r = (struct journal_rec){ .generation = generation, .version = version, .buf = buf,
+					   .len = len };
+		if (w->q_tail != NULL)
+			w->q_tail->next = r;
+		else
+			w->q_head = r;
+		w->q_tail = r;
+		w->q_bytes += len;
+	}
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
 void pooldns_cache_writer_kick(struct pooldns_cache_writer *w)
 {
 	pthread_mutex_lock(&w->lock);
 	w->kicked++;
+	w->need_base = true;
 	/* A thread waiting out the interval sees the kick when it wakes; a
 	 * stream of kicks does not wake it each time. */
 	if (w->idle)
@@ -481,9 +684,11 @@ void pooldns_cache_writer_stop(struct pooldns_cache_writer *w)
 	pthread_cond_broadcast(&w->cond);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
+	drop_written(w, UINT64_MAX);
 	pthread_cond_destroy(&w->cond);
 	pthread_mutex_destroy(&w->lock);
 	free(w->path);
+	free(w->journal);
 	free(w);
 }
 
@@ -491,6 +696,7 @@ void pooldns_cache_writer_stats(struct pooldns_cache_writer *w,
 				struct pooldns_cache_writer_stats *st)
 {
 	st->writes = atomic_load(&w->st_writes);
+	st->appends = atomic_load(&w->st_appends);
 	st->failures = atomic_load(&w->st_failures);
 	st->version = atomic_load(&w->st_version);
 }

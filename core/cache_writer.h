@@ -7,12 +7,17 @@
  * source gives for it, so that reading the file back through the builder
  * gives records equal to the ones written (pooldns_pool_equal).
  *
- * The thread writes when kicked, at most once every min_interval_ms after
- * the previous write ended, or nine times as long as that write took if
- * that is longer (the first write right away), so a large write never
- * delays the next change being applied, a stream of changes costs one
- * write per interval, and the writer never uses more than a tenth of a
- * core whatever the size of the data. A failed write leaves the last good file in
+ * A change applied from the change feed reaches the writer as a journal
+ * record (pooldns_cache_writer_record, cache_journal.h), which is appended
+ * to "<path>.journal" at once: a change costs what it changes. The whole
+ * file is written when kicked (a full load), when records do not follow
+ * the journal generation after generation, when the journal has grown to
+ * half the file, or after a failed append; at most once every
+ * min_interval_ms after the previous write ended, or nine times as long as
+ * that write took if that is longer (the first write right away), so a
+ * large write never delays the next change being applied and never uses
+ * more than a tenth of a core whatever the size of the data. After each
+ * whole write a new empty journal naming that file is put in place. A failed write leaves the last good file in
  * place, is logged once (and its recovery once) and retried with a
  * growing pause.
  *
@@ -82,6 +87,15 @@ struct pooldns_cache_writer *pooldns_cache_writer_start(const char *path,
  * itself need not be kicked. */
 void pooldns_cache_writer_kick(struct pooldns_cache_writer *w);
 
+/* A change was published as snapshot `generation` (data version
+ * `version`): buf[0..len) is its journal record (pooldns_journal_record;
+ * taken over and freed by the writer). The writer appends records to the
+ * journal as they come, with no pause, while they continue the journal
+ * generation after generation; otherwise (a kick, a gap, a journal grown
+ * to half the file) it writes the whole file at the usual pace. */
+void pooldns_cache_writer_record(struct pooldns_cache_writer *w, uint64_t generation,
+				 int64_t version, char *buf, size_t len);
+
 /* If a kick is pending, writes now (without waiting for the interval) and
  * waits for that write. Returns 0 when the file holds the data of every
  * kick so far (or nothing was ever kicked), -1 when the last write failed
@@ -94,6 +108,7 @@ void pooldns_cache_writer_stop(struct pooldns_cache_writer *w);
 
 struct pooldns_cache_writer_stats {
 	uint64_t writes;   /* files written */
+	uint64_t appends;  /* appends to the journal */
 	uint64_t failures; /* failed attempts */
 	int64_t version;   /* data version of the last file written; -1: none yet */
 };

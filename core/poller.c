@@ -29,6 +29,7 @@
 #include "core/model/builder.h"
 #include "core/model/model.h"
 #include "core/source/cache.h"
+#include "core/source/cache_journal.h"
 #include "core/log.h"
 #include "core/poller.h"
 
@@ -62,6 +63,7 @@ struct pooldns_poller {
 
 	/* Written by the poller thread only. */
 	int64_t published_version; /* -1: nothing published */
+	size_t published_pools;
 	int64_t seq;               /* change-feed position of the published data; -1: none */
 	bool need_full_load;       /* last load failed, data came from the cache, or a gap */
 	/* A delta said more changes were waiting after seq and they are not
@@ -118,8 +120,7 @@ static void poller_published(struct pooldns_poller *p, const struct pooldns_snap
 	if (!from_cache)
 		atomic_fetch_add(&p->st_loads_ok, 1);
 	p->published_version = snap->version;
-	if (!from_cache && p->cache != NULL)
-		pooldns_cache_writer_kick(p->cache);
+	p->published_pools = snap->npools;
 }
 
 static void add_stats(struct pooldns_build_stats *sum, const struct pooldns_build_stats *st)
@@ -285,6 +286,8 @@ static int poller_load_from(struct pooldns_poller *p, struct pooldns_source *fro
 	p->feed_behind = false;
 	p->seq = pos->seq;
 	poller_published(p, snap, false);
+	if (p->cache != NULL)
+		pooldns_cache_writer_kick(p->cache); /* a whole new file */
 	poller_log_load(from->ops->describe(from), snap, &sum, &ms, "loaded");
 	return 0;
 }
@@ -358,16 +361,69 @@ static int collect_record(void *ctx, struct pooldns_pool *rec)
 	return 0;
 }
 
+/*
+ * Applies the change d (from the source, or replayed from the cache
+ * journal when from_cache) as one transaction and publishes it; a change
+ * from the source also goes to the cache writer as a journal record.
+ * 0, or -1 when it could not be applied (logged; the caller decides).
+ */
+static int poller_apply_delta_data(struct pooldns_poller *p, const struct pooldns_delta *d,
+				   const char *desc, bool from_cache)
+{
+	char err[1024];
+	struct pooldns_build_stats st;
+	struct pooldns_model_stats ms;
+	struct rec_vec rv = { 0 };
+	const struct pooldns_snapshot *snap;
+
+	if (pooldns_build_records(&(struct pooldns_dataset){ .version = d->version,
+							     .pools = d->pools,
+							     .members = d->members },
+				  collect_record, &rv, &st, err, sizeof err) != 0) {
+		for (size_t i = 0; i < rv.n; i++)
+			free(rv.v[i]);
+		free(rv.v);
+		pooldns_log(POOLDNS_LOG_ERR, "%s: change not applied: %s", desc, err);
+		return -1;
+	}
+	if (pooldns_model_begin(p->model, false) != 0 ||
+	    pooldns_model_replace(p->model, d->zones, d->nzones, rv.v, rv.n) != 0 ||
+	    (snap = pooldns_model_commit(p->model, d->version, from_cache ? -1 : d->seq, &ms)) ==
+		    NULL) {
+		pooldns_model_abort(p->model);
+		free(rv.v);
+		pooldns_log(POOLDNS_LOG_ERR, "%s: out of memory applying a change", desc);
+		return -1;
+	}
+	free(rv.v);
+	poller_published(p, snap, from_cache);
+	if (!from_cache && p->cache != NULL) {
+		char *rec;
+		size_t len;
+		if (pooldns_journal_record(d, snap->generation, &rec, &len, err, sizeof err) == 0) {
+			pooldns_cache_writer_record(p->cache, snap->generation, d->version, rec,
+						    len);
+		} else {
+			pooldns_log(POOLDNS_LOG_DEBUG, "%s: %s; the cache file is rewritten whole",
+				    desc, err);
+			pooldns_cache_writer_kick(p->cache);
+		}
+	}
+	pooldns_log((st.bad_pools || st.bad_members || ms.skipped) ? POOLDNS_LOG_WARNING
+								   : POOLDNS_LOG_DEBUG,
+		    "%s: applied changes up to position %lld (data version %lld): %zu pools "
+		    "changed, %zu removed, %zu bad pool rows, %zu bad member rows",
+		    desc, (long long)d->seq, (long long)d->version, ms.put, ms.removed,
+		    st.bad_pools + ms.skipped, st.bad_members);
+	return 0;
+}
+
 /* Applies one delta. 1: applied and more are waiting, 0: done, -1: failed
  * or a full load is needed (already arranged). */
 static int poller_apply_delta(struct pooldns_poller *p, const char *desc)
 {
 	char err[1024];
 	struct pooldns_delta d = { 0 };
-	struct pooldns_build_stats st;
-	struct pooldns_model_stats ms;
-	struct rec_vec rv = { 0 };
-	const struct pooldns_snapshot *snap;
 
 	if (p->source->ops->changes(p->source, p->seq, POLLER_DELTA_MAX, &d, err, sizeof err) !=
 	    0) {
@@ -392,39 +448,14 @@ static int poller_apply_delta(struct pooldns_poller *p, const char *desc)
 		pooldns_delta_clear(&d);
 		return 0;
 	}
-	if (pooldns_build_records(&(struct pooldns_dataset){ .version = d.version,
-							     .pools = d.pools,
-							     .members = d.members },
-				  collect_record, &rv, &st, err, sizeof err) != 0) {
-		for (size_t i = 0; i < rv.n; i++)
-			free(rv.v[i]);
-		free(rv.v);
-		pooldns_log(POOLDNS_LOG_ERR, "%s: change not applied, loading everything: %s", desc,
-			    err);
+	if (poller_apply_delta_data(p, &d, desc, false) != 0) {
+		pooldns_log(POOLDNS_LOG_ERR, "%s: loading everything instead", desc);
 		pooldns_delta_clear(&d);
 		p->need_full_load = true;
 		return -1;
 	}
-	if (pooldns_model_begin(p->model, false) != 0 ||
-	    pooldns_model_replace(p->model, d.zones, d.nzones, rv.v, rv.n) != 0 ||
-	    (snap = pooldns_model_commit(p->model, d.version, d.seq, &ms)) == NULL) {
-		pooldns_model_abort(p->model);
-		free(rv.v);
-		pooldns_delta_clear(&d);
-		pooldns_log(POOLDNS_LOG_ERR, "%s: out of memory applying a change", desc);
-		p->need_full_load = true;
-		return -1;
-	}
-	free(rv.v);
 	p->seq = d.seq;
 	p->feed_behind = d.more;
-	poller_published(p, snap, false);
-	pooldns_log((st.bad_pools || st.bad_members || ms.skipped) ? POOLDNS_LOG_WARNING
-								   : POOLDNS_LOG_DEBUG,
-		    "%s: applied changes up to position %lld (data version %lld): %zu pools "
-		    "changed, %zu removed, %zu bad pool rows, %zu bad member rows",
-		    desc, (long long)d.seq, (long long)d.version, ms.put, ms.removed,
-		    st.bad_pools + ms.skipped, st.bad_members);
 	if (pooldns_model_needs_full(p->model))
 		p->need_full_load = true;
 	int more = d.more ? 1 : 0;
@@ -452,17 +483,30 @@ static int put_cache_page(void *ctx, const struct pooldns_dataset *ds, char *err
 	return pooldns_build_records(ds, put_record, p->model, &st, err, errsz);
 }
 
+static int replay_record(void *ctx, const struct pooldns_delta *d, char *err, size_t errsz)
+{
+	struct pooldns_poller *p = ctx;
+	if (poller_apply_delta_data(p, d, "cache journal", true) != 0) {
+		pooldns_set_err(err, errsz, "a change in it could not be applied");
+		return -1;
+	}
+	return 0;
+}
+
+/* The cache file, then the changes its journal holds. */
 static void poller_load_from_cache(struct pooldns_poller *p)
 {
 	char err[1024];
 	int64_t version = -1;
+	uint64_t checksum = 0;
 	struct pooldns_model_stats ms;
+	struct pooldns_journal_result jr = { .version = -1 };
 	const struct pooldns_snapshot *snap;
 
 	if (pooldns_model_begin(p->model, true) != 0)
 		return;
-	if (pooldns_cache_load(p->cache_file, POLLER_PAGE_POOLS, put_cache_page, p, &version, err,
-			       sizeof err) != 0) {
+	if (pooldns_cache_load_sum(p->cache_file, POLLER_PAGE_POOLS, put_cache_page, p, &version,
+				   &checksum, err, sizeof err) != 0) {
 		pooldns_model_abort(p->model);
 		pooldns_log(POOLDNS_LOG_ERR, "cache file ignored: %s", err);
 		return;
@@ -471,9 +515,20 @@ static void poller_load_from_cache(struct pooldns_poller *p)
 	if (snap == NULL)
 		return;
 	poller_published(p, snap, true);
+	char *journal = pooldns_journal_path(p->cache_file);
+	if (journal != NULL && checksum != 0 &&
+	    pooldns_journal_replay(journal, checksum, version, replay_record, p, &jr, err,
+				   sizeof err) != 0)
+		pooldns_log(POOLDNS_LOG_ERR, "cache journal %s: %s; serving what it gave", journal,
+			    err);
+	else if (journal != NULL && jr.stopped[0] != '\0')
+		pooldns_log(POOLDNS_LOG_WARNING, "cache journal %s: %s; %zu changes of it used",
+			    journal, jr.stopped, jr.records);
+	free(journal);
 	pooldns_log(POOLDNS_LOG_WARNING,
-		    "serving data version %lld from the cache file (%zu pools) until %s answers",
-		    (long long)version, snap->npools, p->source->ops->describe(p->source));
+		    "serving data version %lld from the cache file%s (%zu pools) until %s answers",
+		    (long long)p->published_version, jr.records > 0 ? " and its journal" : "",
+		    p->published_pools, p->source->ops->describe(p->source));
 }
 
 /* One poll: a version check, then the changes, or a full load when needed. */

@@ -47,6 +47,7 @@ struct pooldns_model {
 	struct pooldns_snapshot *current;
 	struct id_index idx;
 	uint64_t gen; /* table version of the snapshot being made */
+	uint64_t commits; /* snapshots committed: the generation of the last */
 	uint32_t txn; /* seen mark of the open transaction (never 0) */
 	bool open;
 	bool full;
@@ -653,6 +654,7 @@ struct pooldns_snapshot *pooldns_model_commit(struct pooldns_model *m, int64_t v
 
 	n->version = version;
 	n->seq = seq;
+	n->generation = ++m->commits;
 	n->npools = n->pools.count;
 	n->nmembers = m->nmembers;
 	n->own_all = true;

@@ -134,6 +134,10 @@ _Static_assert(offsetof(struct pooldns_ancestor, name) == 0 &&
 struct pooldns_snapshot {
 	int64_t version;               /* data version it reflects */
 	int64_t seq;                   /* change-feed position (-1: none) */
+	/* 1, 2, 3, ... for the commits of one model: consecutive snapshots of
+	 * a model differ by exactly one (the cache writer's journal relies on
+	 * it to tell a delta from a reload) */
+	uint64_t generation;
 	size_t npools;                 /* == pools.count */
 	size_t nmembers;               /* over all pools */
 	struct pooldns_ptab pools;     /* name -> struct pooldns_pool */

@@ -98,6 +98,7 @@ struct lines {
 	size_t acc_cap;
 	size_t lineno; /* of the line last handed out */
 	int io_errno;
+	uint64_t checksum; /* a format 2 file read to its end: its end line's sum */
 };
 
 static int acc_add(struct lines *l, const char *p, size_t n)
@@ -517,6 +518,7 @@ static int end_line(struct v2 *v, const json_t *e, int64_t *version)
 		return -1;
 	}
 	*version = (int64_t)json_integer_value(dv);
+	v->l->checksum = v->hash;
 	return 0;
 }
 
@@ -742,6 +744,14 @@ static int file_whole(void *wctx, const char **buf, size_t *len, char *err, size
 int pooldns_cache_load(const char *path, size_t page_pools, pooldns_cache_page_fn fn, void *ctx,
 		       int64_t *version, char *err, size_t errsz)
 {
+	uint64_t checksum;
+	return pooldns_cache_load_sum(path, page_pools, fn, ctx, version, &checksum, err, errsz);
+}
+
+int pooldns_cache_load_sum(const char *path, size_t page_pools, pooldns_cache_page_fn fn,
+			   void *ctx, int64_t *version, uint64_t *checksum, char *err,
+			   size_t errsz)
+{
 	char msg[1024];
 	struct stat st;
 	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
@@ -776,6 +786,7 @@ int pooldns_cache_load(const char *path, size_t page_pools, pooldns_cache_page_f
 		l.data = l.chunk;
 		rc = load_lines(&l, page_pools, fn, ctx, version, file_whole, &fs, msg, sizeof msg);
 	}
+	*checksum = l.checksum;
 	if (rc != 0)
 		pooldns_set_err(err, errsz, "cache %s: %s", path, msg);
 	lines_free(&l);

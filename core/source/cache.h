@@ -55,6 +55,13 @@
 int pooldns_cache_load(const char *path, size_t page_pools, pooldns_cache_page_fn fn, void *ctx,
 		       int64_t *version, char *err, size_t errsz);
 
+/* The same, and *checksum = the file's FNV-1a sum from its end line, which
+ * names this exact file (the journal of cache_journal.h refers to its base
+ * by it); 0 for a format 1 file, which has none. */
+int pooldns_cache_load_sum(const char *path, size_t page_pools, pooldns_cache_page_fn fn,
+			   void *ctx, int64_t *version, uint64_t *checksum, char *err,
+			   size_t errsz);
+
 /* The same on the len bytes at buf (tests and fuzzing); messages have no
  * "cache <path>: " prefix. */
 int pooldns_cache_load_buf(const char *buf, size_t len, size_t page_pools, pooldns_cache_page_fn fn,

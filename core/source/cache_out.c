@@ -451,6 +451,13 @@ int pooldns_cache_out_member(struct pooldns_cache_out *w,
 
 int pooldns_cache_out_commit(struct pooldns_cache_out *w, int64_t version, char *err, size_t errsz)
 {
+	uint64_t checksum;
+	return pooldns_cache_out_commit_sum(w, version, &checksum, err, errsz);
+}
+
+int pooldns_cache_out_commit_sum(struct pooldns_cache_out *w, int64_t version, uint64_t *checksum,
+				 char *err, size_t errsz)
+{
 	char tail[160];
 	int rc = -1;
 
@@ -464,6 +471,7 @@ int pooldns_cache_out_commit(struct pooldns_cache_out *w, int64_t version, char 
 			 "{\"data_version\":%lld,\"pools\":%" PRIu64 ",\"members\":%" PRIu64
 			 ",\"fnv1a64\":\"%016" PRIx64 "\"}\n",
 			 (long long)version, w->npools, w->nmembers, w->hash);
+	*checksum = w->hash;
 	errno = 0;
 	if (fwrite(tail, 1, (size_t)n, w->f) != (size_t)n || fflush(w->f) != 0) {
 		int e = errno;

@@ -49,6 +49,11 @@ int pooldns_cache_out_member(struct pooldns_cache_out *w,
  * alone. */
 int pooldns_cache_out_commit(struct pooldns_cache_out *w, int64_t version, char *err, size_t errsz);
 
+/* The same, and *checksum = the sum written in the end line (what
+ * pooldns_cache_load_sum reads back). */
+int pooldns_cache_out_commit_sum(struct pooldns_cache_out *w, int64_t version, uint64_t *checksum,
+				 char *err, size_t errsz);
+
 /* Drops the new file (the old one stays) and frees w. NULL is accepted. */
 void pooldns_cache_out_abort(struct pooldns_cache_out *w);
 

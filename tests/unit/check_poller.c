@@ -33,10 +33,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/cache_writer.h"
 #include "core/source/cache.h"
+#include "core/source/cache_journal.h"
 #include "core/source/cache_out.h"
 #include "core/log.h"
 #include "core/model/builder.h"
@@ -818,29 +820,97 @@ static struct pooldns_poller *start_poller(struct fake_source *f, struct pooldns
 
 /* ---- cache files -------------------------------------------------------------- */
 
-struct cache_count {
-	size_t pools, members;
+/* Removes a cache file and its journal. */
+static void unlink_cache(const char *cache)
+{
+	char *journal = pooldns_journal_path(cache);
+	unlink(cache);
+	unlink(journal);
+	free(journal);
+}
+
+/* The pool ids a cache file and its journal hold (ascending). */
+struct cache_ids {
+	int64_t *v;
+	size_t n, cap;
 };
+
+static size_t ids_lb(const struct cache_ids *c, int64_t id)
+{
+	size_t lo = 0, hi = c->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (c->v[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void ids_add(struct cache_ids *c, int64_t id)
+{
+	size_t i = ids_lb(c, id);
+	if (i < c->n && c->v[i] == id)
+		return;
+	c->v = grow(c->v, &c->cap, c->n + 1, sizeof(*c->v));
+	memmove(&c->v[i + 1], &c->v[i], (c->n - i) * sizeof(*c->v));
+	c->v[i] = id;
+	c->n++;
+}
+
+static void ids_del(struct cache_ids *c, int64_t id)
+{
+	size_t i = ids_lb(c, id);
+	if (i < c->n && c->v[i] == id) {
+		memmove(&c->v[i], &c->v[i + 1], (c->n - i - 1) * sizeof(*c->v));
+		c->n--;
+	}
+}
 
 static int count_page(void *ctx, const struct pooldns_dataset *page, char *err, size_t errsz)
 {
-	struct cache_count *c = ctx;
-	c->pools += page->pools->nrows;
-	c->members += page->members->nrows;
+	for (size_t r = 0; r < page->pools->nrows; r++)
+		ids_add(ctx, pooldns_table_cell(page->pools, r, 0)->i);
 	return 0;
 }
 
-/* The data version of the cache file at path (-1 when it cannot be read)
- * and its number of pools. */
+static int count_record(void *ctx, const struct pooldns_delta *d, char *err, size_t errsz)
+{
+	for (size_t i = 0; i < d->nzones; i++)
+		ids_del(ctx, d->zones[i]);
+	for (size_t r = 0; r < d->pools->nrows; r++)
+		ids_add(ctx, pooldns_table_cell(d->pools, r, 0)->i);
+	return 0;
+}
+
+/* The data version the cache file at path and its journal hold together
+ * (-1 when the file cannot be read) and their number of pools. */
 static int64_t cache_file_version(const char *path, size_t *npools)
 {
 	char err[256];
-	struct cache_count c = { 0 };
+	struct cache_ids c = { 0 };
 	int64_t version = -1;
-	if (pooldns_cache_load(path, 1000, count_page, &c, &version, err, sizeof err) != 0)
+	uint64_t sum;
+	if (pooldns_cache_load_sum(path, 1000, count_page, &c, &version, &sum, err, sizeof err) !=
+	    0) {
+		free(c.v);
 		return -1;
+	}
+	char *journal = pooldns_journal_path(path);
+	struct pooldns_journal_result jr;
+	ck_assert_int_eq(
+		pooldns_journal_replay(journal, sum, version, count_record, &c, &jr, err,
+				       sizeof err),
+		0);
+	/* (a journal of an older file, left beside a file a test wrote
+	 * itself, is ignored: jr.stopped says so) */
+	free(journal);
+	if (jr.records > 0)
+		version = jr.version;
 	if (npools)
-		*npools = c.pools;
+		*npools = c.n;
+	free(c.v);
 	return version;
 }
 
@@ -981,19 +1051,32 @@ START_TEST(cache_written_and_used_when_source_down)
 	size_t n;
 	ck_assert_int_eq(cache_file_version(cache, &n), 21);
 	ck_assert_uint_eq(n, 4);
+	/* Changes after the file was written go to its journal: a TTL, a
+	 * pool deleted, a pool added. */
+	fake_lock(&f);
+	db_pool_put(&f, 1, NULL, 99);
+	db_pool_delete(&f, 2);
+	db_std_pool(&f, 7);
+	fake_unlock(&f);
+	ck_assert(wait_version(store, fake_version_now(&f)));
+	int64_t last = fake_version_now(&f);
 	pooldns_poller_stop(p);
 	pooldns_store_free(store);
 	fake_free(&f);
 
-	/* Run 2: the source is down from the start; the cache serves. */
+	/* Run 2: the source is down from the start; the cache file and its
+	 * journal serve the data as it was last. */
 	struct fake_source down;
 	fake_init(&down, 99, 1);
 	fake_set(&down, 99, 1, true, false);
 	store = pooldns_store_new();
 	p = start_poller(&down, store, cache);
 	ck_assert(pooldns_poller_wait_ready(p, 3000));
-	ck_assert_int_eq(current_version(store, &n), 21);
+	ck_assert_int_eq(current_version(store, &n), last);
 	ck_assert_uint_eq(n, 4);
+	ck_assert_int_eq(pool_ttl(store, "p1.test."), 99);
+	ck_assert(!view_pool(store, "p2.test.").found);
+	ck_assert(view_pool(store, "p7.test.").found);
 	ck_assert(poller_status(p).from_cache);
 
 	/* The source comes back with other data: it replaces the cache's. */
@@ -1006,7 +1089,7 @@ START_TEST(cache_written_and_used_when_source_down)
 	pooldns_poller_stop(p);
 	pooldns_store_free(store);
 	fake_free(&down);
-	unlink(cache);
+	unlink_cache(cache);
 	free(cache);
 }
 END_TEST
@@ -1037,7 +1120,7 @@ START_TEST(corrupt_cache_is_ignored)
 	ck_assert_uint_eq(n, 1);
 	pooldns_store_free(store);
 	fake_free(&f);
-	unlink(cache);
+	unlink_cache(cache);
 	free(cache);
 }
 END_TEST
@@ -1061,8 +1144,11 @@ START_TEST(restart_on_a_serving_store_never_falls_back_to_the_cache)
 	ck_assert_int_eq(cache_file_version(cache, &n), 50);
 	ck_assert_uint_eq(n, 6);
 
-	/* Version 50 serves; put an older cache file back to make the
-	 * difference visible. */
+	/* Version 50 serves; put an older cache file back (without the
+	 * journal that took it to 50) to make the difference visible. */
+	char *journal = pooldns_journal_path(cache);
+	ck_assert_int_eq(unlink(journal), 0);
+	free(journal);
 	struct fake_source old;
 	fake_init(&old, 10, 2);
 	struct pooldns_dataset ds = { 0 };
@@ -1089,7 +1175,7 @@ START_TEST(restart_on_a_serving_store_never_falls_back_to_the_cache)
 	fake_free(&f);
 	fake_free(&old);
 	fake_free(&down);
-	unlink(cache);
+	unlink_cache(cache);
 	free(cache);
 }
 END_TEST
@@ -1719,6 +1805,10 @@ START_TEST(the_cache_follows_deltas_and_is_flushed_on_stop)
 	size_t n;
 	ck_assert_int_eq(cache_file_version(cache, &n), 5);
 	ck_assert_uint_eq(n, 3);
+	struct stat base0, base1, j0, j1;
+	char *journal = pooldns_journal_path(cache);
+	ck_assert_int_eq(stat(cache, &base0), 0);
+	WAIT_UNTIL(stat(journal, &j0) == 0);
 
 	/* A delta, then stop well before the writer's interval has passed:
 	 * the stop writes what is pending. */
@@ -1727,9 +1817,15 @@ START_TEST(the_cache_follows_deltas_and_is_flushed_on_stop)
 	pooldns_poller_stop(p);
 	ck_assert_int_eq(cache_file_version(cache, &n), 6);
 	ck_assert_uint_eq(n, 4);
+	/* The change went to the journal: the file itself is the same one. */
+	ck_assert_int_eq(stat(cache, &base1), 0);
+	ck_assert_int_eq(stat(journal, &j1), 0);
+	ck_assert_uint_eq(base1.st_ino, base0.st_ino);
+	ck_assert_int_gt(j1.st_size, j0.st_size);
+	free(journal);
 	pooldns_store_free(store);
 	fake_free(&f);
-	unlink(cache);
+	unlink_cache(cache);
 	free(cache);
 }
 END_TEST
