@@ -143,6 +143,21 @@ gen_pools_sql() {
 	echo "$cnt INSERT INTO dns_zone_member (dns_zone, host) SELECT 1000 + i, printf('$3%x', i) FROM n;"
 }
 
+# gen_pools4_sql N V4_BASE: two SQL statements, one a line, adding N pools
+# p00001.bench.example. ... (ids from 1001, TTL 30, round_robin, up to 8
+# answers) with 4 IPv4 members each, counted up from V4_BASE. The hot-path
+# benchmark's data: every pool answers 4 A records.
+gen_pools4_sql() {
+	v=$(ip4_int "$2")
+	cnt="WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)"
+	echo "$cnt INSERT INTO dns_zone (id, name, ttl, policy, max_answers, fallback)" \
+		"SELECT 1000 + i, printf('p%05d.bench.example.', i), 30, 'round_robin', 8, 'all' FROM n;"
+	a="($v + (i - 1) * 4 + j)"
+	echo "$cnt, k(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM k WHERE j < 3)" \
+		"INSERT INTO dns_zone_member (dns_zone, host)" \
+		"SELECT 1000 + i, printf('%d.%d.%d.%d', ($a >> 24) & 255, ($a >> 16) & 255, ($a >> 8) & 255, $a & 255)" \
+		"FROM n, k;"
+}
 
 # ip4_int A.B.C.D: the address as an integer.
 ip4_int() {
