@@ -262,12 +262,12 @@ static void queries_load(struct queries *q, const char *path, int rd, int edns)
 		char *type = strtok(NULL, " \t\r\n");
 		char *extra = strtok(NULL, " \t\r\n");
 		if (type == NULL) {
-			fprintf(stderr, "%s: %s:%lu: expected \"NAME TYPE\", found only '%s'\n", prog,
+			fprintf(stderr, "%s: %s:%lu: expected \"NAME TYPE\", found only '%.80s'\n", prog,
 				path, lineno, name);
 			exit(2);
 		}
 		if (extra != NULL) {
-			fprintf(stderr, "%s: %s:%lu: expected \"NAME TYPE\", found more: '%s'\n", prog,
+			fprintf(stderr, "%s: %s:%lu: expected \"NAME TYPE\", found more: '%.80s'\n", prog,
 				path, lineno, extra);
 			exit(2);
 		}
