@@ -8,7 +8,7 @@
  * core.
  *
  *   loadgen -p PORT -d FILE [-s ADDR] [-l SECONDS] [-n COUNT] [-Q QPS]
- *           [-q WINDOW] [-c SOCKETS] [-b BATCH] [-t SECONDS] [-e] [-R] [-y]
+ *           [-q WINDOW] [-c SOCKETS] [-b BATCH] [-t SECONDS] [-e] [-R] [-y] [-G]
  *
  * FILE is in dnsperf's format: one query a line, "NAME TYPE" (TYPE a
  * mnemonic such as A or AAAA, or TYPEnnn); blank lines and lines starting
@@ -30,6 +30,13 @@
  * loopback). With -y loadgen never sleeps waiting for answers but polls
  * its sockets without pause: it then uses all of its core, and the server
  * never spends time waking it up.
+ *
+ * A batch of queries of the same length (as in the benchmarks, where every
+ * name is as long as the next) goes out as one UDP GSO send (UDP_SEGMENT):
+ * the stack carries one large datagram and cuts it into the queries only
+ * at the server's socket, so the client's share of the loopback path is
+ * paid once a batch. The server receives ordinary datagrams. -G sends
+ * every datagram on its own (sendmmsg), as does a kernel without GSO.
  *
  * An answer is matched by socket and ID, and counted only if it is a
  * response whose question is the one sent (name compared without regard
@@ -55,6 +62,8 @@
 #include <inttypes.h>
 #include <math.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -71,12 +80,14 @@
 #define RECV_BUF     4096
 #define MAX_QUERIES  100000000u /* lines of a query file */
 #define EDNS_PAYLOAD 1232
+#define GSO_MAX      64 /* datagrams in one UDP GSO send (the kernel's limit) */
 
 /* latency histogram: 64 linear buckets per power of two of nanoseconds */
 #define HIST_SUB     64
 #define HIST_BUCKETS (HIST_SUB * 42)
 
 static const char *prog = "loadgen";
+static int use_gso = 1; /* cleared by -G, or when the kernel refuses it */
 
 /* ---- the query file ------------------------------------------------------ */
 
@@ -480,6 +491,41 @@ struct batch {
 	uint8_t *bufs; /* MAX_BATCH * RECV_BUF, for receiving */
 };
 
+/* Are the n queries from qi on (wrapping) all of the same length? */
+static int same_length(const struct queries *q, uint32_t qi, unsigned n)
+{
+	uint16_t len = q->len[qi];
+	for (unsigned j = 1; j < n; j++) {
+		if (++qi == q->n)
+			qi = 0;
+		if (q->len[qi] != len)
+			return 0;
+	}
+	return 1;
+}
+
+/* Sends the n prepared datagrams of b, all seglen bytes long, as one UDP
+ * GSO send: the stack handles one large datagram and cuts it into n at
+ * the receiving socket. Returns n, or -1 with errno. */
+static int send_gso(int fd, struct batch *b, unsigned n, uint16_t seglen)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl;
+	struct msghdr mh = { .msg_iov = &b->iov[0][0],
+			     .msg_iovlen = 2 * n,
+			     .msg_control = ctl.buf,
+			     .msg_controllen = sizeof ctl.buf };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+	memcpy(CMSG_DATA(cm), &seglen, sizeof seglen);
+	ssize_t r = sendmsg(fd, &mh, 0);
+	return r < 0 ? -1 : (int)n;
+}
+
 /* Sends up to n queries on s, from *next on (wrapping); returns how many
  * went out. */
 static unsigned send_batch(struct sock *s, struct batch *b, const struct queries *q,
@@ -500,7 +546,19 @@ static unsigned send_batch(struct sock *s, struct batch *b, const struct queries
 			qi = 0;
 	}
 	int64_t now = now_ns();
-	int r = sendmmsg(s->fd, b->msgs, n, 0);
+	int r = -1;
+	if (use_gso && n > 1 && n <= GSO_MAX && same_length(q, *next, n)) {
+		r = send_gso(s->fd, b, n, (uint16_t)q->len[*next]);
+		if (r < 0 && (errno == EINVAL || errno == EIO || errno == ENOPROTOOPT ||
+			      errno == EOPNOTSUPP)) {
+			use_gso = 0; /* the kernel or the route cannot: datagram by datagram */
+			r = -2;
+		}
+	} else {
+		r = -2;
+	}
+	if (r == -2)
+		r = sendmmsg(s->fd, b->msgs, n, 0);
 	unsigned done = r > 0 ? (unsigned)r : 0;
 	if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
 		st->send_errors++;
@@ -589,7 +647,7 @@ static void usage(int rc)
 {
 	fprintf(rc == 0 ? stdout : stderr,
 		"usage: %s -p PORT -d FILE [-s ADDR] [-l SECONDS] [-n COUNT] [-Q QPS]\n"
-		"       [-q WINDOW] [-c SOCKETS] [-b BATCH] [-t SECONDS] [-e] [-R] [-y]\n"
+		"       [-q WINDOW] [-c SOCKETS] [-b BATCH] [-t SECONDS] [-e] [-R] [-y] [-G]\n"
 		"  -s ADDR     server address (127.0.0.1)\n"
 		"  -p PORT     server UDP port\n"
 		"  -d FILE     queries, \"NAME TYPE\" a line (dnsperf format; - for stdin)\n"
@@ -604,6 +662,7 @@ static void usage(int rc)
 		"  -e          add an EDNS0 OPT record (payload %d)\n"
 		"  -R          clear RD (default: set, as dnsperf does)\n"
 		"  -y          busy-poll: never sleep waiting for answers (uses a whole core)\n"
+		"  -G          no UDP GSO: send every datagram on its own\n"
 		"  -h          this help\n",
 		prog, MAX_SOCKETS, MAX_BATCH, EDNS_PAYLOAD);
 	exit(rc);
@@ -633,8 +692,8 @@ static void report(const struct stats *st, const char *server, const char *port,
 	double p999 = hist_pct(st, 99.9), max = (double)st->max_ns / 1000.0;
 	uint64_t errors = st->send_errors + st->recv_errors;
 
-	printf("loadgen: %s port %s, %u sockets, window %u, batch %u, %u queries in the file\n",
-	       server, port, nsock, window, batch, q->n);
+	printf("loadgen: %s port %s, %u sockets, window %u, batch %u%s, %u queries in the file\n",
+	       server, port, nsock, window, batch, use_gso ? " (UDP GSO)" : "", q->n);
 	printf("  sent        %" PRIu64 "\n", st->sent);
 	printf("  answered    %" PRIu64 " (%.2f %%)\n", st->answered,
 	       st->sent ? 100.0 * (double)st->answered / (double)st->sent : 0.0);
@@ -676,7 +735,7 @@ int main(int argc, char **argv)
 	unsigned window = 128, nsock = 4, batch = 64;
 	int rd = 1, edns = 0, busy = 0, opt;
 
-	while ((opt = getopt(argc, argv, "s:p:d:l:n:Q:q:c:b:t:eRyh")) != -1) {
+	while ((opt = getopt(argc, argv, "s:p:d:l:n:Q:q:c:b:t:eRyGh")) != -1) {
 		switch (opt) {
 		case 's':
 			server = optarg;
@@ -717,6 +776,9 @@ int main(int argc, char **argv)
 			break;
 		case 'y':
 			busy = 1;
+			break;
+		case 'G':
+			use_gso = 0;
 			break;
 		case 'h':
 			usage(0);

@@ -2,8 +2,8 @@
 # loadgen-smoke.sh — keeps the hot-path benchmark's tools working
 # (bench/tools/loadgen and bench/tools/cannedd, bench/hotpath-peers.sh):
 #   - cannedd answers a query with the question echoed and its 4 A records;
-#   - loadgen against cannedd for 1 s (and with EDNS, RD cleared): queries
-#     answered, none lost, unexpected or in error, every answer NOERROR;
+#   - loadgen against cannedd for 1 s (and with EDNS, RD cleared, no GSO):
+#     queries answered, none lost, unexpected or in error, all NOERROR;
 #   - loadgen -n sends exactly that many, -Q holds its rate;
 #   - cannedd's own count of answers equals what loadgen received;
 #   - loadgen refuses bad query files (exit 2, the file and line named,
@@ -64,7 +64,7 @@ run() {
 }
 
 run flat -l 1
-run edns -l 0.5 -e -R -c 2 -q 16 -b 8
+run edns -l 0.5 -e -R -G -c 2 -q 16 -b 8
 run count -n 5000
 [ "$(field "$T_DIR/count.out" sent)" = 5000 ] || fail "-n 5000 sent $(field "$T_DIR/count.out" sent)"
 run paced -l 1 -Q 2000
