@@ -390,10 +390,14 @@ done
 
 # ---- summary ------------------------------------------------------------------------
 
-# median NAME COLUMN: the median of a column over the rounds ("-" if none)
+# median NAME COLUMN: the median of a column over the rounds (of an even
+# number: the mean of the middle two; "-" if none)
 median() {
 	awk -v n="$1" -v c="$2" '$1 == n && $c != "-" { print $c }' "$RES" | sort -g |
-		awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : "-") }'
+		awk '{ v[NR] = $1 } END {
+			if (NR == 0) print "-"
+			else if (NR % 2) print v[(NR + 1) / 2]
+			else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 # total NAME COLUMN: the sum of a column over the rounds
 total() { awk -v n="$1" -v c="$2" '$1 == n && $c != "-" { s += $c; k++ } END { print (k ? s : "-") }' "$RES"; }
