@@ -397,7 +397,7 @@ median() {
 		awk '{ v[NR] = $1 } END {
 			if (NR == 0) print "-"
 			else if (NR % 2) print v[(NR + 1) / 2]
-			else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+			else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 # total NAME COLUMN: the sum of a column over the rounds
 total() { awk -v n="$1" -v c="$2" '$1 == n && $c != "-" { s += $c; k++ } END { print (k ? s : "-") }' "$RES"; }
