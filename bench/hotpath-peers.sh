@@ -21,7 +21,7 @@
 # the clients pinned to CPU CLIENT_CPU:
 #   flat   bench/tools/loadgen, as fast as the window allows: qps, lost,
 #          p99 latency, server CPU % (server-bound if >= 95 %, else the
-#          client was the limit), qps / canned's qps
+#          client was the limit), loadgen's own CPU %, qps / canned's qps
 #   fixed  dnsperf -Q RATE (50000): server CPU µs per answered query
 #   tcp    dnsperf -m tcp -c TCP_CLIENTS (8): qps, server CPU %, max latency
 # Server CPU is utime + stime of the server and its children from
@@ -59,7 +59,8 @@ TCP_CLIENTS=${TCP_CLIENTS:-8}
 OUTSTANDING=${OUTSTANDING:-100}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
-SATURATED=95 # server CPU % from which a flat-out run is server-bound
+SATURATED=95   # server CPU % from which a flat-out run is server-bound
+CLIENT_BUSY=90 # loadgen CPU % from which it, short of that, is client-bound
 ZONE=bench.example.
 
 for v in DURATION ROUNDS POOLS RATE WINDOW SOCKETS TCP_CLIENTS OUTSTANDING SERVER_CPU CLIENT_CPU; do
@@ -327,9 +328,22 @@ dnsperf_fields() {
 		}' "$1"
 }
 
+# limit_of SERVER_CPU_PCT CLIENT_CPU_PCT: what held a flat-out run back:
+# "server" (its core full), "client" (loadgen's core full, the server's
+# not) or "busy" (neither: the machine ran other work, or the window was
+# too small to keep the server busy).
+limit_of() {
+	awk -v s="$1" -v c="$2" -v sat="$SATURATED" -v cb="$CLIENT_BUSY" 'BEGIN {
+		if (s == "-" || c == "-") print "-"
+		else if (s >= sat) print "server"
+		else if (c >= cb) print "client"
+		else print "busy" }'
+}
+
 # measure NAME ROUND PORT: the three runs against a started server; appends
 # "NAME ROUND flat_qps flat_lost flat_p99_us flat_cpu_pct fixed_qps
-# fixed_lost fixed_us_per_query tcp_qps tcp_lost tcp_cpu_pct tcp_max_ms".
+# fixed_lost fixed_us_per_query tcp_qps tcp_lost tcp_cpu_pct tcp_max_ms
+# flat_client_cpu_pct".
 measure() {
 	out=$B_DIR/$1-$2
 	# (a) flat out, loadgen
@@ -340,8 +354,13 @@ measure() {
 		die "loadgen against $1 failed: $(tail -n 3 "$out-flat.out")"
 	cpu_end "$SRV_PID"
 	flat=$(sed -n 's/^result //p' "$out-flat.out" | tr ' ' '\n' | awk -F= '
-		{ v[$1] = $2 } END { printf "%s %s %s", v["qps"], v["lost"], v["p99_us"] }')
-	flat="$flat $CPU_PCT"
+		{ v[$1] = $2 } END { printf "%s %s %s %s", v["qps"], v["lost"], v["p99_us"], v["cpu_pct"] }')
+	# shellcheck disable=SC2086 # four fields
+	set -- "$@" $flat
+	[ $# -eq 7 ] || die "could not read $out-flat.out"
+	flat="$4 $5 $6 $CPU_PCT"
+	client_cpu=$7
+	set -- "$1" "$2" "$3"
 	# (b) fixed rate, dnsperf -Q
 	cpu_begin "$SRV_PID"
 	taskset -c "$CLIENT_CPU" dnsperf -s 127.0.0.1 -p "$3" -d "$QUERIES" -l "$DURATION" \
@@ -368,10 +387,11 @@ measure() {
 		set -- "$1" "$2" "$3"
 	fi
 	kill -0 "$SRV_PID" 2>/dev/null || die "$1 died during the runs"
-	echo "$1 $2 $flat $fixed $tcp" >>"$RES"
-	tail -n 1 "$RES" | awk -v sat="$SATURATED" '{
-		printf "  %-14s round %d: flat %7d qps lost %d p99 %.0f us cpu %.0f%%%s | %d qps: %s us/query lost %d | tcp %s qps cpu %s%% max %s ms lost %s\n",
-			$1, $2, $3, $4, $5, $6, ($6 >= sat ? "" : " (client-bound)"), $7, $9, $8, $10, $12, $13, $11 }' >&2
+	echo "$1 $2 $flat $fixed $tcp $client_cpu" >>"$RES"
+	limit=$(limit_of "$(awk '{ print $6 }' "$RES" | tail -n 1)" "$client_cpu")
+	tail -n 1 "$RES" | awk -v limit="$limit" '{
+		printf "  %-14s round %d: flat %7d qps lost %d p99 %.0f us cpu %.0f%% (client %.0f%%: %s) | %d qps: %s us/query lost %d | tcp %s qps cpu %s%% max %s ms lost %s\n",
+			$1, $2, $3, $4, $5, $6, $14, limit, $7, $9, $8, $10, $12, $13, $11 }' >&2
 }
 
 say "$POOLS pools x 4 A, $nmembers members, $nqueries queries;" \
@@ -410,7 +430,7 @@ ratio() {
 for NAME in $servers; do
 	echo "$NAME $(median "$NAME" 3) $(total "$NAME" 4) $(median "$NAME" 5) $(median "$NAME" 6)" \
 		"$(median "$NAME" 9) $(total "$NAME" 8) $(median "$NAME" 10) $(median "$NAME" 12)" \
-		"$(median "$NAME" 13) $(total "$NAME" 11) $(median "$NAME" 7)"
+		"$(median "$NAME" 13) $(total "$NAME" 11) $(median "$NAME" 7) $(median "$NAME" 14)"
 done >"$B_DIR/medians"
 # med NAME FIELD: a field of the medians line of NAME (2 = flat qps ...)
 med() { awk -v n="$1" -v f="$2" '$1 == n { print $f }' "$B_DIR/medians"; }
@@ -430,35 +450,42 @@ echo "flat: \`loadgen -l $DURATION -q $WINDOW -c $SOCKETS${LOADGEN_ARGS:+ $LOADG
 	"fixed: \`dnsperf -Q $RATE -c 4 -T 1 -q $OUTSTANDING\`;" \
 	"tcp: \`dnsperf -m tcp -c $TCP_CLIENTS -T 1 -q $OUTSTANDING\`."
 echo
-echo "| server | UDP qps | × canned | server CPU % | limit | p99 µs | lost | CPU µs/query at $RATE qps | qps reached | lost | TCP qps | TCP server CPU % | TCP max ms | lost |"
-echo "|---|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
-while read -r n fq fl fp fc xu xl tq tc tm tl xq; do
-	lim=server
-	if awk -v c="$fc" -v s="$SATURATED" 'BEGIN { exit !(c < s) }'; then lim="**client**"; fi
-	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
-		"$(label "$n")" "$fq" "$(ratio "$fq" "$canned_qps")" "$fc" "$lim" "$fp" "$fl" \
+echo "| server | UDP qps | × canned | server CPU % | client CPU % | limit | p99 µs | lost | CPU µs/query at $RATE qps | qps reached | lost | TCP qps | TCP server CPU % | TCP max ms | lost |"
+echo "|---|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+while read -r n fq fl fp fc xu xl tq tc tm tl xq cc; do
+	lim=$(limit_of "$fc" "$cc")
+	[ "$lim" = server ] || lim="**$lim**"
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+		"$(label "$n")" "$fq" "$(ratio "$fq" "$canned_qps")" "$fc" "$cc" "$lim" "$fp" "$fl" \
 		"$xu" "$xq" "$xl" "$tq" "$tc" "$tm" "$tl"
 done <"$B_DIR/medians"
 
 # ratios: pooldns against each peer, the module against Unbound's local-data
-echo
-echo "| comparison | UDP qps | CPU per query at $RATE qps | TCP qps |"
-echo "|---|--:|--:|--:|"
 compare() {
 	printf '| %s ÷ %s | %s | %s | %s |\n' "$(label "$1")" "$(label "$2")" \
 		"$(ratio "$(med "$1" 2)" "$(med "$2" 2)")" "$(ratio "$(med "$1" 6)" "$(med "$2" 6)")" \
 		"$(ratio "$(med "$1" 8)" "$(med "$2" 8)")"
 }
 has() { case " $servers " in *" $1 "*) return 0 ;; esac; return 1; }
-if has pooldns; then
-	for p in gdnsd knot nsd unbound canned; do has "$p" && compare pooldns "$p"; done
+{
+	if has pooldns; then
+		for p in gdnsd knot nsd unbound canned; do has "$p" && compare pooldns "$p"; done
+	fi
+	has unbound-module && has unbound && compare unbound-module unbound
+} >"$B_DIR/ratios"
+if [ -s "$B_DIR/ratios" ]; then
+	echo
+	echo "| comparison | UDP qps | CPU per query at $RATE qps | TCP qps |"
+	echo "|---|--:|--:|--:|"
+	cat "$B_DIR/ratios"
 fi
-has unbound-module && has unbound && compare unbound-module unbound
 echo
-echo "Limit: **client** when the server used less than $SATURATED % of its core flat out" \
-	"(its UDP qps is then a floor, not its ceiling). Ratios above 1: more qps, or more CPU per query."
+echo "Limit (flat): server when it used ≥ $SATURATED % of its core; otherwise its UDP qps is" \
+	"a floor, not its ceiling: **client** when loadgen used ≥ $CLIENT_BUSY % of its core," \
+	"**busy** when neither did (other work on the machine)." \
+	"Ratios above 1: more qps, or more CPU per query."
 echo
 echo "Per run (server round flat_qps flat_lost flat_p99_us flat_cpu_% fixed_qps fixed_lost" \
-	"fixed_us/query tcp_qps tcp_lost tcp_cpu_% tcp_max_ms):"
+	"fixed_us/query tcp_qps tcp_lost tcp_cpu_% tcp_max_ms flat_client_cpu_%):"
 echo
 sed 's/^/    /' "$RES"

@@ -46,7 +46,8 @@
  *
  * Prints a summary on stdout (sent, answered, lost, unexpected, qps,
  * latency percentiles p50/p90/p99/p99.9/max from a log-linear histogram
- * within 1.6 %, rcodes, truncated answers), and last one line for scripts:
+ * within 1.6 %, rcodes, truncated answers, its own CPU use from the start
+ * of sending), and last one line for scripts:
  * "result key=value ..." (the summary's figures; keys in
  * bench/README.md). qps is answered queries over the time from the first
  * send to the last answer. Exit 0 when the run completed (losses
@@ -344,14 +345,20 @@ struct stats {
 	uint64_t hist[HIST_BUCKETS];
 	int64_t max_ns;
 	int64_t first_send_ns, last_answer_ns, send_end_ns;
+	int64_t cpu_start_ns; /* loadgen's own CPU clock when sending began */
 	int last_errno;
 };
 
-static int64_t now_ns(void)
+static int64_t clock_ns(clockid_t clk)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clk, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 static unsigned hist_index(int64_t v)
@@ -691,6 +698,9 @@ static void report(const struct stats *st, const char *server, const char *port,
 	double p50 = hist_pct(st, 50), p90 = hist_pct(st, 90), p99 = hist_pct(st, 99);
 	double p999 = hist_pct(st, 99.9), max = (double)st->max_ns / 1000.0;
 	uint64_t errors = st->send_errors + st->recv_errors;
+	double cpu_s = (double)(clock_ns(CLOCK_PROCESS_CPUTIME_ID) - st->cpu_start_ns) / 1e9;
+	double wall_s = (double)(end_ns - st->first_send_ns) / 1e9;
+	double cpu_pct = wall_s > 0 ? 100 * cpu_s / wall_s : 0;
 
 	printf("loadgen: %s port %s, %u sockets, window %u, batch %u%s, %u queries in the file\n",
 	       server, port, nsock, window, batch, use_gso ? " (UDP GSO)" : "", q->n);
@@ -719,12 +729,14 @@ static void report(const struct stats *st, const char *server, const char *port,
 			o += (size_t)w;
 	}
 	printf("\n  truncated   %" PRIu64 "\n", st->truncated);
+	printf("  client CPU  %.3f s, %.1f %% of one core (%.2f us a query)\n", cpu_s, cpu_pct,
+	       st->sent ? 1e6 * cpu_s / (double)st->sent : 0.0);
 	printf("result sent=%" PRIu64 " answered=%" PRIu64 " lost=%" PRIu64 " unexpected=%" PRIu64
 	       " errors=%" PRIu64 " run_s=%.3f send_s=%.3f qps=%.0f send_qps=%.0f p50_us=%.1f"
 	       " p90_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f rcodes=%s truncated=%" PRIu64
-	       "\n",
+	       " cpu_s=%.3f cpu_pct=%.1f\n",
 	       st->sent, st->answered, st->lost, st->unexpected, errors, run_s, send_s, qps,
-	       send_qps, p50, p90, p99, p999, max, o ? rc_kv : "-", st->truncated);
+	       send_qps, p50, p90, p99, p999, max, o ? rc_kv : "-", st->truncated, cpu_s, cpu_pct);
 }
 
 int main(int argc, char **argv)
@@ -837,6 +849,7 @@ int main(int argc, char **argv)
 	const int64_t start = now_ns();
 	const int64_t end = duration_s > 0 ? start + (int64_t)(duration_s * 1e9) : INT64_MAX;
 	st.first_send_ns = start;
+	st.cpu_start_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	uint32_t next = 0;
 	unsigned rr = 0;
 	int sending = 1;
