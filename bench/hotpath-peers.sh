@@ -20,8 +20,9 @@
 # is measured. Then, with the server up, three runs of DURATION seconds,
 # the clients pinned to CPU CLIENT_CPU:
 #   flat   bench/tools/loadgen, as fast as the window allows: qps, lost,
-#          p99 latency, server CPU % (server-bound if >= 95 %, else the
-#          client was the limit), loadgen's own CPU %, qps / canned's qps
+#          p99 latency, server CPU % (server-bound if >= 95 %), loadgen's
+#          own CPU % (else client-bound if >= 90 %, else a busy machine),
+#          qps / canned's qps
 #   fixed  dnsperf -Q RATE (50000): server CPU µs per answered query
 #   tcp    dnsperf -m tcp -c TCP_CLIENTS (8): qps, server CPU %, max latency
 # Server CPU is utime + stime of the server and its children from
