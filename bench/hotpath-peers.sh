@@ -142,7 +142,7 @@ zone_file() {
 		FROM dns_zone z JOIN dns_zone_member m ON m.dns_zone = z.id
 		WHERE m.enabled = 1 ORDER BY z.id, m.id"
 }
-ZONEFILE=$B_DIR/bench.example.zone
+ZONEFILE=$B_DIR/${ZONE%.}.zone # where knot_conf and nsd_conf look for it
 zone_file >"$ZONEFILE"
 
 QUERIES=$B_DIR/queries
@@ -193,52 +193,16 @@ start_server() {
 	gdnsd)
 		mkdir -p "$d/zones"
 		cp "$ZONEFILE" "$d/zones/${ZONE%.}"
-		printf 'options => {\n  listen => [ 127.0.0.1:%s ]\n  udp_threads => 1\n  tcp_threads => 1\n}\n' \
-			"$2" >"$d/config"
+		gdnsd_conf "$2" >"$d/config"
 		bg_start "$1" taskset -c "$SERVER_CPU" gdnsd -c "$d" start
 		;;
 	knot)
 		mkdir -p "$d/db"
-		cat >"$d/knot.conf" <<EOF
-server:
-    rundir: "$d"
-    listen: 127.0.0.1@$2
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-database:
-    storage: "$d/db"
-log:
-  - target: stderr
-    any: warning
-zone:
-  - domain: $ZONE
-    file: "$ZONEFILE"
-    journal-content: none
-    zonefile-sync: -1
-EOF
+		knot_conf "$d" "$2" "$B_DIR" "$ZONE" >"$d/knot.conf"
 		bg_start "$1" taskset -c "$SERVER_CPU" knotd -c "$d/knot.conf" -s "$d/knot.sock"
 		;;
 	nsd)
-		cat >"$d/nsd.conf" <<EOF
-server:
-    ip-address: 127.0.0.1@$2
-    server-count: 1
-    username: ""
-    chroot: ""
-    zonesdir: "$B_DIR"
-    database: ""
-    zonelistfile: "$d/zone.list"
-    xfrdfile: "$d/xfrd.state"
-    xfrdir: "$d"
-    pidfile: "$d/nsd.pid"
-    logfile: "$d/nsd.log"
-remote-control:
-    control-enable: no
-zone:
-    name: $ZONE
-    zonefile: $ZONEFILE
-EOF
+		nsd_conf "$d" "$2" "$B_DIR" "$ZONE" >"$d/nsd.conf"
 		bg_start "$1" taskset -c "$SERVER_CPU" nsd -d -c "$d/nsd.conf"
 		;;
 	unbound)

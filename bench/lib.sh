@@ -184,6 +184,75 @@ proc_cpu_ticks() {
 }
 
 
+# ---- peer servers: configurations the benches share -----------------------
+# Each writes, on stdout, the configuration of one peer serving the zones
+# ZONE... (names with the trailing dot) on 127.0.0.1:PORT with one worker
+# thread per transport, the zone files in ZONEDIR named after the zone
+# without its dot (Knot and NSD: with ".zone" added). The caller starts
+# the daemon, pinned as it wants.
+
+# gdnsd_conf PORT: gdnsd 3's "options" block (the config file is DIR/config,
+# the zones DIR/zones/; a caller may append a plugins block).
+gdnsd_conf() {
+	printf 'options => {\n  listen => [ 127.0.0.1:%s ]\n  udp_threads => 1\n  tcp_threads => 1\n}\n' "$1"
+}
+
+# knot_conf DIR PORT ZONEDIR ZONE...: knot.conf (run with -c DIR/knot.conf
+# -s DIR/knot.sock); the zone files are only read, never written back.
+knot_conf() {
+	k_dir=$1 k_port=$2 k_zones=$3
+	shift 3
+	cat <<EOF
+server:
+    rundir: "$k_dir"
+    listen: 127.0.0.1@$k_port
+    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1
+database:
+    storage: "$k_dir/db"
+log:
+  - target: stderr
+    any: warning
+template:
+  - id: default
+    storage: "$k_zones"
+    file: "%s.zone"
+    journal-content: none
+    zonefile-sync: -1
+zone:
+EOF
+	for z in "$@"; do echo "  - domain: $z"; done
+}
+
+# nsd_conf DIR PORT ZONEDIR ZONE...: nsd.conf (run with nsd -d -c), state
+# and log in DIR.
+nsd_conf() {
+	n_dir=$1 n_port=$2 n_zones=$3
+	shift 3
+	cat <<EOF
+server:
+    ip-address: 127.0.0.1@$n_port
+    server-count: 1
+    username: ""
+    chroot: ""
+    zonesdir: "$n_zones"
+    database: ""
+    zonelistfile: "$n_dir/zone.list"
+    xfrdfile: "$n_dir/xfrd.state"
+    xfrdir: "$n_dir"
+    pidfile: "$n_dir/nsd.pid"
+    logfile: "$n_dir/nsd.log"
+remote-control:
+    control-enable: no
+EOF
+	for z in "$@"; do
+		echo "zone:"
+		echo "    name: $z"
+		echo "    zonefile: ${z%.}.zone"
+	done
+}
+
 # now_ns: nanoseconds since the epoch (GNU date).
 now_ns() { date +%s%N; }
 
