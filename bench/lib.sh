@@ -1,7 +1,8 @@
 # lib.sh — shell functions shared by the benchmarks in bench/: a scratch
 # directory, free loopback ports, starting and stopping background servers,
 # building the benchmark data set (schema.json + populate_data.json + N
-# generated pools) into a SQLite file, and CPU accounting from /proc.
+# generated pools) into a SQLite file, the peer servers' configurations
+# (gdnsd, Knot DNS, NSD), and CPU accounting from /proc.
 # Sourced, not run. POSIX sh.
 #
 # Everything a bench starts through bg_start is stopped by bench_cleanup,
