@@ -12,11 +12,12 @@
  *
  * FILE is in dnsperf's format: one query a line, "NAME TYPE" (TYPE a
  * mnemonic such as A or AAAA, or TYPEnnn); blank lines and lines starting
- * with ';' are skipped; \DDD and \X escapes in names as in zone files. A
- * bad line stops loadgen before it sends anything, naming the file, the line
- * and what is wrong (exit 2). The queries are sent in file order, round and
- * round, with RD set (as dnsperf does; -R clears it) and, with -e, an EDNS0
- * OPT record (1232-byte payload).
+ * with ';' are skipped; \DDD and \X escapes in names as in zone files
+ * (queryfile.c reads a line). A bad line stops loadgen before it sends
+ * anything, naming the file, the line and what is wrong (exit 2). The
+ * queries are sent in file order, round and round, with RD set (as dnsperf
+ * does; -R clears it) and, with -e, an EDNS0 OPT record (1232-byte
+ * payload).
  *
  * A run ends after -l seconds of sending or -n queries, whichever comes
  * first (neither: once through the file); then loadgen waits for the
@@ -57,6 +58,8 @@
  * ends it without a summary).
  */
 #include "config.h"
+
+#include "queryfile.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -102,96 +105,12 @@ struct queries {
 	uint32_t n, cap;
 };
 
-static const struct {
-	const char *name;
-	uint16_t type;
-} qtypes[] = {
-	{ "A", 1 },        { "NS", 2 },      { "CNAME", 5 },   { "SOA", 6 },    { "PTR", 12 },
-	{ "HINFO", 13 },   { "MX", 15 },     { "TXT", 16 },    { "AAAA", 28 },  { "LOC", 29 },
-	{ "SRV", 33 },     { "NAPTR", 35 },  { "DNAME", 39 },  { "DS", 43 },    { "SSHFP", 44 },
-	{ "RRSIG", 46 },   { "NSEC", 47 },   { "DNSKEY", 48 }, { "NSEC3", 50 }, { "TLSA", 52 },
-	{ "CDS", 59 },     { "CDNSKEY", 60 }, { "SVCB", 64 },  { "HTTPS", 65 }, { "SPF", 99 },
-	{ "AXFR", 252 },   { "ANY", 255 },   { "URI", 256 },   { "CAA", 257 },
-};
-
 static const char *const rcode_names[16] = {
-	"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
-	"NXRRSET", "NOTAUTH", "NOTZONE", "DSOTYPENI", "RCODE12", "RCODE13", "RCODE14", "RCODE15",
+	"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",  "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
+	"NXRRSET", "NOTAUTH", "NOTZONE",  "DSOTYPENI", "RCODE12", "RCODE13", "RCODE14",  "RCODE15",
 };
 
-/* Parses a type mnemonic or TYPEnnn; -1 if it is neither. */
-static int parse_qtype(const char *s)
-{
-	for (size_t i = 0; i < sizeof qtypes / sizeof qtypes[0]; i++)
-		if (strcasecmp(s, qtypes[i].name) == 0)
-			return qtypes[i].type;
-	if (strncasecmp(s, "TYPE", 4) == 0 && isdigit((unsigned char)s[4])) {
-		char *end;
-		errno = 0;
-		unsigned long v = strtoul(s + 4, &end, 10);
-		if (errno == 0 && *end == '\0' && v <= 65535)
-			return (int)v;
-	}
-	return -1;
-}
-
-/* Encodes a presentation-format name (trailing dot optional, "." is the
- * root) into out (at least 255 bytes). Returns its wire length, or 0 with
- * *why set. */
-static size_t encode_name(const char *s, uint8_t *out, const char **why)
-{
-	size_t o = 0;
-	if (strcmp(s, ".") == 0) {
-		out[0] = 0;
-		return 1;
-	}
-	while (*s != '\0') {
-		size_t lenpos = o++;
-		size_t label = 0;
-		while (*s != '\0' && *s != '.') {
-			unsigned c = (unsigned char)*s++;
-			if (c == '\\') {
-				if (isdigit((unsigned char)s[0])) {
-					if (!isdigit((unsigned char)s[1]) || !isdigit((unsigned char)s[2])) {
-						*why = "\\DDD escape needs three digits";
-						return 0;
-					}
-					c = (unsigned)((s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0'));
-					if (c > 255) {
-						*why = "\\DDD escape above 255";
-						return 0;
-					}
-					s += 3;
-				} else if (*s != '\0') {
-					c = (unsigned char)*s++;
-				} else {
-					*why = "name ends in a lone backslash";
-					return 0;
-				}
-			}
-			if (++label > 63) {
-				*why = "label longer than 63 octets";
-				return 0;
-			}
-			if (o >= 254) {
-				*why = "name longer than 255 octets";
-				return 0;
-			}
-			out[o++] = (uint8_t)c;
-		}
-		if (label == 0) {
-			*why = "empty label";
-			return 0;
-		}
-		out[lenpos] = (uint8_t)label;
-		if (*s == '.')
-			s++;
-	}
-	out[o++] = 0;
-	return o;
-}
-
-static int queries_add(struct queries *q, const uint8_t *name, size_t nlen, int qtype, int rd,
+static int queries_add(struct queries *q, const uint8_t *name, size_t nlen, uint16_t qtype, int rd,
 		       int edns)
 {
 	size_t need = 12 + nlen + 4 + (edns ? 11 : 0);
@@ -234,8 +153,9 @@ static int queries_add(struct queries *q, const uint8_t *name, size_t nlen, int 
 	*p++ = 1; /* IN */
 	if (edns) {
 		/* root name, OPT, payload size, ext rcode/version/flags, no rdata */
-		static const uint8_t opt[11] = { 0, 0, 41, EDNS_PAYLOAD >> 8, EDNS_PAYLOAD & 0xFF,
-						 0, 0, 0, 0, 0, 0 };
+		static const uint8_t opt[11] = {
+			0, 0, 41, EDNS_PAYLOAD >> 8, EDNS_PAYLOAD & 0xFF, 0, 0, 0, 0, 0, 0
+		};
 		memcpy(p, opt, sizeof opt);
 	}
 	q->off[q->n] = (uint32_t)q->wire_len;
@@ -260,42 +180,19 @@ static void queries_load(struct queries *q, const char *path, int rd, int edns)
 	unsigned long lineno = 0;
 	while ((got = getline(&line, &cap, f)) != -1) {
 		lineno++;
-		if (memchr(line, '\0', (size_t)got) != NULL) {
-			fprintf(stderr, "%s: %s:%lu: NUL byte in the line (not a text file?)\n", prog,
-				path, lineno);
-			exit(2);
-		}
-		char *s = line;
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (*s == ';' || *s == '\n' || *s == '\r' || *s == '\0')
-			continue;
-		char *name = strtok(s, " \t\r\n");
-		char *type = strtok(NULL, " \t\r\n");
-		char *extra = strtok(NULL, " \t\r\n");
-		if (type == NULL) {
-			fprintf(stderr, "%s: %s:%lu: expected \"NAME TYPE\", found only '%.80s'\n", prog,
-				path, lineno, name);
-			exit(2);
-		}
-		if (extra != NULL) {
-			fprintf(stderr, "%s: %s:%lu: expected \"NAME TYPE\", found more: '%.80s'\n", prog,
-				path, lineno, extra);
-			exit(2);
-		}
 		uint8_t wire[256];
-		const char *why = NULL;
-		size_t nlen = encode_name(name, wire, &why);
-		if (nlen == 0) {
-			fprintf(stderr, "%s: %s:%lu: bad name '%.80s': %s\n", prog, path, lineno,
-				name, why);
+		size_t nlen;
+		uint16_t qtype;
+		char err[256];
+		switch (queryfile_parse_line(line, (size_t)got, wire, &nlen, &qtype, err,
+					     sizeof err)) {
+		case QUERYFILE_SKIP:
+			continue;
+		case QUERYFILE_BAD:
+			fprintf(stderr, "%s: %s:%lu: %s\n", prog, path, lineno, err);
 			exit(2);
-		}
-		int qtype = parse_qtype(type);
-		if (qtype < 0) {
-			fprintf(stderr, "%s: %s:%lu: unknown query type '%.40s'\n", prog, path,
-				lineno, type);
-			exit(2);
+		case QUERYFILE_QUERY:
+			break;
 		}
 		if (q->n >= MAX_QUERIES) {
 			fprintf(stderr, "%s: %s: more than %u queries\n", prog, path, MAX_QUERIES);
@@ -535,8 +432,8 @@ static int send_gso(int fd, struct batch *b, unsigned n, uint16_t seglen)
 
 /* Sends up to n queries on s, from *next on (wrapping); returns how many
  * went out. */
-static unsigned send_batch(struct sock *s, struct batch *b, const struct queries *q,
-			   uint32_t *next, unsigned n, struct stats *st)
+static unsigned send_batch(struct sock *s, struct batch *b, const struct queries *q, uint32_t *next,
+			   unsigned n, struct stats *st)
 {
 	uint32_t qi = *next;
 	for (unsigned j = 0; j < n; j++) {
@@ -691,7 +588,8 @@ static void report(const struct stats *st, const char *server, const char *port,
 		   const struct queries *q, unsigned nsock, unsigned window, unsigned batch,
 		   double timeout_s, int64_t end_ns)
 {
-	double run_s = (double)((st->answered ? st->last_answer_ns : end_ns) - st->first_send_ns) / 1e9;
+	double run_s =
+		(double)((st->answered ? st->last_answer_ns : end_ns) - st->first_send_ns) / 1e9;
 	double send_s = (double)(st->send_end_ns - st->first_send_ns) / 1e9;
 	double qps = run_s > 0 ? (double)st->answered / run_s : 0;
 	double send_qps = send_s > 0 ? (double)st->sent / send_s : 0;
@@ -817,7 +715,8 @@ int main(int argc, char **argv)
 	if (duration_s == 0 && count == 0)
 		count = q.n;
 
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM,
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+				  .ai_socktype = SOCK_DGRAM,
 				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
 	struct addrinfo *ai;
 	int gai = getaddrinfo(server, port, &hints, &ai);
@@ -876,7 +775,8 @@ int main(int argc, char **argv)
 			uint64_t allow = count != 0 ? count - st.sent : UINT64_MAX;
 			if (rate > 0) {
 				double due = floor((double)(now - start) * rate / 1e9) + 1;
-				uint64_t paced = due > (double)st.sent ? (uint64_t)due - st.sent : 0;
+				uint64_t paced =
+					due > (double)st.sent ? (uint64_t)due - st.sent : 0;
 				if (paced < allow)
 					allow = paced;
 			}
