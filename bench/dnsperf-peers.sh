@@ -181,11 +181,7 @@ start_server() {
 		[ "$1" = gdnsd-multifo ] && dyna=dyna
 		for z in $ZONES; do zone_file "$z" $dyna >"$d/zones/${z%.}"; done
 		{
-			echo "options => {"
-			echo "  listen => [ 127.0.0.1:$2 ]"
-			echo "  udp_threads => 1"
-			echo "  tcp_threads => 1"
-			echo "}"
+			gdnsd_conf "$2"
 			if [ -n "$dyna" ]; then
 				echo "plugins => { multifo => {"
 				echo "  service_types => up"
@@ -198,51 +194,15 @@ start_server() {
 	knot)
 		mkdir -p "$d/zones" "$d/db"
 		for z in $ZONES; do zone_file "$z" >"$d/zones/${z%.}.zone"; done
-		{
-			echo "server:"
-			echo "    rundir: \"$d\""
-			echo "    listen: 127.0.0.1@$2"
-			echo "    udp-workers: 1"
-			echo "    tcp-workers: 1"
-			echo "    background-workers: 1"
-			echo "database:"
-			echo "    storage: \"$d/db\""
-			echo "log:"
-			echo "  - target: stderr"
-			echo "    any: warning"
-			echo "template:"
-			echo "  - id: default"
-			echo "    storage: \"$d/zones\""
-			echo "    file: \"%s.zone\""
-			echo "zone:"
-			for z in $ZONES; do echo "  - domain: $z"; done
-		} >"$d/knot.conf"
+		# shellcheck disable=SC2086 # the zone names
+		knot_conf "$d" "$2" "$d/zones" $ZONES >"$d/knot.conf"
 		bg_start "$1" taskset -c "$SERVER_CPU" knotd -c "$d/knot.conf" -s "$d/knot.sock"
 		;;
 	nsd)
 		mkdir -p "$d/zones"
 		for z in $ZONES; do zone_file "$z" >"$d/zones/${z%.}.zone"; done
-		{
-			echo "server:"
-			echo "    ip-address: 127.0.0.1@$2"
-			echo "    server-count: 1"
-			echo "    username: \"\""
-			echo "    chroot: \"\""
-			echo "    zonesdir: \"$d/zones\""
-			echo "    database: \"\""
-			echo "    zonelistfile: \"$d/zone.list\""
-			echo "    xfrdfile: \"$d/xfrd.state\""
-			echo "    xfrdir: \"$d\""
-			echo "    pidfile: \"$d/nsd.pid\""
-			echo "    logfile: \"$d/nsd.log\""
-			echo "remote-control:"
-			echo "    control-enable: no"
-			for z in $ZONES; do
-				echo "zone:"
-				echo "    name: $z"
-				echo "    zonefile: ${z%.}.zone"
-			done
-		} >"$d/nsd.conf"
+		# shellcheck disable=SC2086 # the zone names
+		nsd_conf "$d" "$2" "$d/zones" $ZONES >"$d/nsd.conf"
 		bg_start "$1" taskset -c "$SERVER_CPU" nsd -d -c "$d/nsd.conf"
 		;;
 	esac

@@ -1,7 +1,8 @@
 # lib.sh — shell functions shared by the benchmarks in bench/: a scratch
 # directory, free loopback ports, starting and stopping background servers,
 # building the benchmark data set (schema.json + populate_data.json + N
-# generated pools) into a SQLite file, and CPU accounting from /proc.
+# generated pools) into a SQLite file, the peer servers' configurations
+# (gdnsd, Knot DNS, NSD), and CPU accounting from /proc.
 # Sourced, not run. POSIX sh.
 #
 # Everything a bench starts through bg_start is stopped by bench_cleanup,
@@ -143,6 +144,21 @@ gen_pools_sql() {
 	echo "$cnt INSERT INTO dns_zone_member (dns_zone, host) SELECT 1000 + i, printf('$3%x', i) FROM n;"
 }
 
+# gen_pools4_sql N V4_BASE: two SQL statements, one a line, adding N pools
+# p00001.bench.example. ... (ids from 1001, TTL 30, round_robin, up to 8
+# answers) with 4 IPv4 members each, counted up from V4_BASE. The hot-path
+# benchmark's data: every pool answers 4 A records.
+gen_pools4_sql() {
+	v=$(ip4_int "$2")
+	cnt="WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)"
+	echo "$cnt INSERT INTO dns_zone (id, name, ttl, policy, max_answers, fallback)" \
+		"SELECT 1000 + i, printf('p%05d.bench.example.', i), 30, 'round_robin', 8, 'all' FROM n;"
+	a="($v + (i - 1) * 4 + j)"
+	echo "$cnt, k(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM k WHERE j < 3)" \
+		"INSERT INTO dns_zone_member (dns_zone, host)" \
+		"SELECT 1000 + i, printf('%d.%d.%d.%d', ($a >> 24) & 255, ($a >> 16) & 255, ($a >> 8) & 255, $a & 255)" \
+		"FROM n, k;"
+}
 
 # ip4_int A.B.C.D: the address as an integer.
 ip4_int() {
@@ -168,6 +184,75 @@ proc_cpu_ticks() {
 		}'
 }
 
+
+# ---- peer servers: configurations the benches share -----------------------
+# Each writes, on stdout, the configuration of one peer serving the zones
+# ZONE... (names with the trailing dot) on 127.0.0.1:PORT with one worker
+# thread per transport, the zone files in ZONEDIR named after the zone
+# without its dot (Knot and NSD: with ".zone" added). The caller starts
+# the daemon, pinned as it wants.
+
+# gdnsd_conf PORT: gdnsd 3's "options" block (the config file is DIR/config,
+# the zones DIR/zones/; a caller may append a plugins block).
+gdnsd_conf() {
+	printf 'options => {\n  listen => [ 127.0.0.1:%s ]\n  udp_threads => 1\n  tcp_threads => 1\n}\n' "$1"
+}
+
+# knot_conf DIR PORT ZONEDIR ZONE...: knot.conf (run with -c DIR/knot.conf
+# -s DIR/knot.sock); the zone files are only read, never written back.
+knot_conf() {
+	k_dir=$1 k_port=$2 k_zones=$3
+	shift 3
+	cat <<EOF
+server:
+    rundir: "$k_dir"
+    listen: 127.0.0.1@$k_port
+    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1
+database:
+    storage: "$k_dir/db"
+log:
+  - target: stderr
+    any: warning
+template:
+  - id: default
+    storage: "$k_zones"
+    file: "%s.zone"
+    journal-content: none
+    zonefile-sync: -1
+zone:
+EOF
+	for z in "$@"; do echo "  - domain: $z"; done
+}
+
+# nsd_conf DIR PORT ZONEDIR ZONE...: nsd.conf (run with nsd -d -c), state
+# and log in DIR.
+nsd_conf() {
+	n_dir=$1 n_port=$2 n_zones=$3
+	shift 3
+	cat <<EOF
+server:
+    ip-address: 127.0.0.1@$n_port
+    server-count: 1
+    username: ""
+    chroot: ""
+    zonesdir: "$n_zones"
+    database: ""
+    zonelistfile: "$n_dir/zone.list"
+    xfrdfile: "$n_dir/xfrd.state"
+    xfrdir: "$n_dir"
+    pidfile: "$n_dir/nsd.pid"
+    logfile: "$n_dir/nsd.log"
+remote-control:
+    control-enable: no
+EOF
+	for z in "$@"; do
+		echo "zone:"
+		echo "    name: $z"
+		echo "    zonefile: ${z%.}.zone"
+	done
+}
 
 # now_ns: nanoseconds since the epoch (GNU date).
 now_ns() { date +%s%N; }
