@@ -72,6 +72,9 @@ struct pooldns_config {
 	int threads;
 	long tcp_idle_timeout_ms;
 	int tcp_max_connections;
+	char *user;       /* privilege drop (standalone/privdrop.h) */
+	char *group;
+	char *chroot_dir;
 	/* answers */
 	struct pooldns_answer_cfg answer;
 	bool ns_set; /* first ns-name replaces the default */
