@@ -558,6 +558,9 @@ static int drop_privileges(struct server_state *st)
 		pooldns_log(POOLDNS_LOG_WARNING,
 			    "running as root: set user (and group) to drop privileges once the "
 			    "sockets are bound");
+	else
+		pooldns_log(POOLDNS_LOG_INFO, "running as uid %lu, no capabilities",
+			    (unsigned long)geteuid());
 	return 0;
 }
 

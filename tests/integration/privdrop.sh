@@ -4,7 +4,9 @@
 # --range), drops to nobody:nogroup, and then: every thread has the uid and
 # gid of nobody and no capability (/proc/PID/task/*/status), it answers,
 # writes its cache file as nobody, and a SIGHUP reload (data and file)
-# still works. Then the refusals: a password file group or others may
+# still works. Started unprivileged with only an ambient
+# CAP_NET_BIND_SERVICE (as pooldns.service does, with setpriv), it binds
+# the port and then holds no capability. Then the refusals: a password file group or others may
 # read, or that belongs to someone else; a cache directory nobody cannot
 # write. Then chroot: a SQLite file and the configuration inside the
 # chroot, answers, a reload inside it, and paths outside refused.
@@ -83,6 +85,31 @@ grep -q 'reload done' "$T_DIR/pooldns.log" || fail "no 'reload done' in the log"
 ! grep -q 'reload failed' "$T_DIR/pooldns.log" || fail "reload failed: $(grep 'reload failed' "$T_DIR/pooldns.log")"
 log "SIGHUP reload after the drop: file re-read, data served"
 stop_pid "$PID" || fail "pooldns did not exit 0 on SIGTERM"
+
+# Started the way pooldns.service starts it: as an unprivileged user with
+# only CAP_NET_BIND_SERVICE (ambient). It binds the port below 1024, then
+# clears that capability too.
+if command -v setpriv >/dev/null 2>&1; then
+	setpriv --reuid=nobody --regid="$NOGROUP" --clear-groups --inh-caps=+net_bind_service \
+		--ambient-caps=+net_bind_service "$PD" --listen="127.0.0.1:$DNS" --source=sqlite \
+		--sqlite-path="$DB" --threads=1 >"$T_DIR/ambient.log" 2>&1 &
+	APID=$!
+	T_PIDS="$T_PIDS $APID"
+	wait_for 5 sh -c "[ -n \"\$(\"$DIG\" @127.0.0.1 -p $DNS +short +time=1 +tries=1 google.com)\" ]" ||
+		fail "ambient CAP_NET_BIND_SERVICE: no answer on port $DNS"
+	for st in /proc/"$APID"/task/*/status; do
+		for cap in CapInh CapPrm CapEff CapAmb; do
+			v=$(awk -v k="$cap:" '$1 == k { print $2 }' "$st")
+			[ "$v" = 0000000000000000 ] || fail "ambient start: $st: $cap $v"
+		done
+	done
+	grep -q "running as uid $NOBODY, no capabilities" "$T_DIR/ambient.log" ||
+		fail "ambient start: no 'running as uid $NOBODY' line"
+	stop_pid "$APID" || fail "ambient start: pooldns did not exit 0 on SIGTERM"
+	log "started unprivileged with ambient CAP_NET_BIND_SERVICE: bound port $DNS, then no capabilities"
+else
+	fail "setpriv (util-linux) missing: the systemd-like start was not checked"
+fi
 
 # The rqlite password file. Each refusal happens before any socket or
 # network, with the same message from --check-config and from a start.
