@@ -6,10 +6,13 @@
 # writes its cache file as nobody, and a SIGHUP reload (data and file)
 # still works. Started unprivileged with only an ambient
 # CAP_NET_BIND_SERVICE (as pooldns.service does, with setpriv), it binds
-# the port and then holds no capability. Then the refusals: a password file group or others may
-# read, or that belongs to someone else; a cache directory nobody cannot
-# write. Then chroot: a SQLite file and the configuration inside the
-# chroot, answers, a reload inside it, and paths outside refused.
+# the port and then holds no capability. The rqlite password file (root's,
+# 0600) is read before the drop, and SIGHUP keeps that password instead of
+# failing to read it again. Then the refusals: a password file group or
+# others may read, or that belongs to someone else; a cache directory
+# nobody cannot write. Then chroot: a SQLite file and the configuration
+# inside the chroot, answers, a reload inside it, and paths outside
+# refused.
 #
 # Needs root. Not root: fails under CI=true, skips (exit 77) otherwise.
 set -u
@@ -143,6 +146,33 @@ pwcheck 1 "rqlite-password-file $PW: owned by uid $NOBODY, neither root nor the 
 chown root "$PW"
 pwcheck 0 "pooldns: configuration OK"
 log "password file: 0644, 0640 and another owner refused; root's 0600 accepted"
+
+# Root's 0600 password file, read before the drop; nobody cannot read it
+# again, so SIGHUP keeps the password, and a new file needs a restart.
+# (No rqlited needed: the node is down, pool names are REFUSED.)
+RCONF="$T_DIR/rqlite.conf"
+printf 'rqlite-url = http://127.0.0.1:9
+rqlite-user = u
+rqlite-password-file = %s
+user = nobody
+rqlite-connect-timeout-ms = 100
+rqlite-timeout-ms = 200
+' \
+	"$PW" >"$RCONF"
+start_pooldns rqlite "$DNS" -c "$RCONF"
+RPID=$POOLDNS_PID
+kill -HUP "$RPID"
+wait_for 3 grep -q 'reload done' "$T_DIR/rqlite.log" || fail "rqlite: no 'reload done' after SIGHUP"
+! grep -q 'rqlite-password-file.*denied' "$T_DIR/rqlite.log" ||
+	fail "rqlite: the password file was read again after the drop"
+cp "$PW" "$T_DIR/rqlite2.pw"
+sed -i "s|^rqlite-password-file = .*|rqlite-password-file = $T_DIR/rqlite2.pw|" "$RCONF"
+kill -HUP "$RPID"
+wait_for 3 grep -q 'reload: rqlite-password-file changed: needs restart (ignored)' "$T_DIR/rqlite.log" ||
+	fail "rqlite: a new password file after the drop was not refused as restart-only"
+[ "$(dig_status "$DNS" google.com)" = REFUSED ] || fail "rqlite: not answering after the reloads"
+stop_pid "$RPID" || fail "rqlite: pooldns did not exit 0 on SIGTERM"
+log "password read before the drop; SIGHUP keeps it, a new file needs a restart"
 
 # A cache directory nobody cannot write: the cache could never be updated.
 mkdir "$T_DIR/rootonly"
