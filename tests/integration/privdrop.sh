@@ -98,7 +98,7 @@ if command -v setpriv >/dev/null 2>&1; then
 		--sqlite-path="$DB" --threads=1 >"$T_DIR/ambient.log" 2>&1 &
 	APID=$!
 	T_PIDS="$T_PIDS $APID"
-	wait_for 5 sh -c "[ -n \"\$(\"$DIG\" @127.0.0.1 -p $DNS +short +time=1 +tries=1 google.com)\" ]" ||
+	wait_for 10 sh -c "\"$DIG\" @127.0.0.1 -p $DNS +short +time=1 +tries=1 google.com | grep -qx 142.250.180.14" ||
 		fail "ambient CAP_NET_BIND_SERVICE: no answer on port $DNS"
 	for st in /proc/"$APID"/task/*/status; do
 		for cap in CapInh CapPrm CapEff CapAmb; do
@@ -193,7 +193,13 @@ printf 'source = sqlite\nsqlite-path = %s\ncache-file = %s\nuser = nobody\nchroo
 	"$JAIL/db/pools.db" "$JAIL/cache/snapshot" "$JAIL" >"$JCONF"
 "$PD" -c "$JCONF" --check-config >"$T_DIR/jail-check.out" 2>&1 ||
 	fail "chroot configuration refused: $(cat "$T_DIR/jail-check.out")"
+# LeakSanitizer (a --enable-sanitizers build) reads /proc at exit, which
+# the chroot does not have: leak checking is off for this one process.
+saved_asan=${ASAN_OPTIONS-}
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+export ASAN_OPTIONS
 start_pooldns jailed "$DNS" -c "$JCONF"
+if [ -n "$saved_asan" ]; then ASAN_OPTIONS=$saved_asan; else unset ASAN_OPTIONS; fi
 JPID=$POOLDNS_PID
 [ "$(readlink /proc/"$JPID"/root)" = "$JAIL" ] || fail "root directory is $(readlink /proc/"$JPID"/root), want $JAIL"
 want=$(printf '142.250.180.14\n142.250.180.46\n142.250.181.14\n')
