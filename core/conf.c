@@ -252,7 +252,8 @@ int pooldns_config_check(const struct pooldns_config *cfg, char *err, size_t err
 
 /* Reads the password file into pw: one trailing newline (LF or CRLF) is
  * stripped; an empty password, a NUL byte or a password that does not fit
- * are errors. A file other users can read is only warned about. */
+ * are errors, and so is a file that group or others may access (mode &
+ * 077) or that belongs to anyone but root and the reading user. */
 static int read_password(const char *path, char *pw, size_t pwsz, char *err, size_t errsz)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -278,9 +279,22 @@ static int read_password(const char *path, char *pw, size_t pwsz, char *err, siz
 		snprintf(err, errsz, "rqlite-password-file %s: not a regular file", path);
 		goto out;
 	}
-	if (st.st_mode & S_IROTH)
-		pooldns_log(POOLDNS_LOG_WARNING,
-			    "rqlite-password-file %s is readable by every user (chmod o-r)", path);
+	/* As ssh does for private keys: a secret others can read, or that
+	 * someone else could rewrite, is refused. */
+	if (st.st_mode & 077) {
+		snprintf(err, errsz,
+			 "rqlite-password-file %s: mode %04o lets group or others access it; "
+			 "chmod 600 it",
+			 path, (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		snprintf(err, errsz,
+			 "rqlite-password-file %s: owned by uid %lu, neither root nor the user "
+			 "reading it (uid %lu)",
+			 path, (unsigned long)st.st_uid, (unsigned long)geteuid());
+		goto out;
+	}
 	for (;;) {
 		ssize_t n = read(fd, pw + len, pwsz - 1 - len);
 		if (n < 0) {

@@ -91,6 +91,9 @@ struct pooldns_config {
 	size_t nrrl_exempt;
 	bool rrl_exempt_set;
 	long rrl_table_size;
+	char *user;       /* privilege drop (standalone/privdrop.h) */
+	char *group;
+	char *chroot_dir;
 	/* answers */
 	struct pooldns_answer_cfg answer;
 	bool ns_set; /* first ns-name replaces the default */

@@ -167,6 +167,20 @@ static const char *check_mailbox(const char *value)
 		       : NULL;
 }
 
+/* A user or group: a name or a decimal id (':' separates the fields of
+ * the user and group databases). */
+static const char *check_account(const char *value)
+{
+	return strchr(value, ':') != NULL ? "a user or group name cannot contain ':'" : NULL;
+}
+
+static const char *check_chroot(const char *value)
+{
+	if (value[0] != '/')
+		return "the chroot directory must be an absolute path";
+	return strspn(value, "/") == strlen(value) ? "chroot to / changes nothing" : NULL;
+}
+
 /* ---- the table --------------------------------------------------------- */
 
 const struct pooldns_config_key pooldns_config_schema[] = {
@@ -330,6 +344,36 @@ const struct pooldns_config_key pooldns_config_schema[] = {
 		.dflt = "256",
 		.metavar = "N",
 		.help = "TCP connections per worker thread",
+	},
+	{
+		.name = "user",
+		TEXT(POOLDNS_CONFIG_STRING, user),
+		.check = check_account,
+		SERVER_ONLY,
+		RESTART,
+		.metavar = "USER",
+		.unset = "no change",
+		.help = "drop to this user (name or id) once the sockets are bound",
+	},
+	{
+		.name = "group",
+		TEXT(POOLDNS_CONFIG_STRING, group),
+		.check = check_account,
+		SERVER_ONLY,
+		RESTART,
+		.metavar = "GROUP",
+		.unset = "the user's group",
+		.help = "drop to this group (name or id; needs user)",
+	},
+	{
+		.name = "chroot",
+		TEXT(POOLDNS_CONFIG_STRING, chroot_dir),
+		.check = check_chroot,
+		SERVER_ONLY,
+		RESTART,
+		.metavar = "DIR",
+		.unset = "none",
+		.help = "chroot here before dropping to user (files must lie inside)",
 	},
 
 	/* Access list, DNS cookies, response rate limiting */

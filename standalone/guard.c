@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "core/dns/msgedit.h"
+#include "core/log.h"
 #include "core/dns/resolve.h"
 #include "guard.h"
 
@@ -168,9 +169,20 @@ struct pooldns_guard *pooldns_guard_build(const struct pooldns_config *cfg,
 	g->acl_refuse = cfg->acl_refuse != 0;
 	g->cookies = cfg->cookies != 0;
 	if (cfg->cookie_secret_file != NULL) {
-		if (read_secret(cfg->cookie_secret_file, &g->secret, err, errsz) != 0)
+		g->secret_path = strdup(cfg->cookie_secret_file);
+		if (g->secret_path == NULL) {
+			snprintf(err, errsz, "out of memory");
 			goto fail;
+		}
 		g->secret_from_file = true;
+		if (read_secret(cfg->cookie_secret_file, &g->secret, err, errsz) != 0) {
+			if (prev == NULL || prev->secret_path == NULL ||
+			    strcmp(prev->secret_path, cfg->cookie_secret_file) != 0)
+				goto fail;
+			pooldns_log(POOLDNS_LOG_WARNING, "%s; keeping the secret read before",
+				    err);
+			g->secret = prev->secret;
+		}
 	} else if (prev != NULL && !prev->secret_from_file) {
 		g->secret = prev->secret;
 	} else if (getrandom(g->secret.key, sizeof g->secret.key, 0) !=
@@ -201,6 +213,7 @@ void pooldns_guard_free(struct pooldns_guard *g)
 	if (g == NULL)
 		return;
 	free(g->rules);
+	free(g->secret_path);
 	explicit_bzero(&g->secret, sizeof g->secret);
 	free(g);
 }

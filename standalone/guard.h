@@ -31,6 +31,7 @@ struct pooldns_guard {
 	bool acl_refuse;                /* REFUSED (true) or drop denied clients */
 	bool cookies;
 	bool secret_from_file;
+	char *secret_path; /* owned: cookie-secret-file it came from, or NULL */
 	struct pooldns_cookie_secret secret;
 	struct pooldns_rrl_params rrl; /* rate 0: no rate limiting */
 	struct pooldns_prefix exempt[POOLDNS_MAX_EXEMPT];
@@ -39,8 +40,10 @@ struct pooldns_guard {
 
 /* Settings from cfg for the listen addresses addrs[0..naddrs). The cookie
  * secret comes from cookie-secret-file, else from prev (a reload keeps the
- * random secret of the start), else is drawn at random. NULL with a
- * message in err. */
+ * random secret of the start), else is drawn at random. When the file
+ * named by prev cannot be read any more (the server dropped its
+ * privileges after reading it), prev's secret is kept with a warning. NULL
+ * with a message in err. */
 struct pooldns_guard *pooldns_guard_build(const struct pooldns_config *cfg,
 					  const struct pooldns_listen_addr *addrs, size_t naddrs,
 					  const struct pooldns_guard *prev, char *err,

@@ -4,19 +4,28 @@
  * loop (SIGHUP reload, SIGUSR1 statistics, SIGTERM/SIGINT shutdown) and
  * orderly teardown.
  *
- * Start-up: configuration -> source -> store -> health checker -> poller
- * -> wait up to READY_WAIT_MS for the first snapshot (answering starts
- * anyway; pool names are REFUSED until data arrives) and up to
- * READY_WAIT_MS for the first round of health checks -> bind every socket
- * (any failure is fatal and named) -> start workers -> "ready" log line ->
- * sigwait(). Shutdown runs the same steps backwards.
+ * Start-up: configuration -> what needs privileges, before any thread
+ * exists: the service manager's notify socket, every listen socket (any
+ * failure is fatal and named), the rqlite password -> the privilege drop
+ * (privdrop.h: chroot, user and group, no capability left) -> the files
+ * the server uses from then on, checked as the user it now is -> source
+ * -> store -> health checker -> poller -> wait up to READY_WAIT_MS for the
+ * first snapshot (answering starts anyway; pool names are REFUSED until
+ * data arrives) and up to READY_WAIT_MS for the first round of health
+ * checks -> start workers (queries that arrived meanwhile wait in the
+ * sockets) -> "ready" log line and READY=1 -> sigwait(). Shutdown runs
+ * the same steps backwards.
  *
  * Reload (SIGHUP): the file and the same command-line flags are read again
  * into a new configuration. Log settings, the answer settings (zones, SOA,
  * NS, EDNS payload) and the source/poller settings are applied live; a
  * change to a key the table of keys marks restart-only (core/conf_schema.c:
  * listen, threads, TCP limits, check-*) is logged as needing a restart and
- * ignored. The answer settings reach the workers as a new heap
+ * ignored. After a switch to another user the rqlite password file (root's,
+ * mode 0600) cannot be read again: the password read at start-up stays,
+ * and a changed rqlite-password-file needs a restart too. With chroot,
+ * the file is re-read at its path inside the chroot. The answer settings
+ * reach the workers as a new heap
  * copy published with pooldns_rcu_swap(); the old copy is freed after
  * pooldns_rcu_synchronize(). A reload that fails to parse changes nothing.
  *
@@ -44,10 +53,12 @@
 #include "core/health/health.h"
 #include "listen.h"
 #include "core/log.h"
+#include "notify.h"
 #include "options.h"
 #include "core/poller.h"
 #include "core/rcu.h"
 #include "guard.h"
+#include "privdrop.h"
 #include "stats.h"
 #include "core/model/store.h"
 #include "worker.h"
@@ -70,6 +81,9 @@ struct server_state {
 	size_t naddrs;
 	struct pooldns_worker *workers;
 	size_t nworkers;
+	struct pooldns_privdrop pd;
+	bool dropped;              /* pd applied: the process is what pd says */
+	const char *config_inside; /* with chroot: args.config_file seen inside */
 };
 
 /* ---- logging ----------------------------------------------------------- */
@@ -159,8 +173,42 @@ static bool source_settings_eq(const struct pooldns_config *a, const struct pool
 	       str_eq(a->rqlite_backup_dir, b->rqlite_backup_dir);
 }
 
-/* Creates cfg's source; for rqlite the password read is left in pw. */
-static struct pooldns_source *create_source(const struct pooldns_config *cfg, char *pw, size_t pwsz,
+/* The password file can no longer be read: the process switched users. */
+static bool password_kept(const struct server_state *st)
+{
+	return st->dropped && st->pd.change_id;
+}
+
+/* cfg's rqlite options, the password in pw: read from the file, or after
+ * a switch of users the one read at start-up (st->pw). */
+static int rqlite_opts(const struct server_state *st, const struct pooldns_config *cfg,
+		       struct pooldns_rqlite_opts *opts, char *pw, size_t pwsz, char *err,
+		       size_t errsz)
+{
+	struct pooldns_config *nofile;
+	int rc;
+
+	if (!password_kept(st) || cfg->rqlite_password_file == NULL)
+		return pooldns_config_rqlite_opts(cfg, opts, pw, pwsz, err, errsz);
+	nofile = malloc(sizeof(*nofile));
+	if (nofile == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return -1;
+	}
+	*nofile = *cfg; /* borrows cfg's strings; never freed as a config */
+	nofile->rqlite_password_file = NULL;
+	rc = pooldns_config_rqlite_opts(nofile, opts, NULL, 0, err, errsz);
+	free(nofile);
+	if (rc == 0 && pw != st->pw) {
+		snprintf(pw, pwsz, "%s", st->pw);
+		opts->password = pw;
+	}
+	return rc;
+}
+
+/* Creates cfg's source; for rqlite the password used is left in pw. */
+static struct pooldns_source *create_source(const struct server_state *st,
+					    const struct pooldns_config *cfg, char *pw, size_t pwsz,
 					    char *err, size_t errsz)
 {
 	struct pooldns_rqlite_opts opts;
@@ -168,7 +216,7 @@ static struct pooldns_source *create_source(const struct pooldns_config *cfg, ch
 	pw[0] = '\0';
 	if (cfg->source == POOLDNS_SOURCE_SQLITE)
 		return pooldns_config_make_source(cfg, err, errsz);
-	if (pooldns_config_rqlite_opts(cfg, &opts, pw, pwsz, err, errsz) != 0)
+	if (rqlite_opts(st, cfg, &opts, pw, pwsz, err, errsz) != 0)
 		return NULL;
 	return pooldns_source_rqlite_new(&opts, err, errsz);
 }
@@ -223,6 +271,21 @@ static void log_stats(struct server_state *st, const char *prefix)
 	}
 }
 
+/* READY=1 with a status line for `systemctl status`. */
+static void notify_ready(struct server_state *st, const char *what)
+{
+	struct pooldns_poller_status ps;
+
+	if (st->poller == NULL) {
+		pooldns_notify("READY=1\nSTATUS=%s; no poller running", what);
+		return;
+	}
+	pooldns_poller_status(st->poller, &ps);
+	pooldns_notify("READY=1\nSTATUS=%s; data version %lld%s, source %s", what,
+		       (long long)ps.version, ps.from_cache ? " (from the cache file)" : "",
+		       ps.source_ok ? "up" : "unreachable");
+}
+
 /* ---- reload ------------------------------------------------------------ */
 
 /* Publishes a new copy of the answer settings to the workers. */
@@ -262,10 +325,12 @@ static void publish_guard(struct server_state *st, const struct pooldns_config *
  * POOLDNS_CONFIG_RESTART in core/conf_schema.c (sockets, threads, TCP
  * limits, and the check-* keys the health checker copied at start-up) —
  * logging the ones that differ. Moves them from old into cfg. */
-static void keep_restart_settings(struct pooldns_config *cfg, struct pooldns_config *old)
+static void keep_restart_settings(const struct server_state *st, struct pooldns_config *cfg,
+				  struct pooldns_config *old)
 {
 	for (const struct pooldns_config_key *k = pooldns_config_schema; k->name != NULL; k++) {
-		if (k->reload != POOLDNS_CONFIG_RESTART)
+		if (k->reload != POOLDNS_CONFIG_RESTART &&
+		    !(password_kept(st) && strcmp(k->name, "rqlite-password-file") == 0))
 			continue;
 		if (!pooldns_config_key_equal(cfg, old, k))
 			pooldns_log(POOLDNS_LOG_WARNING,
@@ -296,7 +361,7 @@ static bool reload_source(struct server_state *st, struct pooldns_config *cfg)
 	if (src_same && cfg->source == POOLDNS_SOURCE_RQLITE && cfg->rqlite_password_file != NULL) {
 		/* Same file: the password inside may have been rotated. */
 		struct pooldns_rqlite_opts opts;
-		if (pooldns_config_rqlite_opts(cfg, &opts, npw, PW_MAX, err, sizeof(err)) != 0) {
+		if (rqlite_opts(st, cfg, &opts, npw, PW_MAX, err, sizeof(err)) != 0) {
 			pooldns_log(POOLDNS_LOG_ERR, "reload: %s; source unchanged", err);
 			goto out;
 		}
@@ -308,7 +373,7 @@ static bool reload_source(struct server_state *st, struct pooldns_config *cfg)
 		goto out;
 	}
 	if (!src_same) {
-		nsrc = create_source(cfg, npw, PW_MAX, err, sizeof(err));
+		nsrc = create_source(st, cfg, npw, PW_MAX, err, sizeof(err));
 		if (nsrc == NULL) {
 			pooldns_log(POOLDNS_LOG_ERR, "reload: %s; source unchanged", err);
 			goto out;
@@ -354,12 +419,19 @@ static void reload(struct server_state *st)
 		pooldns_log(POOLDNS_LOG_NOTICE, "SIGHUP: reloading %s", st->args.config_file);
 	else
 		pooldns_log(POOLDNS_LOG_NOTICE, "SIGHUP: no configuration file; re-checking data");
+	pooldns_notify("RELOADING=1\nSTATUS=reloading");
 	ncfg = load_config(&st->args, err, sizeof(err));
+	if (ncfg != NULL && st->pd.chroot_dir[0] != '\0' &&
+	    pooldns_privdrop_chroot_paths(ncfg, st->pd.chroot_dir, true, err, sizeof(err)) != 0) {
+		free_config(ncfg);
+		ncfg = NULL;
+	}
 	if (ncfg == NULL) {
 		pooldns_log(POOLDNS_LOG_ERR, "reload failed: %s; configuration unchanged", err);
+		notify_ready(st, "reload failed, configuration unchanged");
 		return;
 	}
-	keep_restart_settings(ncfg, old);
+	keep_restart_settings(st, ncfg, old);
 	apply_log(ncfg);
 	if (memcmp(&ncfg->answer, &old->answer, sizeof(ncfg->answer)) != 0) {
 		publish_answer(st, &ncfg->answer);
@@ -380,6 +452,7 @@ static void reload(struct server_state *st)
 	if (osrc != old && osrc != st->src_cfg)
 		free_config(osrc);
 	pooldns_log(POOLDNS_LOG_NOTICE, "reload done");
+	notify_ready(st, "reloaded");
 }
 
 /* ---- start-up and shutdown --------------------------------------------- */
@@ -425,9 +498,35 @@ fail:
 	return -1;
 }
 
-static int check_config_only(const struct pooldns_config *cfg)
+/* Resolves user and group; with chroot, maps the configuration's paths
+ * and the configuration file's (re-read by SIGHUP inside the chroot). 0 or
+ * -1 with a message. */
+static int prepare_drop(struct server_state *st, char *err, size_t errsz)
 {
-	char err[512];
+	const char *root = st->pd.chroot_dir;
+
+	if (pooldns_privdrop_prepare(st->cfg, &st->pd, err, errsz) != 0)
+		return -1;
+	if (root[0] == '\0')
+		return 0;
+	if (st->args.config_file != NULL) {
+		const char *inside = pooldns_privdrop_inside(st->args.config_file, root);
+		if (inside == NULL) {
+			snprintf(err, errsz,
+				 "configuration file %.100s: not inside chroot %.100s (SIGHUP "
+				 "re-reads it there): give it by its full path below %.100s",
+				 st->args.config_file, root, root);
+			return -1;
+		}
+		st->config_inside = inside;
+	}
+	return pooldns_privdrop_chroot_paths(st->cfg, root, false, err, errsz);
+}
+
+static int check_config_only(const struct server_state *st)
+{
+	const struct pooldns_config *cfg = st->cfg;
+	char err[512], sqlite[4096 + 4096];
 
 	if (cfg->source == POOLDNS_SOURCE_RQLITE && cfg->rqlite_password_file != NULL) {
 		struct pooldns_rqlite_opts opts;
@@ -445,11 +544,89 @@ static int check_config_only(const struct pooldns_config *cfg)
 			return 1;
 		}
 	}
-	if (cfg->source == POOLDNS_SOURCE_SQLITE && access(cfg->sqlite_path, R_OK) != 0) {
-		fprintf(stderr, "pooldns: sqlite-path %s: %s\n", cfg->sqlite_path, strerror(errno));
-		return 1;
+	if (cfg->source == POOLDNS_SOURCE_SQLITE) {
+		/* With chroot, the path was mapped to the one inside. */
+		snprintf(sqlite, sizeof(sqlite), "%s%s", st->pd.chroot_dir, cfg->sqlite_path);
+		if (access(sqlite, R_OK) != 0) {
+			fprintf(stderr, "pooldns: sqlite-path %s: %s\n", sqlite, strerror(errno));
+			return 1;
+		}
 	}
 	printf("pooldns: configuration OK\n");
+	return 0;
+}
+
+/* ---- the privilege drop ------------------------------------------------ */
+
+static int drop_privileges(struct server_state *st)
+{
+	char err[512];
+
+	if (pooldns_privdrop_apply(&st->pd, err, sizeof(err)) != 0) {
+		pooldns_log(POOLDNS_LOG_ERR, "%s", err);
+		return -1;
+	}
+	st->dropped = true;
+	if (st->config_inside != NULL)
+		st->args.config_file = st->config_inside;
+	if (st->pd.change_id)
+		pooldns_log(POOLDNS_LOG_NOTICE,
+			    "privileges dropped: user %s (uid %lu), group %s (gid %lu)%s%s, no "
+			    "capabilities",
+			    st->pd.user, (unsigned long)st->pd.uid, st->pd.group,
+			    (unsigned long)st->pd.gid,
+			    st->pd.chroot_dir[0] != '\0' ? ", chroot " : "", st->pd.chroot_dir);
+	else if (geteuid() == 0)
+		pooldns_log(POOLDNS_LOG_WARNING,
+			    "running as root: set user (and group) to drop privileges once the "
+			    "sockets are bound");
+	else
+		pooldns_log(POOLDNS_LOG_INFO, "running as uid %lu, no capabilities",
+			    (unsigned long)geteuid());
+	return 0;
+}
+
+/* The files the server writes or reads from now on, checked as the user
+ * it now is (and inside the chroot): a cache file it could never update
+ * is fatal; a missing SQLite file or CA bundle is only warned about (it
+ * may appear later). 0 or -1 (logged). */
+static int check_files(const struct pooldns_config *cfg)
+{
+	const char *who = geteuid() == 0 ? "root" : "the user pooldns runs as";
+
+	if (cfg->cache_file != NULL) {
+		char dir[4096];
+		const char *slash = strrchr(cfg->cache_file, '/');
+		size_t dl = slash == NULL              ? 1
+			    : slash == cfg->cache_file ? 1
+						       : (size_t)(slash - cfg->cache_file);
+
+		snprintf(dir, sizeof(dir), "%.*s", (int)dl, slash == NULL ? "." : cfg->cache_file);
+		if (access(dir, W_OK | X_OK) != 0) {
+			pooldns_log(POOLDNS_LOG_ERR,
+				    "cache-file %s: its directory %s is not writable by %s (uid "
+				    "%lu): %s; the cache could never be updated",
+				    cfg->cache_file, dir, who, (unsigned long)geteuid(),
+				    strerror(errno));
+			return -1;
+		}
+		if (access(cfg->cache_file, F_OK) == 0 && access(cfg->cache_file, R_OK) != 0) {
+			pooldns_log(
+				POOLDNS_LOG_ERR, "cache-file %s: not readable by %s (uid %lu): %s",
+				cfg->cache_file, who, (unsigned long)geteuid(), strerror(errno));
+			return -1;
+		}
+	}
+	if (cfg->source == POOLDNS_SOURCE_SQLITE && access(cfg->sqlite_path, R_OK) != 0)
+		pooldns_log(POOLDNS_LOG_WARNING, "sqlite-path %s: %s (as uid %lu)",
+			    cfg->sqlite_path, strerror(errno), (unsigned long)geteuid());
+	if (cfg->rqlite_ca_file != NULL && cfg->source == POOLDNS_SOURCE_RQLITE &&
+	    access(cfg->rqlite_ca_file, R_OK) != 0)
+		pooldns_log(POOLDNS_LOG_WARNING, "rqlite-ca-file %s: %s (as uid %lu)",
+			    cfg->rqlite_ca_file, strerror(errno), (unsigned long)geteuid());
+	if (cfg->check_ca_file != NULL && access(cfg->check_ca_file, R_OK) != 0)
+		pooldns_log(POOLDNS_LOG_WARNING, "check-ca-file %s: %s (as uid %lu)",
+			    cfg->check_ca_file, strerror(errno), (unsigned long)geteuid());
 	return 0;
 }
 
@@ -457,6 +634,7 @@ static int run(struct server_state *st)
 {
 	char err[512], where[POOLDNS_MAX_LISTEN * 64 + 1];
 	struct pooldns_answer_cfg *answer;
+	struct pooldns_rqlite_opts ropts;
 	sigset_t set;
 	size_t wl = 0;
 	int rc = 1;
@@ -478,10 +656,54 @@ static int run(struct server_state *st)
 				       st->addrs[i].text);
 	}
 
-	st->src = create_source(st->cfg, st->pw, sizeof(st->pw), err, sizeof(err));
+	st->nworkers = thread_count(st->cfg);
+	st->workers = calloc(st->nworkers, sizeof(*st->workers));
+	if (st->workers == NULL) {
+		pooldns_log(POOLDNS_LOG_ERR, "out of memory");
+		st->nworkers = 0;
+		goto out;
+	}
+	for (size_t i = 0; i < st->nworkers; i++) {
+		st->workers[i].srv = &st->srv;
+		st->workers[i].id = (unsigned)i;
+		st->workers[i].epfd = -1;
+	}
+	/* What needs privileges, while no thread runs yet. */
+	if (pooldns_notify_open(err, sizeof(err)) != 0) {
+		pooldns_log(POOLDNS_LOG_ERR, "%s", err);
+		goto out;
+	}
+	if (open_sockets(st) != 0)
+		goto out;
+	if (st->cfg->source == POOLDNS_SOURCE_RQLITE &&
+	    rqlite_opts(st, st->cfg, &ropts, st->pw, sizeof(st->pw), err, sizeof(err)) != 0) {
+		pooldns_log(POOLDNS_LOG_ERR, "%s", err);
+		goto out;
+	}
+	/* The guard reads cookie-secret-file, which may be root's alone. */
+	st->srv.guard.ptr =
+		pooldns_guard_build(st->cfg, st->addrs, st->naddrs, NULL, err, sizeof(err));
+	if (st->srv.guard.ptr == NULL) {
+		pooldns_log(POOLDNS_LOG_ERR, "%s", err);
+		goto out;
+	}
+	/* Made even while rate limiting is off, so that a reload can turn it
+	 * on; calloc'd pages cost no memory until a bucket is used. */
+	st->srv.rrl = pooldns_rrl_new((size_t)st->cfg->rrl_table_size);
+	if (st->srv.rrl == NULL) {
+		pooldns_log(POOLDNS_LOG_ERR, "start-up: no memory for the rate-limit table");
+		goto out;
+	}
+	if (drop_privileges(st) != 0 || check_files(st->cfg) != 0)
+		goto out;
+
+	if (st->cfg->source == POOLDNS_SOURCE_RQLITE)
+		st->src = pooldns_source_rqlite_new(&ropts, err, sizeof(err));
+	else
+		st->src = create_source(st, st->cfg, st->pw, sizeof(st->pw), err, sizeof(err));
 	if (st->src == NULL) {
 		pooldns_log(POOLDNS_LOG_ERR, "%s", err);
-		return 1;
+		goto out;
 	}
 	st->src_cfg = st->cfg;
 	st->store = pooldns_store_new();
@@ -525,34 +747,7 @@ static int run(struct server_state *st)
 		goto out;
 	}
 	*answer = st->cfg->answer;
-	st->srv.guard.ptr =
-		pooldns_guard_build(st->cfg, st->addrs, st->naddrs, NULL, err, sizeof(err));
-	if (st->srv.guard.ptr == NULL) {
-		pooldns_log(POOLDNS_LOG_ERR, "%s", err);
-		goto out;
-	}
-	/* Made even while rate limiting is off, so that a reload can turn it
-	 * on; calloc'd pages cost no memory until a bucket is used. */
-	st->srv.rrl = pooldns_rrl_new((size_t)st->cfg->rrl_table_size);
-	if (st->srv.rrl == NULL) {
-		pooldns_log(POOLDNS_LOG_ERR, "start-up: no memory for the rate-limit table");
-		goto out;
-	}
 
-	st->nworkers = thread_count(st->cfg);
-	st->workers = calloc(st->nworkers, sizeof(*st->workers));
-	if (st->workers == NULL) {
-		pooldns_log(POOLDNS_LOG_ERR, "out of memory");
-		st->nworkers = 0;
-		goto out;
-	}
-	for (size_t i = 0; i < st->nworkers; i++) {
-		st->workers[i].srv = &st->srv;
-		st->workers[i].id = (unsigned)i;
-		st->workers[i].epfd = -1;
-	}
-	if (open_sockets(st) != 0)
-		goto out;
 	for (size_t i = 0; i < st->nworkers; i++) {
 		if (pooldns_worker_start(&st->workers[i], err, sizeof(err)) != 0) {
 			pooldns_log(POOLDNS_LOG_ERR, "%s", err);
@@ -564,6 +759,7 @@ static int run(struct server_state *st)
 		    "source %s",
 		    PACKAGE_VERSION, where, st->nworkers, st->nworkers == 1 ? "" : "s",
 		    st->src->ops->describe(st->src));
+	notify_ready(st, "serving");
 
 	for (;;) {
 		int sig;
@@ -576,6 +772,7 @@ static int run(struct server_state *st)
 		} else {
 			pooldns_log(POOLDNS_LOG_NOTICE, "%s: shutting down",
 				    sig == SIGTERM ? "SIGTERM" : "SIGINT");
+			pooldns_notify("STOPPING=1\nSTATUS=shutting down");
 			break;
 		}
 	}
@@ -614,6 +811,7 @@ out:
 		close(st->srv.stop_fd);
 	st->srv.stop_fd = -1;
 	explicit_bzero(st->pw, sizeof(st->pw));
+	pooldns_notify_close();
 	return rc;
 }
 
@@ -655,8 +853,11 @@ int main(int argc, char **argv)
 		pooldns_args_free(&st.args);
 		return 1;
 	}
-	if (st.args.check_config) {
-		rc = check_config_only(st.cfg);
+	if (prepare_drop(&st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "pooldns: %s\n", err);
+		rc = 1;
+	} else if (st.args.check_config) {
+		rc = check_config_only(&st);
 	} else {
 		apply_log(st.cfg);
 		rc = run(&st);

@@ -21,12 +21,12 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -295,6 +295,13 @@ void pooldns_tcp_event(struct pooldns_tcp *t, struct pooldns_ev *ev, uint32_t ev
 	conn_settle(t, c);
 }
 
+/* The reserved descriptor: an eventfd, which needs no file (so it can be
+ * made again inside a chroot, where /dev/null may not exist). */
+static int reserve_fd(void)
+{
+	return eventfd(0, EFD_CLOEXEC);
+}
+
 /* EMFILE/ENFILE/ENOBUFS/ENOMEM on accept: shed the pending connection with
  * the reserved descriptor, and pause this listener briefly so that a level-
  * triggered epoll does not spin on it. */
@@ -310,7 +317,7 @@ static void accept_exhausted(struct pooldns_tcp *t, struct pooldns_ev *ev, int e
 		int fd = accept4(ev->fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd >= 0)
 			close(fd);
-		t->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		t->spare_fd = reserve_fd();
 	}
 	if (now - t->last_emfile_log >= EMFILE_LOG_MS || t->last_emfile_log == 0) {
 		pooldns_log(POOLDNS_LOG_WARNING,
@@ -435,9 +442,9 @@ struct pooldns_tcp *pooldns_tcp_new(const struct pooldns_query_ctx *q, int epfd,
 	}
 	t->q = q;
 	t->epfd = epfd;
-	t->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	t->spare_fd = reserve_fd();
 	if (t->spare_fd < 0) {
-		snprintf(err, errsz, "worker %u: /dev/null: %s", q->id, strerror(errno));
+		snprintf(err, errsz, "worker %u: reserved descriptor: %s", q->id, strerror(errno));
 		free(t);
 		return NULL;
 	}

@@ -5,7 +5,11 @@
  * A port is only known free at the moment of the check; the scripts start
  * their servers at once and fail clearly if a bind still loses the race.
  *
- * Usage: freeport [N]   (default 1, at most 64)
+ * Usage: freeport [N]              (default 1, at most 64)
+ *        freeport --range LO-HI [N] ports from LO..HI only, e.g. a
+ *                                  privileged port (900-999, as root)
+ * With --range the ports are tried from a point that depends on the
+ * process id, so two tests asking at once rarely try the same port first.
  */
 #include "config.h"
 
@@ -40,19 +44,54 @@ static int bind_loopback(int type, unsigned short port, unsigned short *bound)
 	return fd;
 }
 
+/* "LO-HI" with 1 <= LO <= HI <= 65535. */
+static int parse_range(const char *s, unsigned *lo, unsigned *hi)
+{
+	char *end;
+	unsigned long a = strtoul(s, &end, 10), b;
+
+	if (end == s || *end != '-')
+		return -1;
+	s = end + 1;
+	b = strtoul(s, &end, 10);
+	if (end == s || *end != '\0' || a < 1 || a > b || b > 65535)
+		return -1;
+	*lo = (unsigned)a;
+	*hi = (unsigned)b;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	long want = argc > 1 ? strtol(argv[1], NULL, 10) : 1;
-	if (want < 1 || want > 64) {
-		fprintf(stderr, "usage: freeport [N]  (1..64)\n");
+	unsigned lo = 0, hi = 0, span = 1, next = 0;
+	int argi = 1;
+
+	if (argc > 2 && strcmp(argv[1], "--range") == 0) {
+		if (parse_range(argv[2], &lo, &hi) != 0) {
+			fprintf(stderr, "freeport: --range %s: expected LO-HI within 1-65535\n",
+				argv[2]);
+			return 2;
+		}
+		span = hi - lo + 1;
+		next = (unsigned)getpid() % span;
+		argi = 3;
+	}
+	long want = argc > argi ? strtol(argv[argi], NULL, 10) : 1;
+	if (want < 1 || want > 64 || argc > argi + 1) {
+		fprintf(stderr, "usage: freeport [--range LO-HI] [N]  (N: 1..64)\n");
 		return 2;
 	}
 	int held[128];
 	int nheld = 0;
-	for (int tries = 0; want > 0 && tries < 1000; tries++) {
+	int tries_max = lo != 0 ? (int)span : 1000;
+	for (int tries = 0; want > 0 && tries < tries_max; tries++) {
 		unsigned short port, same;
-		int tfd = bind_loopback(SOCK_STREAM, 0, &port);
+		unsigned short ask =
+			lo != 0 ? (unsigned short)(lo + (next + (unsigned)tries) % span) : 0;
+		int tfd = bind_loopback(SOCK_STREAM, ask, &port);
 		if (tfd < 0) {
+			if (lo != 0 && errno != EACCES)
+				continue; /* in use: the next one in the range */
 			fprintf(stderr, "freeport: %s\n", strerror(errno));
 			return 1;
 		}
@@ -69,5 +108,7 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < nheld; i++)
 		close(held[i]);
+	if (want > 0)
+		fprintf(stderr, "freeport: not enough free ports\n");
 	return want == 0 ? 0 : 1;
 }

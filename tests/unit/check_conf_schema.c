@@ -350,11 +350,14 @@ START_TEST(test_scope_and_reload)
 		"threads",
 		"tcp-idle-timeout-ms",
 		"tcp-max-connections",
+		"user",
+		"group",
+		"chroot",
 		NULL,
 	};
 	static const char *const server[] = {
-		"listen", "threads", "tcp-idle-timeout-ms", "tcp-max-connections", "edns-payload",
-		"log",    NULL,
+		"listen", "threads", "tcp-idle-timeout-ms", "tcp-max-connections", "user",
+		"group",  "chroot",  "edns-payload",        "log",                 NULL,
 	};
 
 	FOR_EACH_KEY(k)

@@ -57,6 +57,9 @@ static const struct {
 	{ "threads", "4" },
 	{ "tcp-idle-timeout-ms", "5000" },
 	{ "tcp-max-connections", "100" },
+	{ "user", "pooldns" },
+	{ "group", "65534" },
+	{ "chroot", "/var/lib/pooldns" },
 	{ "edns-payload", "4096" },
 	{ "zone", "Example.COM" },
 	{ "ns-name", "ns1.example.com." },
@@ -353,6 +356,11 @@ static const struct {
 	  "node's base URL)" },
 	{ "rqlite-url = http://\n", "t.conf:1: rqlite-url: \"http://\": missing host" },
 	{ "rqlite-user = a:b\n", "t.conf:1: rqlite-user: \"a:b\": a user name cannot contain ':'" },
+	{ "user = a:b\n", "t.conf:1: user: \"a:b\": a user or group name cannot contain ':'" },
+	{ "group = a:b\n", "t.conf:1: group: \"a:b\": a user or group name cannot contain ':'" },
+	{ "chroot = var/lib\n",
+	  "t.conf:1: chroot: \"var/lib\": the chroot directory must be an absolute path" },
+	{ "chroot = //\n", "t.conf:1: chroot: \"//\": chroot to / changes nothing" },
 	{ "zone = a..b\n", "t.conf:1: zone: \"a..b\": not a valid domain name" },
 	{ "zone =\n", "t.conf:1: zone: \"\": not a valid domain name" },
 	{ "soa-rname = me@example.com\n", "t.conf:1: soa-rname: \"me@example.com\": write the "
@@ -557,11 +565,33 @@ START_TEST(test_password_file)
 	ck_assert_int_eq(read_pw(path, pw, sizeof(pw)), 0);
 	ck_assert_str_eq(pw, "two\n"); /* only one newline is stripped */
 
-	write_file("d", "nonl", 4, 0604, path, sizeof(path));
+	write_file("d", "nonl", 4, 0400, path, sizeof(path));
 	ck_assert_int_eq(read_pw(path, pw, sizeof(pw)), 0);
 	ck_assert_str_eq(pw, "nonl");
-	ck_assert_int_eq(warnings, 1); /* world-readable: warned, still used */
-	ck_assert_ptr_nonnull(strstr(last_warning, "readable by every user"));
+
+	/* Group or others may access it: refused, whatever the bits. */
+	static const unsigned loose[] = { 0644, 0604, 0640, 0610, 0601, 0620 };
+	for (size_t i = 0; i < sizeof(loose) / sizeof(loose[0]); i++) {
+		char want[32];
+		write_file("d2", "s3cret\n", 7, loose[i], path, sizeof(path));
+		ck_assert_int_eq(read_pw(path, pw, sizeof(pw)), -1);
+		snprintf(want, sizeof(want), "mode %04o", loose[i]);
+		ck_assert_msg(strstr(err, want) != NULL, "%s", err);
+		ck_assert_ptr_nonnull(strstr(err, "chmod 600"));
+		ck_assert_str_eq(pw, "");
+	}
+	ck_assert_int_eq(warnings, 0);
+
+	/* Owned by someone else than root and the reader. Only root can give
+	 * a file away; as another user, the reader owns every file it makes. */
+	write_file("d3", "s3cret\n", 7, 0600, path, sizeof(path));
+	if (geteuid() == 0) {
+		ck_assert_int_eq(chown(path, 65534, 65534), 0);
+		ck_assert_int_eq(read_pw(path, pw, sizeof(pw)), -1);
+		ck_assert_msg(strstr(err, "owned by uid 65534, neither root nor") != NULL, "%s", err);
+	} else {
+		ck_assert_int_eq(read_pw(path, pw, sizeof(pw)), 0);
+	}
 
 	write_file("e", "\n", 1, 0600, path, sizeof(path));
 	ck_assert_int_eq(read_pw(path, pw, sizeof(pw)), -1);
