@@ -214,7 +214,8 @@ void pooldns_guard_free(struct pooldns_guard *g)
 		return;
 	free(g->rules);
 	free(g->secret_path);
-	explicit_bzero(&g->secret, sizeof g->secret);
+	explicit_bzero(g->secret.key, sizeof g->secret.key);
+	explicit_bzero(g->secret.previous, sizeof g->secret.previous);
 	free(g);
 }
 
