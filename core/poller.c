@@ -449,15 +449,20 @@ static void poller_poll(struct pooldns_poller *p)
 		poller_source_failed(p, desc, err);
 		return;
 	}
-	poller_source_ok(p);
-	if (version != p->published_version || p->feed_behind) {
-		pooldns_log(POOLDNS_LOG_DEBUG, "%s: data version %lld -> %lld", desc,
-			    (long long)p->published_version, (long long)version);
-		if (p->seq >= 0)
-			poller_apply_changes(p);
-		else
-			poller_full_load(p);
+	if (version == p->published_version && !p->feed_behind) {
+		poller_source_ok(p);
+		return;
 	}
+	/* The source is only back once the whole poll has worked: the change
+	 * or load below says so. A source that answers the version but fails
+	 * the rest (a bad schema_version, a broken change log) would otherwise
+	 * log a recovery and a new failure on every poll, and never back off. */
+	pooldns_log(POOLDNS_LOG_DEBUG, "%s: data version %lld -> %lld", desc,
+		    (long long)p->published_version, (long long)version);
+	if (p->seq >= 0)
+		poller_apply_changes(p);
+	else
+		poller_full_load(p);
 }
 
 static long poller_next_wait_ms(const struct pooldns_poller *p)

@@ -191,3 +191,29 @@ make_member_cert() {
 		-addext subjectAltName=DNS:member.test >"$T_DIR/openssl.log" 2>&1 ||
 		die "openssl could not make a certificate for member.test: $(cat "$T_DIR/openssl.log")"
 }
+
+# start_fakerqlite NAME PORT CONTROL_FILE: the fake rqlite node of the
+# fault tests (tests/tools/fakerqlite.c) on 127.0.0.1:PORT, serving the
+# data and fault mode the control file describes; sets FAKERQ_PID. Its
+# request log is $T_DIR/NAME.log.
+start_fakerqlite() {
+	"$POOLDNS_BUILDDIR/tests/tools/fakerqlite" -p "$2" -c "$3" \
+		>"$T_DIR/$1.out" 2>"$T_DIR/$1.log" &
+	FAKERQ_PID=$!
+	T_PIDS="$T_PIDS $FAKERQ_PID"
+	wait_for 5 grep -q ready "$T_DIR/$1.out" || die "fakerqlite $1 did not start"
+}
+
+# sigusr1_stats PID LOG: asks pooldns for its counters and prints the new
+# "stats: data version=..." line once it is in LOG (at most 5 s).
+sigusr1_stats() {
+	n0=$(grep -c 'stats: data version=' "$2")
+	kill -USR1 "$1"
+	wait_for 5 sh -c "[ \$(grep -c 'stats: data version=' '$2') -gt $n0 ]" || return 1
+	grep 'stats: data version=' "$2" | tail -n 1
+}
+
+# stat_field LINE KEY: the value of KEY=VALUE in a stats line.
+stat_field() {
+	printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
