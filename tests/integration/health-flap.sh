@@ -20,6 +20,7 @@
 # About 35 s.
 set -u
 . "$(dirname "$0")/lib.sh"
+serialize_load_tests
 
 set -- $(freeport 2)
 DNS=$1 HTTP=$2

@@ -21,6 +21,7 @@
 #     512 × 16 KiB), and it exits 0 on SIGTERM (with sanitizers: no leak).
 set -u
 . "$(dirname "$0")/lib.sh"
+serialize_load_tests
 
 DNS=$(freeport 1)
 DB=$T_DIR/pools.db

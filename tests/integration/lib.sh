@@ -217,3 +217,15 @@ sigusr1_stats() {
 stat_field() {
 	printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
 }
+
+# serialize_load_tests: waits (at most 10 min) for the machine-wide lock
+# that the tests which load the machine (hostile-traffic.sh) and those
+# whose checks are timed closely (health-flap.sh, sighup-storm.sh) hold for
+# their whole run, so that a flood at full rate never runs beside a timed
+# check (make -j check runs scripts in parallel; several build trees may
+# share the machine). The lock is fd 9, released when the script and what
+# it started have exited.
+serialize_load_tests() {
+	exec 9>"${TMPDIR:-/tmp}/pooldns-load-tests.lock"
+	flock -w 600 9 || die "waited 10 min for the load-test lock"
+}

@@ -18,6 +18,7 @@
 # About 15 s.
 set -u
 . "$(dirname "$0")/lib.sh"
+serialize_load_tests
 
 DNS=$(freeport 1)
 DB=$T_DIR/pools.db
