@@ -41,7 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_EXPECT 32
+#define MAX_EXPECT      32
 #define MAX_WRONG_SHOWN 5
 
 static struct sockaddr_in server;
@@ -220,8 +220,7 @@ static int tcp_try(const uint8_t *q, size_t qlen, bool *ok, char *why, size_t wh
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return 0;
-	if (connect(fd, (struct sockaddr *)&server, sizeof server) != 0 &&
-	    errno != EINPROGRESS)
+	if (connect(fd, (struct sockaddr *)&server, sizeof server) != 0 && errno != EINPROGRESS)
 		goto out;
 	if (!wait_fd(fd, POLLOUT, until))
 		goto out;
@@ -264,19 +263,36 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "p:s:d:i:T:w:r:l:e:")) != -1) {
 		switch (opt) {
-		case 'p': port = atoi(optarg); break;
-		case 's': addr = optarg; break;
-		case 'd': dur_ms = atol(optarg); break;
-		case 'i': pause_ms = atol(optarg); break;
-		case 'w': wait_ms = atol(optarg); break;
-		case 'r': tries = atol(optarg); break;
-		case 'l': ppm = atol(optarg); break;
-		case 'e': exp = optarg; break;
+		case 'p':
+			port = atoi(optarg);
+			break;
+		case 's':
+			addr = optarg;
+			break;
+		case 'd':
+			dur_ms = atol(optarg);
+			break;
+		case 'i':
+			pause_ms = atol(optarg);
+			break;
+		case 'w':
+			wait_ms = atol(optarg);
+			break;
+		case 'r':
+			tries = atol(optarg);
+			break;
+		case 'l':
+			ppm = atol(optarg);
+			break;
+		case 'e':
+			exp = optarg;
+			break;
 		case 'T':
 			use_udp = strcmp(optarg, "tcp") != 0;
 			use_tcp = strcmp(optarg, "udp") != 0;
 			break;
-		default: usage();
+		default:
+			usage();
 		}
 	}
 	if (optind != argc - 1 || port <= 0 || port > 65535 || exp == NULL || tries < 1 ||

@@ -31,7 +31,8 @@
  * Every /db/query request is logged on stderr as
  * "fakerqlite: request N mode MODE" (the tests count them). Statements it
  * does not know get an rqlite statement error. The SQL is matched against
- * the text pooldns sends (core/source/source.h), so the fake follows it.
+ * the text pooldns sends and the columns named as pooldns names them
+ * (core/source/source.h), so the fake follows both.
  *
  * Owns everything it allocates. Thread model: one accepting thread and one
  * detached thread per connection; the data set, change log and mode live
@@ -92,8 +93,8 @@ static struct state {
 	bool loaded;
 	struct data data;
 	int64_t version;
-	int64_t nchanges;         /* seq of the last change; the log is 1..nchanges */
-	int64_t *change_zone;     /* change_zone[seq - 1] */
+	int64_t nchanges;     /* seq of the last change; the log is 1..nchanges */
+	int64_t *change_zone; /* change_zone[seq - 1] */
 	unsigned long requests;
 } st = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -302,16 +303,10 @@ static json_t *stmt_error(const char *what, const char *sql)
 /* Under lock: the result of one statement ("SQL" or ["SQL", params...]). */
 static json_t *run_stmt(const json_t *s)
 {
-	static const char *const pool_cols[POOLDNS_POOL_NCOLS] = {
-		"id", "name", "ttl", "policy", "max_answers", "fallback", "check_type",
-		"check_port", "check_path", "check_host", "check_expect", "check_body",
-		"check_interval_ms", "check_timeout_ms", "check_rise", "check_fall",
-	};
-	static const char *const member_cols[POOLDNS_MEMBER_NCOLS] = {
-		"id", "dns_zone", "host", "weight", "priority", "enabled",
-	};
-	const char *sql = json_is_string(s) ? json_string_value(s)
-					    : json_string_value(json_array_get(s, 0));
+	const char *const *pool_cols = pooldns_pool_columns;
+	const char *const *member_cols = pooldns_member_columns;
+	const char *sql =
+		json_is_string(s) ? json_string_value(s) : json_string_value(json_array_get(s, 0));
 	const json_t *p1 = json_is_array(s) ? json_array_get(s, 1) : NULL;
 	const json_t *p2 = json_is_array(s) ? json_array_get(s, 2) : NULL;
 	int64_t i1 = json_is_integer(p1) ? json_integer_value(p1) : 0;

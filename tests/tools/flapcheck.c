@@ -153,20 +153,36 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "p:P:S:F:t:d:s:")) != -1) {
 		switch (opt) {
-		case 'p': dns_port = atoi(optarg); break;
-		case 'P': http_port = atoi(optarg); break;
-		case 'S': stable_s = optarg; break;
-		case 'F': flap_s = optarg; break;
-		case 't': period = atol(optarg); break;
-		case 'd': dur = atol(optarg); break;
-		case 's': settle = atol(optarg); break;
-		default: goto usage;
+		case 'p':
+			dns_port = atoi(optarg);
+			break;
+		case 'P':
+			http_port = atoi(optarg);
+			break;
+		case 'S':
+			stable_s = optarg;
+			break;
+		case 'F':
+			flap_s = optarg;
+			break;
+		case 't':
+			period = atol(optarg);
+			break;
+		case 'd':
+			dur = atol(optarg);
+			break;
+		case 's':
+			settle = atol(optarg);
+			break;
+		default:
+			goto usage;
 		}
 	}
 	uint32_t stable, flap;
 	if (optind != argc - 1 || dns_port <= 0 || http_port <= 0 || stable_s == NULL ||
 	    flap_s == NULL || inet_pton(AF_INET, stable_s, &stable) != 1 ||
-	    inet_pton(AF_INET, flap_s, &flap) != 1 || period < 100 || settle >= period || dur < period)
+	    inet_pton(AF_INET, flap_s, &flap) != 1 || period < 100 || settle >= period ||
+	    dur < period)
 		goto usage;
 	const char *name = argv[optind];
 
@@ -251,14 +267,16 @@ int main(int argc, char **argv)
 				c->len += (size_t)r;
 				c->buf[c->len] = '\0';
 			}
-			if (r > 0 && strstr(c->buf, "\r\n\r\n") == NULL && c->len < sizeof c->buf - 1)
+			if (r > 0 && strstr(c->buf, "\r\n\r\n") == NULL &&
+			    c->len < sizeof c->buf - 1)
 				continue;
 			if (r > 0) {
 				bool up = !c->flap || flap_up;
-				const char *resp = up ? "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
-							"Connection: close\r\n\r\nok"
-						      : "HTTP/1.1 503 Service Unavailable\r\n"
-							"Content-Length: 4\r\nConnection: close\r\n\r\ndown";
+				const char *resp =
+					up ? "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+					     "Connection: close\r\n\r\nok"
+					   : "HTTP/1.1 503 Service Unavailable\r\n"
+					     "Content-Length: 4\r\nConnection: close\r\n\r\ndown";
 				if (send(c->fd, resp, strlen(resp), MSG_NOSIGNAL) < 0)
 					(void)0; /* the prober gave up; nothing to do */
 				probes[c->flap]++;
@@ -282,9 +300,10 @@ int main(int argc, char **argv)
 				bool bad = (seen & 4) || !(seen & 1);
 				uint64_t ph_sent = (sent_at - t0) / (uint64_t)period;
 				uint64_t ph_now = (now - t0) / (uint64_t)period;
-				bool settled = sent_at >= t0 &&
-					       (sent_at - t0) % (uint64_t)period >= (uint64_t)settle &&
-					       ph_sent == ph_now;
+				bool settled =
+					sent_at >= t0 &&
+					(sent_at - t0) % (uint64_t)period >= (uint64_t)settle &&
+					ph_sent == ph_now;
 				if (settled) {
 					checked++;
 					bool want = ph_now % 2 == 1;
@@ -295,18 +314,23 @@ int main(int argc, char **argv)
 				}
 				if (bad && violations++ < SHOW_MAX)
 					fprintf(stderr,
-						"flapcheck: %.1f s into the run (phase %llu, member %s, "
+						"flapcheck: %.1f s into the run (phase %llu, "
+						"member %s, "
 						"%ld ms in): the answer %s the flapping member%s\n",
-						(double)(now - t0) / 1000.0, (unsigned long long)ph_now,
+						(double)(now - t0) / 1000.0,
+						(unsigned long long)ph_now,
 						ph_now % 2 ? "up" : "down",
 						(long)((sent_at - t0) % (uint64_t)period),
 						seen & 2 ? "holds" : "lacks",
-						(seen & 4) || !(seen & 1) ? " (and is otherwise wrong)" : "");
+						(seen & 4) || !(seen & 1)
+							? " (and is otherwise wrong)"
+							: "");
 			}
 		}
 	}
 	unsigned long phases = t0 ? (unsigned long)(dur / period) : 0;
-	printf("phases %lu checked %lu unsettled %lu violations %lu unanswered %lu probes-stable %lu "
+	printf("phases %lu checked %lu unsettled %lu violations %lu unanswered %lu probes-stable "
+	       "%lu "
 	       "probes-flap %lu\n",
 	       phases, checked, unsettled, violations, unanswered, probes[0], probes[1]);
 	if (t0 == 0) {

@@ -205,14 +205,29 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "p:s:d:c:R:un:")) != -1) {
 		switch (opt) {
-		case 'p': port = atoi(optarg); break;
-		case 's': addr = optarg; break;
-		case 'd': dur_ms = atol(optarg); break;
-		case 'c': nconns = atol(optarg); break;
-		case 'R': reconnect_rate = atol(optarg); break;
-		case 'u': udp = true; break;
-		case 'n': name = optarg; break;
-		default: goto usage;
+		case 'p':
+			port = atoi(optarg);
+			break;
+		case 's':
+			addr = optarg;
+			break;
+		case 'd':
+			dur_ms = atol(optarg);
+			break;
+		case 'c':
+			nconns = atol(optarg);
+			break;
+		case 'R':
+			reconnect_rate = atol(optarg);
+			break;
+		case 'u':
+			udp = true;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		default:
+			goto usage;
 		}
 	}
 	if (optind != argc || port <= 0 || port > 65535 || nconns < 0 || nconns > MAX_CONNS ||

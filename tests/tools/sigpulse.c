@@ -28,11 +28,20 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "p:s:i:d:")) != -1) {
 		switch (opt) {
-		case 'p': pid = atol(optarg); break;
-		case 's': sig = atol(optarg); break;
-		case 'i': period_ms = atol(optarg); break;
-		case 'd': dur_ms = atol(optarg); break;
-		default: goto usage;
+		case 'p':
+			pid = atol(optarg);
+			break;
+		case 's':
+			sig = atol(optarg);
+			break;
+		case 'i':
+			period_ms = atol(optarg);
+			break;
+		case 'd':
+			dur_ms = atol(optarg);
+			break;
+		default:
+			goto usage;
 		}
 	}
 	if (optind != argc || pid <= 0 || sig <= 0 || sig >= NSIG || period_ms < 1 || dur_ms < 0)
@@ -48,7 +57,8 @@ int main(int argc, char **argv)
 	}
 	unsigned long sent = 0;
 	for (;;) {
-		if (next.tv_sec > end.tv_sec || (next.tv_sec == end.tv_sec && next.tv_nsec >= end.tv_nsec))
+		if (next.tv_sec > end.tv_sec ||
+		    (next.tv_sec == end.tv_sec && next.tv_nsec >= end.tv_nsec))
 			break;
 		if (kill((pid_t)pid, (int)sig) != 0) {
 			perror("sigpulse: kill");
