@@ -545,15 +545,20 @@ static void poller_poll(struct pooldns_poller *p)
 		poller_source_failed(p, desc, err);
 		return;
 	}
-	poller_source_ok(p);
-	if (version != p->published_version || p->feed_behind) {
-		pooldns_log(POOLDNS_LOG_DEBUG, "%s: data version %lld -> %lld", desc,
-			    (long long)p->published_version, (long long)version);
-		if (p->seq >= 0)
-			poller_apply_changes(p);
-		else
-			poller_full_load(p);
+	if (version == p->published_version && !p->feed_behind) {
+		poller_source_ok(p);
+		return;
 	}
+	/* The source is only back once the whole poll has worked: the change
+	 * or load below says so. A source that answers the version but fails
+	 * the rest (a bad schema_version, a broken change log) would otherwise
+	 * log a recovery and a new failure on every poll, and never back off. */
+	pooldns_log(POOLDNS_LOG_DEBUG, "%s: data version %lld -> %lld", desc,
+		    (long long)p->published_version, (long long)version);
+	if (p->seq >= 0)
+		poller_apply_changes(p);
+	else
+		poller_full_load(p);
 }
 
 static long poller_next_wait_ms(const struct pooldns_poller *p)
@@ -745,4 +750,11 @@ void pooldns_poller_status(struct pooldns_poller *p, struct pooldns_poller_statu
 	st->loads_failed = atomic_load(&p->st_loads_failed);
 	st->from_cache = atomic_load(&p->st_from_cache);
 	st->source_ok = atomic_load(&p->st_source_ok);
+	st->cache_writes = st->cache_failures = 0;
+	if (p->cache != NULL) {
+		struct pooldns_cache_writer_stats cs;
+		pooldns_cache_writer_stats(p->cache, &cs);
+		st->cache_writes = cs.writes;
+		st->cache_failures = cs.failures;
+	}
 }

@@ -191,3 +191,54 @@ make_member_cert() {
 		-addext subjectAltName=DNS:member.test >"$T_DIR/openssl.log" 2>&1 ||
 		die "openssl could not make a certificate for member.test: $(cat "$T_DIR/openssl.log")"
 }
+
+# start_fakerqlite NAME PORT CONTROL_FILE: the fake rqlite node of the
+# fault tests (tests/tools/fakerqlite.c) on 127.0.0.1:PORT, serving the
+# data and fault mode the control file describes; sets FAKERQ_PID. Its
+# request log is $T_DIR/NAME.log.
+start_fakerqlite() {
+	"$POOLDNS_BUILDDIR/tests/tools/fakerqlite" -p "$2" -c "$3" \
+		>"$T_DIR/$1.out" 2>"$T_DIR/$1.log" &
+	FAKERQ_PID=$!
+	T_PIDS="$T_PIDS $FAKERQ_PID"
+	wait_for 5 grep -q ready "$T_DIR/$1.out" || die "fakerqlite $1 did not start"
+}
+
+# sigusr1_stats PID LOG: asks pooldns for its counters and prints the new
+# "stats: data version=..." line once it is in LOG (at most 5 s).
+sigusr1_stats() {
+	n0=$(grep -c 'stats: data version=' "$2")
+	kill -USR1 "$1"
+	wait_for 5 sh -c "[ \$(grep -c 'stats: data version=' '$2') -gt $n0 ]" || return 1
+	grep 'stats: data version=' "$2" | tail -n 1
+}
+
+# stat_field LINE KEY: the value of KEY=VALUE in a stats line.
+stat_field() {
+	printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+# serialize_load_tests: waits (at most 10 min) for the machine-wide lock
+# that the tests which load the machine (hostile-traffic.sh) and those
+# whose checks are timed closely (health-flap.sh, sighup-storm.sh) hold for
+# their whole run, so that a flood at full rate never runs beside a timed
+# check (make -j check runs scripts in parallel; several build trees may
+# share the machine). The lock is fd 9, released when the script and what
+# it started have exited.
+serialize_load_tests() {
+	exec 9>"${TMPDIR:-/tmp}/pooldns-load-tests.lock"
+	flock -w 600 9 || die "waited 10 min for the load-test lock"
+}
+
+# rss_bounded KB_BEFORE KB_AFTER LIMIT_KB WHAT: fails the test when VmRSS
+# grew by more than LIMIT_KB. Under ASan (a pooldns linked with libasan)
+# the quarantine keeps freed memory resident, so RSS says nothing there;
+# LeakSanitizer checks for leaks at exit instead (stop_pid's status), and
+# the bound is checked by the build without sanitizers.
+rss_bounded() {
+	if ldd "$POOLDNS_BUILDDIR/standalone/pooldns" 2>/dev/null | grep -q libasan; then
+		log "$4: VmRSS $1 kB -> $2 kB (not bounded under ASan; LeakSanitizer checks at exit)"
+		return 0
+	fi
+	[ "$2" -le $(($1 + $3)) ] || fail "$4: VmRSS grew from $1 kB to $2 kB (bound: +$3 kB)"
+}

@@ -29,6 +29,7 @@
 
 #include <check.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,7 @@ struct fake_source {
 	/* Faults. */
 	int fail_page;              /* > 0: page k of every full load fails */
 	unsigned fail_changes_call; /* > 0: the changes() call with this number fails */
+	bool changes_broken;        /* every changes() call fails (the version still answers) */
 	/* Called with the lock held after a page with pools has been built
 	 * (a write racing the full load). */
 	void (*after_page)(struct fake_source *f, int page);
@@ -455,7 +457,7 @@ static int fake_changes(struct pooldns_source *src, int64_t since, size_t max,
 	f->n.max_changes = max;
 	if (f->down)
 		return fake_down(f, err, errsz);
-	if (f->fail_changes_call == call) {
+	if (f->fail_changes_call == call || f->changes_broken) {
 		f->n.changes_failures++;
 		snprintf(err, errsz, "fake: request %u: connection reset", call);
 		fake_unlock(f);
@@ -1447,6 +1449,65 @@ START_TEST(more_changes_converge_when_a_request_in_between_fails)
 }
 END_TEST
 
+/* Counts the poller's failure and recovery lines (any thread). */
+static atomic_uint failed_lines, back_lines;
+
+static void count_log(enum pooldns_log_level level, const char *msg, void *ctx)
+{
+	(void)level;
+	(void)ctx;
+	if (strstr(msg, "failed, serving") != NULL)
+		atomic_fetch_add(&failed_lines, 1);
+	if (strstr(msg, "reachable again") != NULL)
+		atomic_fetch_add(&back_lines, 1);
+}
+
+START_TEST(a_source_that_fails_past_the_version_poll_is_logged_once)
+{
+	struct fake_source f;
+	fake_init(&f, 1, 5);
+	struct pooldns_store *store = pooldns_store_new();
+	atomic_store(&failed_lines, 0);
+	atomic_store(&back_lines, 0);
+	pooldns_log_set(count_log, NULL, POOLDNS_LOG_DEBUG);
+	struct pooldns_poller *p = start_poller(&f, store, NULL);
+	ck_assert(pooldns_poller_wait_ready(p, 3000));
+
+	/* The version poll answers and says the data moved; reading the
+	 * change fails, poll after poll: one failure line, no recovery line,
+	 * and the polls back off (20 ms apart they would be some 25 in 500 ms). */
+	fake_lock(&f);
+	f.changes_broken = true;
+	db_pool_put(&f, 2, NULL, 77);
+	fake_unlock(&f);
+	WAIT_UNTIL(fake_counts(&f).changes_failures >= 3);
+	usleep(500000);
+	struct fake_counts c = fake_counts(&f);
+	ck_assert_uint_ge(c.changes_failures, 3);
+	ck_assert_uint_le(c.changes_failures, 12);
+	ck_assert_uint_eq(atomic_load(&failed_lines), 1);
+	ck_assert_uint_eq(atomic_load(&back_lines), 0);
+	ck_assert(!poller_status(p).source_ok);
+	ck_assert_uint_ge(poller_status(p).loads_failed, 3);
+	ck_assert_int_eq(pool_ttl(store, "p2.test."), 30);
+
+	/* The change log answers again: one recovery line, the change applied. */
+	fake_lock(&f);
+	f.changes_broken = false;
+	fake_unlock(&f);
+	WAIT_UNTIL(pool_ttl(store, "p2.test.") == 77);
+	ck_assert_int_eq(pool_ttl(store, "p2.test."), 77);
+	WAIT_UNTIL(atomic_load(&back_lines) == 1);
+	ck_assert_uint_eq(atomic_load(&back_lines), 1);
+	ck_assert_uint_eq(atomic_load(&failed_lines), 1);
+	ck_assert(poller_status(p).source_ok);
+	pooldns_poller_stop(p);
+	pooldns_log_set(quiet_log, NULL, POOLDNS_LOG_DEBUG);
+	pooldns_store_free(store);
+	fake_free(&f);
+}
+END_TEST
+
 START_TEST(a_gap_costs_exactly_one_full_load)
 {
 	struct fake_source f;
@@ -1837,6 +1898,7 @@ static Suite *poller_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, first_load_and_reload_on_version_change, 0, 2);
 	tcase_add_test(tc, source_down_keeps_last_good);
+	tcase_add_test(tc, a_source_that_fails_past_the_version_poll_is_logged_once);
 	tcase_add_test(tc, unusable_data_keeps_last_good);
 	tcase_add_test(tc, cache_written_and_used_when_source_down);
 	tcase_add_test(tc, corrupt_cache_is_ignored);
