@@ -750,11 +750,12 @@ void pooldns_poller_status(struct pooldns_poller *p, struct pooldns_poller_statu
 	st->loads_failed = atomic_load(&p->st_loads_failed);
 	st->from_cache = atomic_load(&p->st_from_cache);
 	st->source_ok = atomic_load(&p->st_source_ok);
-	st->cache_writes = st->cache_failures = 0;
+	st->cache_writes = st->cache_appends = st->cache_failures = 0;
 	if (p->cache != NULL) {
 		struct pooldns_cache_writer_stats cs;
 		pooldns_cache_writer_stats(p->cache, &cs);
 		st->cache_writes = cs.writes;
+		st->cache_appends = cs.appends;
 		st->cache_failures = cs.failures;
 	}
 }

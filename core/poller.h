@@ -75,10 +75,11 @@ struct pooldns_poller_status {
 	uint64_t loads_failed;
 	bool from_cache; /* published snapshot came from the cache file */
 	bool source_ok;  /* last contact with the source succeeded */
-	/* The cache writer (all 0 without a cache file): files written, and
-	 * write attempts that failed (each logged only when the writer starts
-	 * failing). */
+	/* The cache writer (all 0 without a cache file): whole files written,
+	 * appends of changes to the journal, and write or append attempts
+	 * that failed (each logged only when the writer starts failing). */
 	uint64_t cache_writes;
+	uint64_t cache_appends;
 	uint64_t cache_failures;
 };
 void pooldns_poller_status(struct pooldns_poller *p, struct pooldns_poller_status *st);

@@ -251,11 +251,11 @@ static void log_stats(struct server_state *st, const char *prefix)
 		pooldns_poller_status(st->poller, &ps);
 		pooldns_log(POOLDNS_LOG_NOTICE,
 			    "%sdata version=%lld loads-ok=%llu loads-failed=%llu from-cache=%s "
-			    "source-ok=%s cache-writes=%llu cache-failures=%llu",
+			    "source-ok=%s cache-writes=%llu cache-appends=%llu cache-failures=%llu",
 			    prefix, (long long)ps.version, (unsigned long long)ps.loads_ok,
 			    (unsigned long long)ps.loads_failed, ps.from_cache ? "yes" : "no",
 			    ps.source_ok ? "yes" : "no", (unsigned long long)ps.cache_writes,
-			    (unsigned long long)ps.cache_failures);
+			    (unsigned long long)ps.cache_appends, (unsigned long long)ps.cache_failures);
 	} else {
 		pooldns_log(POOLDNS_LOG_NOTICE, "%sno poller running", prefix);
 	}
