@@ -62,12 +62,16 @@ static size_t response_limit(const struct pooldns_answer_cfg *cfg, const struct 
 static void write_header(struct pooldns_writer *w, const struct pooldns_query *q, uint16_t flags,
 			 uint16_t qd, uint16_t an, uint16_t ns, uint16_t ar)
 {
-	pooldns_writer_u16(w, q->id);
-	pooldns_writer_u16(w, flags);
-	pooldns_writer_u16(w, qd);
-	pooldns_writer_u16(w, an);
-	pooldns_writer_u16(w, ns);
-	pooldns_writer_u16(w, ar);
+	uint8_t *p = pooldns_writer_reserve(w, POOLDNS_HEADER_LEN);
+
+	if (p == NULL)
+		return;
+	pooldns_put16(p, q->id);
+	pooldns_put16(p + 2, flags);
+	pooldns_put16(p + 4, qd);
+	pooldns_put16(p + 6, an);
+	pooldns_put16(p + 8, ns);
+	pooldns_put16(p + 10, ar);
 }
 
 static void write_question(struct pooldns_writer *w, const struct pooldns_query *q)
@@ -117,6 +121,51 @@ static size_t write_rr_head(struct pooldns_writer *w, const uint8_t *owner, size
 	size_t at = w->len;
 	pooldns_writer_u16(w, 0);
 	return at;
+}
+
+/*
+ * The A or AAAA records of the selected members, owned by the question
+ * name. Every record is the same 10 bytes of type, class, TTL and RDLENGTH
+ * behind the same owner, then the address: the fixed part is made once per
+ * response and each record is two copies. The owner is a pointer to the
+ * question name, which the question section wrote uncompressed right after
+ * the header (offset 12), exactly what pooldns_writer_name() would have
+ * found; the root name, which a pointer would not shorten, is written out
+ * as its one zero byte, as pooldns_writer_name() does.
+ */
+static void write_addr_rrs(struct pooldns_writer *w, const struct pooldns_query *q, uint16_t type,
+			   uint32_t ttl, const struct pooldns_member *const *m, size_t n)
+{
+	size_t alen = type == POOLDNS_TYPE_A ? 4 : 16;
+	uint8_t head[12];
+	size_t olen, hlen;
+
+	if (n == 0)
+		return;
+	assert(w->overflow || (w->len >= POOLDNS_HEADER_LEN + q->qname_len + 4U &&
+			       w->buf[POOLDNS_HEADER_LEN] == q->qname[0]));
+	if (q->qname_len > 1) {
+		head[0] = 0xc0;
+		head[1] = POOLDNS_HEADER_LEN;
+		olen = 2;
+	} else {
+		head[0] = 0;
+		olen = 1;
+	}
+	pooldns_put16(head + olen, type);
+	pooldns_put16(head + olen + 2, POOLDNS_CLASS_IN);
+	pooldns_put32(head + olen + 4, ttl);
+	pooldns_put16(head + olen + 8, (uint16_t)alen);
+	hlen = olen + 10;
+
+	uint8_t *p = pooldns_writer_reserve(w, n * (hlen + alen));
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(p, head, hlen);
+		memcpy(p + hlen, m[i]->addr, alen);
+		p += hlen + alen;
+	}
 }
 
 /* Patches RDLENGTH now that the RDATA (from rdata_at on) is written. */
@@ -180,18 +229,8 @@ static void encode_result(struct pooldns_writer *w, const struct pooldns_answer_
 	write_question(w, q);
 
 	if (an > 0) {
-		for (size_t i = 0; i < r->n_v4; i++) {
-			size_t at =
-				write_rr_head(w, q->qname, q->qname_len, POOLDNS_TYPE_A, r->ttl);
-			pooldns_writer_bytes(w, r->v4[i]->addr, 4);
-			end_rdata(w, at);
-		}
-		for (size_t i = 0; i < r->n_v6; i++) {
-			size_t at =
-				write_rr_head(w, q->qname, q->qname_len, POOLDNS_TYPE_AAAA, r->ttl);
-			pooldns_writer_bytes(w, r->v6[i]->addr, 16);
-			end_rdata(w, at);
-		}
+		write_addr_rrs(w, q, POOLDNS_TYPE_A, r->ttl, r->v4, r->n_v4);
+		write_addr_rrs(w, q, POOLDNS_TYPE_AAAA, r->ttl, r->v6, r->n_v6);
 		if (r->answer_soa)
 			write_soa(w, r);
 		if (r->answer_ns)

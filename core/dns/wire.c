@@ -258,50 +258,6 @@ void pooldns_writer_init(struct pooldns_writer *w, uint8_t *buf, size_t cap)
 	w->nnames = 0;
 }
 
-/* True (and the writer marked failed) when n more bytes do not fit. */
-static bool no_room(struct pooldns_writer *w, size_t n)
-{
-	if (w->overflow || w->cap - w->len < n) {
-		w->overflow = true;
-		return true;
-	}
-	return false;
-}
-
-void pooldns_writer_u8(struct pooldns_writer *w, uint8_t v)
-{
-	if (no_room(w, 1))
-		return;
-	w->buf[w->len++] = v;
-}
-
-void pooldns_writer_u16(struct pooldns_writer *w, uint16_t v)
-{
-	if (no_room(w, 2))
-		return;
-	w->buf[w->len++] = (uint8_t)(v >> 8);
-	w->buf[w->len++] = (uint8_t)v;
-}
-
-void pooldns_writer_u32(struct pooldns_writer *w, uint32_t v)
-{
-	if (no_room(w, 4))
-		return;
-	w->buf[w->len++] = (uint8_t)(v >> 24);
-	w->buf[w->len++] = (uint8_t)(v >> 16);
-	w->buf[w->len++] = (uint8_t)(v >> 8);
-	w->buf[w->len++] = (uint8_t)v;
-}
-
-void pooldns_writer_bytes(struct pooldns_writer *w, const void *p, size_t n)
-{
-	if (no_room(w, n))
-		return;
-	if (n > 0)
-		memcpy(w->buf + w->len, p, n);
-	w->len += n;
-}
-
 void pooldns_writer_put16_at(struct pooldns_writer *w, size_t off, uint16_t v)
 {
 	if (off > w->len || w->len - off < 2) {
@@ -398,14 +354,14 @@ void pooldns_writer_name(struct pooldns_writer *w, const uint8_t *name, size_t l
 
 	size_t prefix = (k == nlabels) ? name_len : starts[k];
 	size_t need = prefix + (k == nlabels ? 0 : 2);
-	if (no_room(w, need))
-		return;
 	size_t at = w->len;
-	memcpy(w->buf + at, name, prefix);
-	w->len += prefix;
+	uint8_t *d = pooldns_writer_reserve(w, need);
+	if (d == NULL)
+		return;
+	memcpy(d, name, prefix);
 	if (k != nlabels) {
-		w->buf[w->len++] = (uint8_t)(0xc0 | (ptr >> 8));
-		w->buf[w->len++] = (uint8_t)ptr;
+		d[prefix] = (uint8_t)(0xc0 | (ptr >> 8));
+		d[prefix + 1] = (uint8_t)ptr;
 	}
 	/* Remember the suffixes written out in full (pointers reach 14 bits). */
 	for (size_t i = 0; i < k && w->nnames < POOLDNS_WRITER_MAX_NAMES; i++) {
