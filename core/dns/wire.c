@@ -20,6 +20,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -37,36 +38,72 @@ static uint32_t get32(const uint8_t *p)
 	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
+/* Eight bytes lower-cased at once (ASCII A-Z only): for each byte, bit 7
+ * of (b & 0x7f) + 0x3f says b >= 'A' and of (b & 0x7f) + 0x25 says
+ * b > 'Z'; bytes with bit 7 set are left alone. No carry crosses a byte
+ * since every sum stays below 0x100. */
+static uint64_t lower8x(uint64_t x)
+{
+	const uint64_t hi = 0x8080808080808080ULL;
+	uint64_t low7 = x & ~hi;
+	uint64_t ge_a = low7 + 0x3f3f3f3f3f3f3f3fULL;
+	uint64_t gt_z = low7 + 0x2525252525252525ULL;
+	uint64_t upper = (ge_a ^ gt_z) & ~x & hi;
+
+	return x | (upper >> 2);
+}
+
+/* dst = src lower-cased (ASCII), a word at a time; never reads past n. */
+static void lower_copy(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	uint64_t w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, src + i, 8);
+		w = lower8x(w);
+		memcpy(dst + i, &w, 8);
+	}
+	if (i < n) {
+		w = 0;
+		memcpy(&w, src + i, n - i);
+		w = lower8x(w);
+		memcpy(dst + i, &w, n - i);
+	}
+}
+
 /*
  * Reads the uncompressed question name at *pos. On success copies it into
  * q->qname (as received) and q->qname_lower, advances *pos and returns 0;
  * -1 for a pointer, a reserved label type, a name over 255 bytes or one that
- * runs past the packet.
+ * runs past the packet. The labels are walked first (length bytes only),
+ * then the name is copied and lower-cased whole (length bytes are <= 63,
+ * below 'A', so they pass through unchanged).
  */
 static int read_qname(const uint8_t *pkt, size_t len, size_t *pos, struct pooldns_query *q)
 {
-	size_t p = *pos;
+	const uint8_t *src = pkt + *pos;
 	size_t n = 0;
+	size_t max = len - *pos; /* *pos <= len: the header was read */
 
+	if (max > POOLDNS_NAME_MAX)
+		max = POOLDNS_NAME_MAX;
 	for (;;) {
-		if (p >= len)
+		if (n >= max)
 			return -1;
-		uint8_t l = pkt[p];
+		uint8_t l = src[n];
 		if (l > POOLDNS_LABEL_MAX)
 			return -1; /* 0xC0 pointer or the reserved 0x40/0x80 types */
-		if (n + (size_t)l + 1 > POOLDNS_NAME_MAX)
-			return -1;
-		if (p + (size_t)l + 1 > len)
-			return -1;
-		memcpy(q->qname + n, pkt + p, (size_t)l + 1);
+		if (n + (size_t)l + 1 > max)
+			return -1; /* past the packet or past 255 bytes */
 		n += (size_t)l + 1;
-		p += (size_t)l + 1;
 		if (l == 0)
 			break;
 	}
+	memcpy(q->qname, src, n);
+	lower_copy(q->qname_lower, src, n);
 	q->qname_len = (uint8_t)n;
-	pooldns_dname_lower(q->qname_lower, q->qname, n);
-	*pos = p;
+	*pos += n;
 	return 0;
 }
 
@@ -198,7 +235,9 @@ static enum pooldns_parse_status read_additional(const uint8_t *pkt, size_t len,
 enum pooldns_parse_status pooldns_wire_parse_query(const uint8_t *pkt, size_t len,
 						   struct pooldns_query *q)
 {
-	memset(q, 0, sizeof *q);
+	/* Everything but the two name arrays, which read_qname() fills as
+	 * far as the name goes (see wire.h). */
+	memset(q, 0, offsetof(struct pooldns_query, qname));
 	if (pkt == NULL || len < POOLDNS_HEADER_LEN)
 		return POOLDNS_PARSE_DROP;
 

@@ -68,10 +68,8 @@ struct pooldns_query {
 	uint16_t id;
 	uint16_t flags; /* header flags word as received */
 	uint8_t opcode;
-	bool header_ok;                        /* id/flags valid (everything but DROP) */
-	bool question_ok;                      /* qname/qtype/qclass valid: may be echoed */
-	uint8_t qname[POOLDNS_NAME_MAX];       /* as received: the client's case */
-	uint8_t qname_lower[POOLDNS_NAME_MAX]; /* for lookups */
+	bool header_ok;   /* id/flags valid (everything but DROP) */
+	bool question_ok; /* qname/qtype/qclass valid: may be echoed */
 	uint8_t qname_len;
 	uint16_t qtype;
 	uint16_t qclass;
@@ -83,10 +81,15 @@ struct pooldns_query {
 	/* EDNS client subnet (RFC 7871) */
 	bool ecs;
 	struct pooldns_client ecs_client; /* family, addr masked, prefix = source prefix */
+	/* Last, and not cleared by the parser: only the first qname_len
+	 * bytes are written and meaningful (when question_ok). */
+	uint8_t qname[POOLDNS_NAME_MAX];       /* as received: the client's case */
+	uint8_t qname_lower[POOLDNS_NAME_MAX]; /* for lookups */
 };
 
 /* Parses a query. On any status other than DROP, q->id/flags/opcode are
- * set; question fields are set when q->question_ok. */
+ * set; question fields are set when q->question_ok (qname and qname_lower
+ * only up to qname_len: the rest of those arrays is left as it was). */
 enum pooldns_parse_status pooldns_wire_parse_query(const uint8_t *pkt, size_t len,
 						   struct pooldns_query *q);
 
