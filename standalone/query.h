@@ -33,7 +33,8 @@ struct pooldns_query_ctx {
 
 /* Answers one query (pkt[0..len), received over TCP if tcp) from client
  * with the current answer settings into out[0..outcap), and counts it.
- * Returns the response length; 0 means drop (no response). */
+ * Returns the response length; 0 means drop (no response). out may be pkt
+ * (the response replaces the query; see answer.h). */
 size_t pooldns_query_answer(const struct pooldns_query_ctx *q, const uint8_t *pkt, size_t len,
 			    bool tcp, const struct pooldns_client *client, uint8_t *out,
 			    size_t outcap);

@@ -41,7 +41,9 @@ struct pooldns_answer_info {
 /* Answers the query in pkt[0..len). tcp selects the size limit (65535 vs
  * the UDP rules above). client is the source address. Writes the response
  * into out (outcap >= 512; 65535 for TCP) and returns its length, or 0 when
- * the packet is to be dropped. info may be NULL. */
+ * the packet is to be dropped. info may be NULL. out may be pkt itself
+ * (answering in place): the query is read completely before the first
+ * byte of the response is written. */
 size_t pooldns_answer_packet(const struct pooldns_answer_cfg *cfg, struct pooldns_store *store,
 			     const uint8_t *pkt, size_t len, bool tcp,
 			     const struct pooldns_client *client, uint8_t *out, size_t outcap,
