@@ -161,10 +161,22 @@ static void write_addr_rrs(struct pooldns_writer *w, const struct pooldns_query 
 	uint8_t *p = pooldns_writer_reserve(w, n * (hlen + alen));
 	if (p == NULL)
 		return;
-	for (size_t i = 0; i < n; i++) {
-		memcpy(p, head, hlen);
-		memcpy(p + hlen, m[i]->addr, alen);
-		p += hlen + alen;
+	/* Constant sizes in the common cases, so the copies are inlined. */
+	if (hlen == 12 && alen == 4) {
+		for (size_t i = 0; i < n; i++, p += 16) {
+			memcpy(p, head, 12);
+			memcpy(p + 12, m[i]->addr, 4);
+		}
+	} else if (hlen == 12) {
+		for (size_t i = 0; i < n; i++, p += 28) {
+			memcpy(p, head, 12);
+			memcpy(p + 12, m[i]->addr, 16);
+		}
+	} else {
+		for (size_t i = 0; i < n; i++, p += hlen + alen) {
+			memcpy(p, head, hlen);
+			memcpy(p + hlen, m[i]->addr, alen);
+		}
 	}
 }
 
@@ -290,6 +302,8 @@ size_t pooldns_answer_packet(const struct pooldns_answer_cfg *cfg, struct pooldn
 	memset(info, 0, sizeof *info);
 	info->kind = POOLDNS_RESULT_REFUSED;
 
+	/* Everything the response needs from pkt is copied into q here:
+	 * nothing below reads pkt, so out may be the same buffer (answer.h). */
 	enum pooldns_parse_status st = pooldns_wire_parse_query(pkt, len, &q);
 	size_t limit = response_limit(cfg, &q, tcp, outcap);
 	if (st == POOLDNS_PARSE_DROP || limit < POOLDNS_HEADER_LEN) {

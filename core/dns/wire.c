@@ -350,8 +350,49 @@ static bool buf_name_equals(const struct pooldns_writer *w, size_t off, const ui
 	}
 }
 
+/*
+ * The first name of a message (the question's): nothing to compress
+ * against, so it is copied whole and only its suffixes are remembered. The
+ * same bytes and the same table as the general path below.
+ */
+static void writer_first_name(struct pooldns_writer *w, const uint8_t *name, size_t len)
+{
+	size_t p = 0;
+
+	for (;;) {
+		if (p >= len || p >= POOLDNS_NAME_MAX) {
+			w->overflow = true; /* not a valid name: refuse to write it */
+			return;
+		}
+		uint8_t l = name[p];
+		if (l > POOLDNS_LABEL_MAX || p + (size_t)l + 1 > len) {
+			w->overflow = true;
+			return;
+		}
+		if (l == 0)
+			break;
+		p += (size_t)l + 1;
+	}
+	size_t name_len = p + 1, at = w->len;
+	uint8_t *d = pooldns_writer_reserve(w, name_len);
+	if (d == NULL)
+		return;
+	memcpy(d, name, name_len);
+	for (p = 0; name[p] != 0 && w->nnames < POOLDNS_WRITER_MAX_NAMES;
+	     p += (size_t)name[p] + 1) {
+		if (at + p > 0x3fff)
+			break;
+		w->name_off[w->nnames++] = (uint16_t)(at + p);
+	}
+}
+
 void pooldns_writer_name(struct pooldns_writer *w, const uint8_t *name, size_t len)
 {
+	if (w->nnames == 0 && !w->overflow) {
+		writer_first_name(w, name, len);
+		return;
+	}
+
 	size_t starts[POOLDNS_NAME_MAX / 2 + 1]; /* offsets of label starts in name */
 	size_t nlabels = 0;
 	size_t p = 0;
