@@ -9,7 +9,7 @@
  * response is written over it (the answer path reads the query completely
  * before it writes, answer.h), which halves the buffers a worker touches.
  * The message headers are set up once; a round only resets the lengths
- * the kernel changed. Wildcard sockets reply from the address the query
+ * the kernel changed in the headers of the last receive. Wildcard sockets reply from the address the query
  * was sent to (IP_PKTINFO / IPV6_PKTINFO); sockets bound to one address
  * skip the control data altogether. A full send buffer drops the reply
  * (counted), as any UDP server must.
@@ -55,6 +55,11 @@ struct pooldns_udp {
 	struct sockaddr_storage addr[UDP_BATCH];
 	union ctl_buf rctl[UDP_BATCH];
 	union ctl_buf sctl[UDP_BATCH];
+	/* Receive headers the kernel may have written since they were last
+	 * reset (their name and control lengths), counted from slot 0, and
+	 * whether their control pointers are set for pktinfo. */
+	unsigned dirty;
+	bool ctl;
 	uint8_t buf[UDP_BATCH][UDP_BUF]; /* the query, then its response */
 };
 
@@ -119,13 +124,24 @@ void pooldns_udp_readable(struct pooldns_udp *u, int fd, bool pktinfo)
 		unsigned ns = 0;
 		int n;
 
-		for (unsigned i = 0; i < UDP_BATCH; i++) {
+		if (pktinfo != u->ctl) {
+			for (unsigned i = 0; i < UDP_BATCH; i++)
+				u->rmsg[i].msg_hdr.msg_control = pktinfo ? u->rctl[i].buf : NULL;
+			u->ctl = pktinfo;
+			u->dirty = UDP_BATCH;
+		}
+		/* Only the headers of the last receive changed (one query per
+		 * wakeup resets one header, not the whole batch). */
+		for (unsigned i = 0; i < u->dirty; i++) {
 			struct msghdr *h = &u->rmsg[i].msg_hdr;
 			h->msg_namelen = sizeof(u->addr[i]);
-			h->msg_control = pktinfo ? u->rctl[i].buf : NULL;
 			h->msg_controllen = pktinfo ? CTL_BUF : 0;
 		}
 		n = recvmmsg(fd, u->rmsg, UDP_BATCH, MSG_DONTWAIT, NULL);
+		/* The kernel writes back the headers of the datagrams it
+		 * returns; one more is counted in case a failed one was
+		 * touched. */
+		u->dirty = n < 0 ? 1 : ((unsigned)n < UDP_BATCH ? (unsigned)n + 1 : UDP_BATCH);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -182,6 +198,8 @@ struct pooldns_udp *pooldns_udp_new(const struct pooldns_query_ctx *q, char *err
 		return NULL;
 	}
 	u->q = q;
+	u->dirty = UDP_BATCH;
+	u->ctl = false; /* every msg_control NULL, as calloc left it */
 	/* What stays the same from one batch to the next. */
 	for (unsigned i = 0; i < UDP_BATCH; i++) {
 		struct msghdr *rh = &u->rmsg[i].msg_hdr;
