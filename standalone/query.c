@@ -73,7 +73,8 @@ size_t pooldns_query_answer(const struct pooldns_query_ctx *q, const uint8_t *pk
 	 * copy we use stays valid until pooldns_read_unlock(). */
 	pooldns_read_lock();
 	cfg = pooldns_rcu_get(&q->srv->answer);
-	n = pooldns_answer_packet(cfg, q->srv->store, pkt, len, tcp, client, out, outcap, &info);
+	n = pooldns_answer_packet_locked(cfg, q->srv->store, pkt, len, tcp, client, out, outcap,
+					 &info);
 	pooldns_read_unlock();
 	count_answer(q->stats, &info, n);
 	return n;

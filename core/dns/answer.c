@@ -14,7 +14,8 @@
  *
  * Thread model: any thread, any number at once. No allocation, no I/O, no
  * locks: the only shared state touched is the published snapshot (read
- * under pooldns_read_lock()) and a pool's atomic rotation counter.
+ * inside an RCU read section: the caller's, or one taken here) and a
+ * pool's atomic rotation counter.
  */
 #include "config.h"
 
@@ -288,10 +289,10 @@ static size_t encode_error(const struct pooldns_answer_cfg *cfg, const struct po
 	return w.overflow ? 0 : w.len;
 }
 
-size_t pooldns_answer_packet(const struct pooldns_answer_cfg *cfg, struct pooldns_store *store,
-			     const uint8_t *pkt, size_t len, bool tcp,
-			     const struct pooldns_client *client, uint8_t *out, size_t outcap,
-			     struct pooldns_answer_info *info)
+size_t pooldns_answer_packet_locked(const struct pooldns_answer_cfg *cfg,
+				    struct pooldns_store *store, const uint8_t *pkt, size_t len,
+				    bool tcp, const struct pooldns_client *client, uint8_t *out,
+				    size_t outcap, struct pooldns_answer_info *info)
 {
 	struct pooldns_answer_info dummy;
 	struct pooldns_query q;
@@ -333,7 +334,6 @@ size_t pooldns_answer_packet(const struct pooldns_answer_cfg *cfg, struct pooldn
 		const struct pooldns_client *who =
 			q.ecs && q.ecs_client.prefix > 0 ? &q.ecs_client : client;
 
-		pooldns_read_lock();
 		struct pooldns_snapshot *snap = store != NULL ? pooldns_store_get(store) : NULL;
 		pooldns_resolve(&cfg->zone, snap, q.qname_lower, q.qname_len, q.qtype, q.qclass,
 				who, &r);
@@ -345,7 +345,6 @@ size_t pooldns_answer_packet(const struct pooldns_answer_cfg *cfg, struct pooldn
 			encode_result(&w, cfg, &q, &r, true);
 			info->truncated = true;
 		}
-		pooldns_read_unlock();
 
 		info->kind = r.kind;
 		info->rcode = r.rcode;
@@ -360,5 +359,18 @@ size_t pooldns_answer_packet(const struct pooldns_answer_cfg *cfg, struct pooldn
 	}
 	if (n == 0)
 		info->dropped = true;
+	return n;
+}
+
+size_t pooldns_answer_packet(const struct pooldns_answer_cfg *cfg, struct pooldns_store *store,
+			     const uint8_t *pkt, size_t len, bool tcp,
+			     const struct pooldns_client *client, uint8_t *out, size_t outcap,
+			     struct pooldns_answer_info *info)
+{
+	size_t n;
+
+	pooldns_read_lock();
+	n = pooldns_answer_packet_locked(cfg, store, pkt, len, tcp, client, out, outcap, info);
+	pooldns_read_unlock();
 	return n;
 }
