@@ -80,7 +80,10 @@ struct pooldns_tcp {
 	size_t nlisteners;
 	uint64_t paused_until[POOLDNS_MAX_LISTEN]; /* by ev->idx; 0: not paused */
 	uint64_t last_emfile_log;
-	uint8_t scratch[TCP_SCRATCH]; /* the batch: framed responses, in order */
+	/* The batch: framed responses, in order. Allocated apart and not
+	 * cleared, so that its pages cost memory only once TCP answers
+	 * reach them (a server that sees little TCP touches a page or two). */
+	uint8_t *scratch;
 };
 
 static void list_unlink(struct pooldns_tcp *t, struct conn *c)
@@ -462,9 +465,16 @@ struct pooldns_tcp *pooldns_tcp_new(const struct pooldns_query_ctx *q, int epfd,
 	}
 	t->q = q;
 	t->epfd = epfd;
+	t->scratch = malloc(TCP_SCRATCH);
+	if (t->scratch == NULL) {
+		snprintf(err, errsz, "worker %u: out of memory", q->id);
+		free(t);
+		return NULL;
+	}
 	t->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (t->spare_fd < 0) {
 		snprintf(err, errsz, "worker %u: /dev/null: %s", q->id, strerror(errno));
+		free(t->scratch);
 		free(t);
 		return NULL;
 	}
@@ -487,5 +497,6 @@ void pooldns_tcp_free(struct pooldns_tcp *t)
 	pooldns_tcp_reap(t);
 	if (t->spare_fd >= 0)
 		close(t->spare_fd);
+	free(t->scratch);
 	free(t);
 }
