@@ -9,10 +9,11 @@
  * response is written over it (the answer path reads the query completely
  * before it writes, answer.h), which halves the buffers a worker touches.
  * The message headers are set up once; a round only resets the lengths
- * the kernel changed in the headers of the last receive. Wildcard sockets reply from the address the query
- * was sent to (IP_PKTINFO / IPV6_PKTINFO); sockets bound to one address
- * skip the control data altogether. A full send buffer drops the reply
- * (counted), as any UDP server must.
+ * the kernel changed in the headers of the last receive. Wildcard sockets
+ * reply from the address the query was sent to (IP_PKTINFO /
+ * IPV6_PKTINFO); sockets bound to one address skip the control data
+ * altogether. A full send buffer drops the reply (counted), as any UDP
+ * server must.
  *
  * Owns: the batch buffers (the sockets belong to the worker). Thread
  * model: one worker thread.
