@@ -10,8 +10,10 @@
  * transport, id echoed, QR set and RA clear, the rcode consistent with the
  * parse status, the question echoed byte for byte, and the whole message
  * well formed (counts match the records, compression pointers only point
- * backwards, RDLENGTHs stay inside, nothing after the last record). A
- * failed check aborts, which the fuzzer reports as a crash.
+ * backwards, RDLENGTHs stay inside, nothing after the last record), the
+ * lower-cased question name, and answering in place (the query's own
+ * buffer as output) gives the same length, header and question. A failed
+ * check aborts, which the fuzzer reports as a crash.
  *
  * Thread model: single-threaded, as libFuzzer and fuzz/driver.c call it.
  * The fixture (store, snapshot, config) is static, built on first use and
@@ -251,6 +253,21 @@ static void answer_and_check(const uint8_t *data, size_t size, bool tcp,
 	}
 	int opts = check_message(out, n);
 	CHECK(opts == (q->edns ? 1 : 0));
+
+	/* Answered in place, as the UDP transport does (answer.h): the same
+	 * length, header and question (the records may come in another
+	 * order: round robin moved on). */
+	static uint8_t inplace[POOLDNS_MSG_MAX];
+	struct pooldns_answer_info info2;
+	size_t head = POOLDNS_HEADER_LEN + (q->question_ok ? q->qname_len + 4u : 0);
+	if (size > sizeof inplace)
+		return;
+	memcpy(inplace, data, size);
+	size_t m = pooldns_answer_packet(&cfg, store, inplace, size, tcp, &client, inplace,
+					 sizeof inplace, &info2);
+	CHECK(m == n);
+	CHECK(memcmp(inplace, out, head < n ? head : n) == 0);
+	CHECK(info2.rcode == info.rcode && info2.truncated == info.truncated);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -265,6 +282,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (q.question_ok) {
 			CHECK(q.qname_len >= 1 && q.qname_len <= POOLDNS_NAME_MAX);
 			CHECK(q.qname[q.qname_len - 1] == 0);
+			for (size_t i = 0; i < q.qname_len; i++) {
+				uint8_t c = q.qname[i];
+				CHECK(q.qname_lower[i] ==
+				      (c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c));
+			}
 		}
 	}
 	if (st == POOLDNS_PARSE_OK || st == POOLDNS_PARSE_BADVERS)

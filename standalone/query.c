@@ -79,14 +79,14 @@ size_t pooldns_query_answer(const struct pooldns_query_ctx *q, const uint8_t *pk
 	guard = pooldns_rcu_get(&q->srv->guard);
 	switch (pooldns_guard_before(guard, pkt, len, client, listener, &gq, q->stats)) {
 	case POOLDNS_GUARD_ANSWER:
-		n = pooldns_answer_packet(cfg, q->srv->store, pkt, len, tcp, client, out, outcap,
-					  &info);
+		n = pooldns_answer_packet_locked(cfg, q->srv->store, pkt, len, tcp, client, out,
+						 outcap, &info);
 		n = pooldns_guard_after(guard, q->srv->rrl, &gq, cfg, &info, tcp, client, out, n,
 					outcap, q->stats);
 		break;
 	case POOLDNS_GUARD_REFUSE:
-		n = pooldns_answer_packet(cfg, q->srv->store, pkt, len, tcp, client, out, outcap,
-					  &info);
+		n = pooldns_answer_packet_locked(cfg, q->srv->store, pkt, len, tcp, client, out,
+						 outcap, &info);
 		n = n > 0 ? pooldns_guard_refused(out, n) : 0;
 		info.rcode = 5;
 		info.truncated = false;

@@ -35,7 +35,8 @@ struct pooldns_query_ctx {
  * address number listener) from client with the current answer and guard
  * settings (guard.h: access list, cookies, rate limit) into
  * out[0..outcap), and counts it. Returns the response length; 0 means
- * drop (no response). */
+ * drop (no response). out may be pkt (the response replaces the query;
+ * see answer.h). */
 size_t pooldns_query_answer(const struct pooldns_query_ctx *q, const uint8_t *pkt, size_t len,
 			    bool tcp, const struct pooldns_client *client, unsigned listener,
 			    uint8_t *out, size_t outcap);

@@ -3,11 +3,15 @@
  * framing, pipelining, idle timeout, connection cap, descriptor exhaustion).
  *
  * Each connection has a fixed input buffer (TCP_IN_CAP) and an output
- * buffer that exists only while a response could not be written at once.
- * Responses are built in one per-worker scratch buffer and written
- * straight away; while a response is pending the connection stops reading
- * (EPOLLOUT instead of EPOLLIN), which answers pipelined queries strictly in
- * order and bounds memory per connection. Connections sit on a list
+ * buffer that exists only while responses could not be written at once.
+ * The responses to every complete query that one read brought are built
+ * one after another in a per-worker batch buffer and leave in one send()
+ * (several only past TCP_BATCH bytes), on sockets with TCP_NODELAY: a
+ * pipelining client gets its answers in as few segments as the data
+ * allows, never held back by Nagle's algorithm waiting for a delayed ACK.
+ * While output is pending the connection stops reading (EPOLLOUT instead
+ * of EPOLLIN), which answers pipelined queries strictly in order and
+ * bounds memory per connection to one batch. Connections sit on a list
  * ordered by last activity: the head is the first to time out and the one
  * closed when the cap is reached.
  *
@@ -15,12 +19,16 @@
  * query context; the listeners are the worker's sockets, registered here so
  * that they can be paused and resumed. Nothing here calls the worker.
  *
- * Owns: the connections, their descriptors and buffers, a reserved
- * descriptor for shedding under EMFILE. Thread model: one worker thread.
+ * Owns: the connections, their descriptors and buffers, the batch buffer,
+ * a reserved descriptor for shedding under EMFILE. Thread model: one
+ * worker thread.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,9 +45,14 @@
 
 /* Largest query taken over TCP. Real queries are a few hundred bytes; a
  * longer frame closes the connection. */
-#define TCP_MAX_QUERY   16384
-#define TCP_IN_CAP      (2 + TCP_MAX_QUERY)
-#define TCP_OUT_MAX     (2 + 65535)
+#define TCP_MAX_QUERY 16384
+#define TCP_IN_CAP    (2 + TCP_MAX_QUERY)
+#define TCP_OUT_MAX   (2 + 65535)
+/* Responses batched before a send(): a batch is sent once it holds this
+ * much, so the batch buffer is TCP_BATCH + TCP_OUT_MAX (the last response
+ * may be a full 64 KiB one and must never be cut short for lack of room). */
+#define TCP_BATCH       16384
+#define TCP_SCRATCH     (TCP_BATCH + TCP_OUT_MAX)
 #define ACCEPT_BURST    32
 #define LISTEN_PAUSE_MS 100
 #define EMFILE_LOG_MS   10000
@@ -68,7 +81,10 @@ struct pooldns_tcp {
 	size_t nlisteners;
 	uint64_t paused_until[POOLDNS_MAX_LISTEN]; /* by ev->idx; 0: not paused */
 	uint64_t last_emfile_log;
-	uint8_t scratch[TCP_OUT_MAX];
+	/* The batch: framed responses, in order. Allocated apart and not
+	 * cleared, so that its pages cost memory only once TCP answers
+	 * reach them (a server that sees little TCP touches a page or two). */
+	uint8_t *scratch;
 };
 
 static void list_unlink(struct pooldns_tcp *t, struct conn *c)
@@ -165,7 +181,7 @@ static int conn_flush(struct pooldns_tcp *t, struct conn *c)
 	return 0;
 }
 
-/* Sends one framed response, keeping what the socket does not take. */
+/* Sends a batch of framed responses, keeping what the socket does not take. */
 static int conn_send(struct pooldns_tcp *t, struct conn *c, const uint8_t *buf, size_t len)
 {
 	size_t done = 0;
@@ -185,7 +201,7 @@ static int conn_send(struct pooldns_tcp *t, struct conn *c, const uint8_t *buf, 
 		touch(t, c);
 	if (done == len)
 		return 0;
-	/* Backpressure: keep the rest (at most one response). */
+	/* Backpressure: keep the rest (at most one batch). */
 	if (c->out_cap < len - done) {
 		uint8_t *nb = realloc(c->out, len - done);
 		if (nb == NULL)
@@ -200,9 +216,12 @@ static int conn_send(struct pooldns_tcp *t, struct conn *c, const uint8_t *buf, 
 }
 
 /* Answers every complete query in the input buffer while nothing is
- * pending. -1 closes the connection. */
+ * pending, the responses batched (see the top comment). -1 closes the
+ * connection. */
 static int conn_process(struct pooldns_tcp *t, struct conn *c)
 {
+	size_t used = 0;
+
 	while (c->out_len == 0) {
 		size_t avail = c->in_len - c->in_off;
 		const uint8_t *p = c->in + c->in_off;
@@ -217,17 +236,23 @@ static int conn_process(struct pooldns_tcp *t, struct conn *c)
 		}
 		if (avail < 2 + qlen)
 			break;
+		/* used < TCP_BATCH here, so a full-size response fits. */
 		rlen = pooldns_query_answer(t->q, p + 2, qlen, true, &c->client, c->ev.idx,
-					    t->scratch + 2,
-					    TCP_OUT_MAX - 2);
+					    t->scratch + used + 2, TCP_OUT_MAX - 2);
 		c->in_off += 2 + qlen;
 		if (rlen == 0)
 			continue;
-		t->scratch[0] = (uint8_t)(rlen >> 8);
-		t->scratch[1] = (uint8_t)rlen;
-		if (conn_send(t, c, t->scratch, rlen + 2) != 0)
-			return -1;
+		t->scratch[used] = (uint8_t)(rlen >> 8);
+		t->scratch[used + 1] = (uint8_t)rlen;
+		used += rlen + 2;
+		if (used >= TCP_BATCH) {
+			if (conn_send(t, c, t->scratch, used) != 0)
+				return -1;
+			used = 0;
+		}
 	}
+	if (used > 0 && conn_send(t, c, t->scratch, used) != 0)
+		return -1;
 	if (c->in_off == c->in_len) {
 		c->in_off = c->in_len = 0;
 	} else if (c->in_off > 0) {
@@ -375,6 +400,13 @@ void pooldns_tcp_accept(struct pooldns_tcp *t, struct pooldns_ev *ev)
 			pooldns_stat_add(t->q->stats, POOLDNS_STAT_TCP_REJECTED, 1);
 			continue;
 		}
+		/* Responses leave as soon as they are written: batching is
+		 * done here (conn_process), not by Nagle's algorithm, which
+		 * would hold a batch back until the client's delayed ACK. */
+		int one = 1;
+		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
+			pooldns_log(POOLDNS_LOG_DEBUG, "worker %u: TCP_NODELAY: %s", t->q->id,
+				    strerror(errno));
 		memset(c, 0, offsetof(struct conn, in));
 		c->ev.kind = POOLDNS_EV_TCP_CONN;
 		c->ev.fd = fd;
@@ -442,9 +474,16 @@ struct pooldns_tcp *pooldns_tcp_new(const struct pooldns_query_ctx *q, int epfd,
 	}
 	t->q = q;
 	t->epfd = epfd;
+	t->scratch = malloc(TCP_SCRATCH);
+	if (t->scratch == NULL) {
+		snprintf(err, errsz, "worker %u: out of memory", q->id);
+		free(t);
+		return NULL;
+	}
 	t->spare_fd = reserve_fd();
 	if (t->spare_fd < 0) {
 		snprintf(err, errsz, "worker %u: reserved descriptor: %s", q->id, strerror(errno));
+		free(t->scratch);
 		free(t);
 		return NULL;
 	}
@@ -467,5 +506,6 @@ void pooldns_tcp_free(struct pooldns_tcp *t)
 	pooldns_tcp_reap(t);
 	if (t->spare_fd >= 0)
 		close(t->spare_fd);
+	free(t->scratch);
 	free(t);
 }

@@ -1,8 +1,9 @@
 /*
  * tcp.h — DNS over TCP for one worker (RFC 7766): 2-byte length framing,
  * any number of queries per connection, pipelined queries answered in
- * order, partial reads and writes buffered per connection, an idle timeout
- * and a per-worker connection cap.
+ * order (the answers to one read written together, TCP_NODELAY set),
+ * partial reads and writes buffered per connection, an idle timeout and a
+ * per-worker connection cap.
  *
  * When the cap (tcp-max-connections) is reached, a new connection is
  * accepted and the worker's LEAST RECENTLY ACTIVE connection is closed to

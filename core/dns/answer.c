@@ -14,7 +14,8 @@
  *
  * Thread model: any thread, any number at once. No allocation, no I/O, no
  * locks: the only shared state touched is the published snapshot (read
- * under pooldns_read_lock()) and a pool's atomic rotation counter.
+ * inside an RCU read section: the caller's, or one taken here) and a
+ * pool's atomic rotation counter.
  */
 #include "config.h"
 
@@ -62,12 +63,16 @@ static size_t response_limit(const struct pooldns_answer_cfg *cfg, const struct 
 static void write_header(struct pooldns_writer *w, const struct pooldns_query *q, uint16_t flags,
 			 uint16_t qd, uint16_t an, uint16_t ns, uint16_t ar)
 {
-	pooldns_writer_u16(w, q->id);
-	pooldns_writer_u16(w, flags);
-	pooldns_writer_u16(w, qd);
-	pooldns_writer_u16(w, an);
-	pooldns_writer_u16(w, ns);
-	pooldns_writer_u16(w, ar);
+	uint8_t *p = pooldns_writer_reserve(w, POOLDNS_HEADER_LEN);
+
+	if (p == NULL)
+		return;
+	pooldns_put16(p, q->id);
+	pooldns_put16(p + 2, flags);
+	pooldns_put16(p + 4, qd);
+	pooldns_put16(p + 6, an);
+	pooldns_put16(p + 8, ns);
+	pooldns_put16(p + 10, ar);
 }
 
 static void write_question(struct pooldns_writer *w, const struct pooldns_query *q)
@@ -117,6 +122,63 @@ static size_t write_rr_head(struct pooldns_writer *w, const uint8_t *owner, size
 	size_t at = w->len;
 	pooldns_writer_u16(w, 0);
 	return at;
+}
+
+/*
+ * The A or AAAA records of the selected members, owned by the question
+ * name. Every record is the same 10 bytes of type, class, TTL and RDLENGTH
+ * behind the same owner, then the address: the fixed part is made once per
+ * response and each record is two copies. The owner is a pointer to the
+ * question name, which the question section wrote uncompressed right after
+ * the header (offset 12), exactly what pooldns_writer_name() would have
+ * found; the root name, which a pointer would not shorten, is written out
+ * as its one zero byte, as pooldns_writer_name() does.
+ */
+static void write_addr_rrs(struct pooldns_writer *w, const struct pooldns_query *q, uint16_t type,
+			   uint32_t ttl, const struct pooldns_member *const *m, size_t n)
+{
+	size_t alen = type == POOLDNS_TYPE_A ? 4 : 16;
+	uint8_t head[12];
+	size_t olen, hlen;
+
+	if (n == 0)
+		return;
+	assert(w->overflow || (w->len >= POOLDNS_HEADER_LEN + q->qname_len + 4U &&
+			       w->buf[POOLDNS_HEADER_LEN] == q->qname[0]));
+	if (q->qname_len > 1) {
+		head[0] = 0xc0;
+		head[1] = POOLDNS_HEADER_LEN;
+		olen = 2;
+	} else {
+		head[0] = 0;
+		olen = 1;
+	}
+	pooldns_put16(head + olen, type);
+	pooldns_put16(head + olen + 2, POOLDNS_CLASS_IN);
+	pooldns_put32(head + olen + 4, ttl);
+	pooldns_put16(head + olen + 8, (uint16_t)alen);
+	hlen = olen + 10;
+
+	uint8_t *p = pooldns_writer_reserve(w, n * (hlen + alen));
+	if (p == NULL)
+		return;
+	/* Constant sizes in the common cases, so the copies are inlined. */
+	if (hlen == 12 && alen == 4) {
+		for (size_t i = 0; i < n; i++, p += 16) {
+			memcpy(p, head, 12);
+			memcpy(p + 12, m[i]->addr, 4);
+		}
+	} else if (hlen == 12) {
+		for (size_t i = 0; i < n; i++, p += 28) {
+			memcpy(p, head, 12);
+			memcpy(p + 12, m[i]->addr, 16);
+		}
+	} else {
+		for (size_t i = 0; i < n; i++, p += hlen + alen) {
+			memcpy(p, head, hlen);
+			memcpy(p + hlen, m[i]->addr, alen);
+		}
+	}
 }
 
 /* Patches RDLENGTH now that the RDATA (from rdata_at on) is written. */
@@ -180,18 +242,8 @@ static void encode_result(struct pooldns_writer *w, const struct pooldns_answer_
 	write_question(w, q);
 
 	if (an > 0) {
-		for (size_t i = 0; i < r->n_v4; i++) {
-			size_t at =
-				write_rr_head(w, q->qname, q->qname_len, POOLDNS_TYPE_A, r->ttl);
-			pooldns_writer_bytes(w, r->v4[i]->addr, 4);
-			end_rdata(w, at);
-		}
-		for (size_t i = 0; i < r->n_v6; i++) {
-			size_t at =
-				write_rr_head(w, q->qname, q->qname_len, POOLDNS_TYPE_AAAA, r->ttl);
-			pooldns_writer_bytes(w, r->v6[i]->addr, 16);
-			end_rdata(w, at);
-		}
+		write_addr_rrs(w, q, POOLDNS_TYPE_A, r->ttl, r->v4, r->n_v4);
+		write_addr_rrs(w, q, POOLDNS_TYPE_AAAA, r->ttl, r->v6, r->n_v6);
 		if (r->answer_soa)
 			write_soa(w, r);
 		if (r->answer_ns)
@@ -237,10 +289,10 @@ static size_t encode_error(const struct pooldns_answer_cfg *cfg, const struct po
 	return w.overflow ? 0 : w.len;
 }
 
-size_t pooldns_answer_packet(const struct pooldns_answer_cfg *cfg, struct pooldns_store *store,
-			     const uint8_t *pkt, size_t len, bool tcp,
-			     const struct pooldns_client *client, uint8_t *out, size_t outcap,
-			     struct pooldns_answer_info *info)
+size_t pooldns_answer_packet_locked(const struct pooldns_answer_cfg *cfg,
+				    struct pooldns_store *store, const uint8_t *pkt, size_t len,
+				    bool tcp, const struct pooldns_client *client, uint8_t *out,
+				    size_t outcap, struct pooldns_answer_info *info)
 {
 	struct pooldns_answer_info dummy;
 	struct pooldns_query q;
@@ -251,6 +303,8 @@ size_t pooldns_answer_packet(const struct pooldns_answer_cfg *cfg, struct pooldn
 	memset(info, 0, sizeof *info);
 	info->kind = POOLDNS_RESULT_REFUSED;
 
+	/* Everything the response needs from pkt is copied into q here:
+	 * nothing below reads pkt, so out may be the same buffer (answer.h). */
 	enum pooldns_parse_status st = pooldns_wire_parse_query(pkt, len, &q);
 	size_t limit = response_limit(cfg, &q, tcp, outcap);
 	if (st == POOLDNS_PARSE_DROP || limit < POOLDNS_HEADER_LEN) {
@@ -280,7 +334,6 @@ size_t pooldns_answer_packet(const struct pooldns_answer_cfg *cfg, struct pooldn
 		const struct pooldns_client *who =
 			q.ecs && q.ecs_client.prefix > 0 ? &q.ecs_client : client;
 
-		pooldns_read_lock();
 		struct pooldns_snapshot *snap = store != NULL ? pooldns_store_get(store) : NULL;
 		pooldns_resolve(&cfg->zone, snap, q.qname_lower, q.qname_len, q.qtype, q.qclass,
 				who, &r);
@@ -292,7 +345,6 @@ size_t pooldns_answer_packet(const struct pooldns_answer_cfg *cfg, struct pooldn
 			encode_result(&w, cfg, &q, &r, true);
 			info->truncated = true;
 		}
-		pooldns_read_unlock();
 
 		info->kind = r.kind;
 		info->rcode = r.rcode;
@@ -307,5 +359,18 @@ size_t pooldns_answer_packet(const struct pooldns_answer_cfg *cfg, struct pooldn
 	}
 	if (n == 0)
 		info->dropped = true;
+	return n;
+}
+
+size_t pooldns_answer_packet(const struct pooldns_answer_cfg *cfg, struct pooldns_store *store,
+			     const uint8_t *pkt, size_t len, bool tcp,
+			     const struct pooldns_client *client, uint8_t *out, size_t outcap,
+			     struct pooldns_answer_info *info)
+{
+	size_t n;
+
+	pooldns_read_lock();
+	n = pooldns_answer_packet_locked(cfg, store, pkt, len, tcp, client, out, outcap, info);
+	pooldns_read_unlock();
 	return n;
 }

@@ -11,8 +11,9 @@
  * queries, and TC with an empty answer when a UDP response does not fit
  * min(max(requested EDNS size, 512), our payload size) — or 512 without EDNS.
  *
- * Thread-safety: call from any thread; takes the RCU read lock itself.
- * No allocation, no I/O, no locks.
+ * Thread-safety: call from any thread; pooldns_answer_packet() takes the
+ * RCU read lock itself, pooldns_answer_packet_locked() runs inside the
+ * caller's. No allocation, no I/O, no locks.
  */
 #ifndef POOLDNS_ANSWER_H
 #define POOLDNS_ANSWER_H
@@ -41,10 +42,20 @@ struct pooldns_answer_info {
 /* Answers the query in pkt[0..len). tcp selects the size limit (65535 vs
  * the UDP rules above). client is the source address. Writes the response
  * into out (outcap >= 512; 65535 for TCP) and returns its length, or 0 when
- * the packet is to be dropped. info may be NULL. */
+ * the packet is to be dropped. info may be NULL. out may be pkt itself
+ * (answering in place): the query is read completely before the first
+ * byte of the response is written. Takes the RCU read lock itself. */
 size_t pooldns_answer_packet(const struct pooldns_answer_cfg *cfg, struct pooldns_store *store,
 			     const uint8_t *pkt, size_t len, bool tcp,
 			     const struct pooldns_client *client, uint8_t *out, size_t outcap,
 			     struct pooldns_answer_info *info);
+
+/* The same, for a caller already inside an RCU read section (one that
+ * read cfg from an RCU-published pointer, as the standalone server does):
+ * saves a nested read section per query. */
+size_t pooldns_answer_packet_locked(const struct pooldns_answer_cfg *cfg,
+				    struct pooldns_store *store, const uint8_t *pkt, size_t len,
+				    bool tcp, const struct pooldns_client *client, uint8_t *out,
+				    size_t outcap, struct pooldns_answer_info *info);
 
 #endif

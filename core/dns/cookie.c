@@ -27,6 +27,9 @@ enum pooldns_cookie_found pooldns_cookie_find(const uint8_t *pkt, size_t len,
 					      struct pooldns_cookie_in *in)
 {
 	size_t opt, last;
+	/* No additional record, no OPT: the common case costs nothing. */
+	if (len < 12 || (pkt[10] == 0 && pkt[11] == 0))
+		return POOLDNS_COOKIE_NONE;
 	/* A packet that cannot be walked is the query parser's to judge. */
 	if (!pooldns_msg_walk(pkt, len, &opt, &last) || opt == 0)
 		return POOLDNS_COOKIE_NONE;

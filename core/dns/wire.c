@@ -20,6 +20,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -37,36 +38,72 @@ static uint32_t get32(const uint8_t *p)
 	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
+/* Eight bytes lower-cased at once (ASCII A-Z only): for each byte, bit 7
+ * of (b & 0x7f) + 0x3f says b >= 'A' and of (b & 0x7f) + 0x25 says
+ * b > 'Z'; bytes with bit 7 set are left alone. No carry crosses a byte
+ * since every sum stays below 0x100. */
+static uint64_t lower8x(uint64_t x)
+{
+	const uint64_t hi = 0x8080808080808080ULL;
+	uint64_t low7 = x & ~hi;
+	uint64_t ge_a = low7 + 0x3f3f3f3f3f3f3f3fULL;
+	uint64_t gt_z = low7 + 0x2525252525252525ULL;
+	uint64_t upper = (ge_a ^ gt_z) & ~x & hi;
+
+	return x | (upper >> 2);
+}
+
+/* dst = src lower-cased (ASCII), a word at a time; never reads past n. */
+static void lower_copy(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	uint64_t w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, src + i, 8);
+		w = lower8x(w);
+		memcpy(dst + i, &w, 8);
+	}
+	if (i < n) {
+		w = 0;
+		memcpy(&w, src + i, n - i);
+		w = lower8x(w);
+		memcpy(dst + i, &w, n - i);
+	}
+}
+
 /*
  * Reads the uncompressed question name at *pos. On success copies it into
  * q->qname (as received) and q->qname_lower, advances *pos and returns 0;
  * -1 for a pointer, a reserved label type, a name over 255 bytes or one that
- * runs past the packet.
+ * runs past the packet. The labels are walked first (length bytes only),
+ * then the name is copied and lower-cased whole (length bytes are <= 63,
+ * below 'A', so they pass through unchanged).
  */
 static int read_qname(const uint8_t *pkt, size_t len, size_t *pos, struct pooldns_query *q)
 {
-	size_t p = *pos;
+	const uint8_t *src = pkt + *pos;
 	size_t n = 0;
+	size_t max = len - *pos; /* *pos <= len: the header was read */
 
+	if (max > POOLDNS_NAME_MAX)
+		max = POOLDNS_NAME_MAX;
 	for (;;) {
-		if (p >= len)
+		if (n >= max)
 			return -1;
-		uint8_t l = pkt[p];
+		uint8_t l = src[n];
 		if (l > POOLDNS_LABEL_MAX)
 			return -1; /* 0xC0 pointer or the reserved 0x40/0x80 types */
-		if (n + (size_t)l + 1 > POOLDNS_NAME_MAX)
-			return -1;
-		if (p + (size_t)l + 1 > len)
-			return -1;
-		memcpy(q->qname + n, pkt + p, (size_t)l + 1);
+		if (n + (size_t)l + 1 > max)
+			return -1; /* past the packet or past 255 bytes */
 		n += (size_t)l + 1;
-		p += (size_t)l + 1;
 		if (l == 0)
 			break;
 	}
+	memcpy(q->qname, src, n);
+	lower_copy(q->qname_lower, src, n);
 	q->qname_len = (uint8_t)n;
-	pooldns_dname_lower(q->qname_lower, q->qname, n);
-	*pos = p;
+	*pos += n;
 	return 0;
 }
 
@@ -198,7 +235,9 @@ static enum pooldns_parse_status read_additional(const uint8_t *pkt, size_t len,
 enum pooldns_parse_status pooldns_wire_parse_query(const uint8_t *pkt, size_t len,
 						   struct pooldns_query *q)
 {
-	memset(q, 0, sizeof *q);
+	/* Everything but the two name arrays, which read_qname() fills as
+	 * far as the name goes (see wire.h). */
+	memset(q, 0, offsetof(struct pooldns_query, qname));
 	if (pkt == NULL || len < POOLDNS_HEADER_LEN)
 		return POOLDNS_PARSE_DROP;
 
@@ -258,50 +297,6 @@ void pooldns_writer_init(struct pooldns_writer *w, uint8_t *buf, size_t cap)
 	w->nnames = 0;
 }
 
-/* True (and the writer marked failed) when n more bytes do not fit. */
-static bool no_room(struct pooldns_writer *w, size_t n)
-{
-	if (w->overflow || w->cap - w->len < n) {
-		w->overflow = true;
-		return true;
-	}
-	return false;
-}
-
-void pooldns_writer_u8(struct pooldns_writer *w, uint8_t v)
-{
-	if (no_room(w, 1))
-		return;
-	w->buf[w->len++] = v;
-}
-
-void pooldns_writer_u16(struct pooldns_writer *w, uint16_t v)
-{
-	if (no_room(w, 2))
-		return;
-	w->buf[w->len++] = (uint8_t)(v >> 8);
-	w->buf[w->len++] = (uint8_t)v;
-}
-
-void pooldns_writer_u32(struct pooldns_writer *w, uint32_t v)
-{
-	if (no_room(w, 4))
-		return;
-	w->buf[w->len++] = (uint8_t)(v >> 24);
-	w->buf[w->len++] = (uint8_t)(v >> 16);
-	w->buf[w->len++] = (uint8_t)(v >> 8);
-	w->buf[w->len++] = (uint8_t)v;
-}
-
-void pooldns_writer_bytes(struct pooldns_writer *w, const void *p, size_t n)
-{
-	if (no_room(w, n))
-		return;
-	if (n > 0)
-		memcpy(w->buf + w->len, p, n);
-	w->len += n;
-}
-
 void pooldns_writer_put16_at(struct pooldns_writer *w, size_t off, uint16_t v)
 {
 	if (off > w->len || w->len - off < 2) {
@@ -355,8 +350,49 @@ static bool buf_name_equals(const struct pooldns_writer *w, size_t off, const ui
 	}
 }
 
+/*
+ * The first name of a message (the question's): nothing to compress
+ * against, so it is copied whole and only its suffixes are remembered. The
+ * same bytes and the same table as the general path below.
+ */
+static void writer_first_name(struct pooldns_writer *w, const uint8_t *name, size_t len)
+{
+	size_t p = 0;
+
+	for (;;) {
+		if (p >= len || p >= POOLDNS_NAME_MAX) {
+			w->overflow = true; /* not a valid name: refuse to write it */
+			return;
+		}
+		uint8_t l = name[p];
+		if (l > POOLDNS_LABEL_MAX || p + (size_t)l + 1 > len) {
+			w->overflow = true;
+			return;
+		}
+		if (l == 0)
+			break;
+		p += (size_t)l + 1;
+	}
+	size_t name_len = p + 1, at = w->len;
+	uint8_t *d = pooldns_writer_reserve(w, name_len);
+	if (d == NULL)
+		return;
+	memcpy(d, name, name_len);
+	for (p = 0; name[p] != 0 && w->nnames < POOLDNS_WRITER_MAX_NAMES;
+	     p += (size_t)name[p] + 1) {
+		if (at + p > 0x3fff)
+			break;
+		w->name_off[w->nnames++] = (uint16_t)(at + p);
+	}
+}
+
 void pooldns_writer_name(struct pooldns_writer *w, const uint8_t *name, size_t len)
 {
+	if (w->nnames == 0 && !w->overflow) {
+		writer_first_name(w, name, len);
+		return;
+	}
+
 	size_t starts[POOLDNS_NAME_MAX / 2 + 1]; /* offsets of label starts in name */
 	size_t nlabels = 0;
 	size_t p = 0;
@@ -398,14 +434,14 @@ void pooldns_writer_name(struct pooldns_writer *w, const uint8_t *name, size_t l
 
 	size_t prefix = (k == nlabels) ? name_len : starts[k];
 	size_t need = prefix + (k == nlabels ? 0 : 2);
-	if (no_room(w, need))
-		return;
 	size_t at = w->len;
-	memcpy(w->buf + at, name, prefix);
-	w->len += prefix;
+	uint8_t *d = pooldns_writer_reserve(w, need);
+	if (d == NULL)
+		return;
+	memcpy(d, name, prefix);
 	if (k != nlabels) {
-		w->buf[w->len++] = (uint8_t)(0xc0 | (ptr >> 8));
-		w->buf[w->len++] = (uint8_t)ptr;
+		d[prefix] = (uint8_t)(0xc0 | (ptr >> 8));
+		d[prefix + 1] = (uint8_t)ptr;
 	}
 	/* Remember the suffixes written out in full (pointers reach 14 bits). */
 	for (size_t i = 0; i < k && w->nnames < POOLDNS_WRITER_MAX_NAMES; i++) {

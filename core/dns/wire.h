@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/dns/client.h"
 #include "core/dns/dname.h"
@@ -67,10 +68,8 @@ struct pooldns_query {
 	uint16_t id;
 	uint16_t flags; /* header flags word as received */
 	uint8_t opcode;
-	bool header_ok;                        /* id/flags valid (everything but DROP) */
-	bool question_ok;                      /* qname/qtype/qclass valid: may be echoed */
-	uint8_t qname[POOLDNS_NAME_MAX];       /* as received: the client's case */
-	uint8_t qname_lower[POOLDNS_NAME_MAX]; /* for lookups */
+	bool header_ok;   /* id/flags valid (everything but DROP) */
+	bool question_ok; /* qname/qtype/qclass valid: may be echoed */
 	uint8_t qname_len;
 	uint16_t qtype;
 	uint16_t qclass;
@@ -82,10 +81,15 @@ struct pooldns_query {
 	/* EDNS client subnet (RFC 7871) */
 	bool ecs;
 	struct pooldns_client ecs_client; /* family, addr masked, prefix = source prefix */
+	/* Last, and not cleared by the parser: only the first qname_len
+	 * bytes are written and meaningful (when question_ok). */
+	uint8_t qname[POOLDNS_NAME_MAX];       /* as received: the client's case */
+	uint8_t qname_lower[POOLDNS_NAME_MAX]; /* for lookups */
 };
 
 /* Parses a query. On any status other than DROP, q->id/flags/opcode are
- * set; question fields are set when q->question_ok. */
+ * set; question fields are set when q->question_ok (qname and qname_lower
+ * only up to qname_len: the rest of those arrays is left as it was). */
 enum pooldns_parse_status pooldns_wire_parse_query(const uint8_t *pkt, size_t len,
 						   struct pooldns_query *q);
 
@@ -108,10 +112,69 @@ struct pooldns_writer {
 };
 
 void pooldns_writer_init(struct pooldns_writer *w, uint8_t *buf, size_t cap);
-void pooldns_writer_u8(struct pooldns_writer *w, uint8_t v);
-void pooldns_writer_u16(struct pooldns_writer *w, uint16_t v);
-void pooldns_writer_u32(struct pooldns_writer *w, uint32_t v);
-void pooldns_writer_bytes(struct pooldns_writer *w, const void *p, size_t n);
+
+/* Claims the next n bytes of the message and returns where they start, for
+ * the caller to fill; NULL (and the writer marked failed) when they do not
+ * fit. The primitives below are inline because the answer path calls them
+ * a dozen times per response. */
+static inline uint8_t *pooldns_writer_reserve(struct pooldns_writer *w, size_t n)
+{
+	uint8_t *p;
+
+	if (w->overflow || w->cap - w->len < n) {
+		w->overflow = true;
+		return NULL;
+	}
+	p = w->buf + w->len;
+	w->len += n;
+	return p;
+}
+
+static inline void pooldns_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void pooldns_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static inline void pooldns_writer_u8(struct pooldns_writer *w, uint8_t v)
+{
+	uint8_t *p = pooldns_writer_reserve(w, 1);
+
+	if (p != NULL)
+		p[0] = v;
+}
+
+static inline void pooldns_writer_u16(struct pooldns_writer *w, uint16_t v)
+{
+	uint8_t *p = pooldns_writer_reserve(w, 2);
+
+	if (p != NULL)
+		pooldns_put16(p, v);
+}
+
+static inline void pooldns_writer_u32(struct pooldns_writer *w, uint32_t v)
+{
+	uint8_t *p = pooldns_writer_reserve(w, 4);
+
+	if (p != NULL)
+		pooldns_put32(p, v);
+}
+
+static inline void pooldns_writer_bytes(struct pooldns_writer *w, const void *src, size_t n)
+{
+	uint8_t *p = pooldns_writer_reserve(w, n);
+
+	if (p != NULL && n > 0)
+		memcpy(p, src, n);
+}
 /* Writes a wire name, compressing against names written before with
  * pooldns_writer_name (case-insensitive suffix match; the first form
  * written is what a pointer shows, so the question keeps the client's case). */

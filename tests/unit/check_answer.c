@@ -836,6 +836,50 @@ START_TEST(test_truncation)
 }
 END_TEST
 
+/* Answering in place (out == the query's own buffer, as the UDP transport
+ * does) gives the same bytes as answering into another buffer: answers in
+ * the client's case, EDNS with a client subnet, truncation, negative
+ * answers, errors and TCP. */
+START_TEST(test_in_place)
+{
+	static uint8_t buf[POOLDNS_MSG_MAX];
+	static const uint8_t net[] = { 198, 51, 100 };
+	struct qb qs[9];
+	bool tcp[9] = { false };
+	size_t nq = 0;
+
+	qb_query(&qs[nq++], 1, POOLDNS_FLAG_RD, "wWw.ExAmple.COM.", POOLDNS_TYPE_A,
+		 POOLDNS_CLASS_IN, 0);
+	qb_query(&qs[nq++], 2, 0, "WWW.example.com.", POOLDNS_TYPE_ANY, POOLDNS_CLASS_IN, 0);
+	qb_query(&qs[nq], 3, 0, "Hash.Example.com.", POOLDNS_TYPE_A, POOLDNS_CLASS_IN, 1);
+	qb_opt(&qs[nq], 4096, 0, true, 4 + 4 + 3);
+	qb_ecs(&qs[nq++], 1, 24, net);
+	qb_query(&qs[nq++], 4, 0, "BIG6.example.com.", POOLDNS_TYPE_AAAA, POOLDNS_CLASS_IN, 0);
+	qb_query(&qs[nq], 5, 0, "big6.example.com.", POOLDNS_TYPE_AAAA, POOLDNS_CLASS_IN, 0);
+	tcp[nq++] = true;
+	qb_query(&qs[nq++], 6, 0, "No.Such.example.com.", POOLDNS_TYPE_A, POOLDNS_CLASS_IN, 0);
+	qb_query(&qs[nq++], 7, 0, "www.example.com.", POOLDNS_TYPE_SOA, POOLDNS_CLASS_IN, 0);
+	qb_query(&qs[nq], 8, 0, "www.example.com.", POOLDNS_TYPE_A, POOLDNS_CLASS_IN, 1);
+	qb_opt(&qs[nq++], 1232, 1, false, 0); /* BADVERS */
+	qb_query(&qs[nq], 9, 0, "www.example.com.", POOLDNS_TYPE_A, POOLDNS_CLASS_IN, 0);
+	qs[nq].b[5] = 2; /* QDCOUNT 2: FORMERR */
+	nq++;
+
+	for (size_t i = 0; i < nq; i++) {
+		struct pooldns_answer_info a, b;
+		size_t n = run(&qs[i], tcp[i], &a);
+		ck_assert_uint_gt(n, 0);
+		memcpy(buf, qs[i].b, qs[i].n);
+		size_t m = pooldns_answer_packet(&cfg, store, buf, qs[i].n, tcp[i], &client, buf,
+						 sizeof buf, &b);
+		ck_assert_msg(m == n, "query %zu: %zu bytes in place, %zu apart", i, m, n);
+		ck_assert_msg(memcmp(buf, out, n) == 0, "query %zu: different bytes in place", i);
+		ck_assert_uint_eq(a.rcode, b.rcode);
+		ck_assert_int_eq(a.truncated, b.truncated);
+	}
+}
+END_TEST
+
 static Suite *answer_suite(void)
 {
 	Suite *s = suite_create("answer");
@@ -851,6 +895,7 @@ static Suite *answer_suite(void)
 	tcase_add_test(tc, test_edns);
 	tcase_add_test(tc, test_ecs_echo);
 	tcase_add_test(tc, test_truncation);
+	tcase_add_test(tc, test_in_place);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -157,6 +157,43 @@ START_TEST(test_parse_plain)
 }
 END_TEST
 
+/* Lower-casing of the question name: every byte value 0..255 in labels of
+ * every length 1..63 and at every alignment, against the byte-wise rule
+ * (only A-Z change); the name as received is kept exactly. */
+START_TEST(test_parse_lower_every_byte)
+{
+	for (unsigned llen = 1; llen <= POOLDNS_LABEL_MAX; llen++) {
+		struct qb b;
+		struct pooldns_query q;
+		uint8_t name[POOLDNS_NAME_MAX];
+		size_t n = 0;
+		unsigned v = llen * 7;
+
+		/* labels of llen bytes, up to 250 bytes, then the root */
+		while (n + 1 + llen + 1 <= 250) {
+			name[n++] = (uint8_t)llen;
+			for (unsigned i = 0; i < llen; i++)
+				name[n++] = (uint8_t)(v++ & 0xff);
+		}
+		name[n++] = 0;
+		qb_header(&b, 1, 0, 1, 0, 0, 0);
+		qb_bytes(&b, name, n);
+		qb_u16(&b, POOLDNS_TYPE_A);
+		qb_u16(&b, POOLDNS_CLASS_IN);
+		ck_assert_int_eq(parse(&b, &q), POOLDNS_PARSE_OK);
+		ck_assert_uint_eq(q.qname_len, n);
+		ck_assert_mem_eq(q.qname, name, n);
+		for (size_t i = 0; i < n; i++) {
+			uint8_t c = name[i];
+			uint8_t want = (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+			ck_assert_msg(q.qname_lower[i] == want,
+				      "label length %u, byte %zu: %02x -> %02x", llen, i, c,
+				      q.qname_lower[i]);
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_parse_truncated_every_byte)
 {
 	struct qb b;
@@ -727,6 +764,7 @@ static Suite *wire_suite(void)
 	TCase *tw = tcase_create("writer");
 
 	tcase_add_test(tp, test_parse_plain);
+	tcase_add_test(tp, test_parse_lower_every_byte);
 	tcase_add_test(tp, test_parse_truncated_every_byte);
 	tcase_add_test(tp, test_parse_header_rules);
 	tcase_add_test(tp, test_parse_bad_names);
