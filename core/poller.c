@@ -11,7 +11,8 @@
  *
  * Thread model: one poller thread; the controlling thread talks to it
  * through `lock` + `cond` (kick, stop, ready). Status fields are atomics so
- * pooldns_poller_status() never waits for a load in progress.
+ * pooldns_poller_status() (also called by the operator endpoint's thread)
+ * never waits for a load in progress.
  */
 #include "config.h"
 
@@ -75,9 +76,26 @@ struct pooldns_poller {
 	_Atomic int64_t st_version;
 	_Atomic uint64_t st_loads_ok;
 	_Atomic uint64_t st_loads_failed;
+	_Atomic uint64_t st_failures[POOLDNS_LOAD_FAILURE_KINDS];
 	_Atomic bool st_from_cache;
 	_Atomic bool st_source_ok;
+	_Atomic int64_t st_published_ms; /* wall clock */
+	_Atomic int64_t st_source_ok_ms; /* wall clock */
 };
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Counts a failed attempt to load or apply data. */
+static void poller_failed(struct pooldns_poller *p, enum pooldns_load_failure kind)
+{
+	atomic_fetch_add(&p->st_loads_failed, 1);
+	atomic_fetch_add_explicit(&p->st_failures[kind], 1, memory_order_relaxed);
+}
 
 static void poller_set_ready(struct pooldns_poller *p)
 {
@@ -90,7 +108,7 @@ static void poller_set_ready(struct pooldns_poller *p)
 static void poller_source_failed(struct pooldns_poller *p, const char *what, const char *err)
 {
 	p->failures++;
-	atomic_fetch_add(&p->st_loads_failed, 1);
+	poller_failed(p, POOLDNS_LOAD_FAILED_SOURCE);
 	if (atomic_exchange(&p->st_source_ok, false) || p->failures == 1)
 		pooldns_log(POOLDNS_LOG_ERR, "%s failed, serving %s: %s", what,
 			    p->published_version >= 0 ? "the last good snapshot" : "nothing yet",
@@ -106,6 +124,7 @@ static void poller_source_ok(struct pooldns_poller *p)
 		pooldns_log(POOLDNS_LOG_NOTICE, "%s reachable again after %u failed attempts",
 			    p->source->ops->describe(p->source), p->failures);
 	p->failures = 0;
+	atomic_store(&p->st_source_ok_ms, wall_ms());
 	atomic_store(&p->st_source_ok, true);
 }
 
@@ -114,6 +133,7 @@ static void poller_published(struct pooldns_poller *p, const struct pooldns_snap
 			     bool from_cache)
 {
 	atomic_store(&p->st_from_cache, from_cache);
+	atomic_store(&p->st_published_ms, wall_ms());
 	atomic_store(&p->st_version, snap->version);
 	if (!from_cache)
 		atomic_fetch_add(&p->st_loads_ok, 1);
@@ -228,6 +248,7 @@ static void poller_full_load(struct pooldns_poller *p)
 	}
 	if (pooldns_model_begin(p->model, true) != 0) {
 		pooldns_log(POOLDNS_LOG_ERR, "%s: out of memory starting a load", desc);
+		poller_failed(p, POOLDNS_LOAD_FAILED_MEMORY);
 		p->need_full_load = true;
 		return;
 	}
@@ -269,7 +290,7 @@ static void poller_full_load(struct pooldns_poller *p)
 				p->published_version >= 0 ? "the last good snapshot" : "no data",
 				err);
 			p->need_full_load = true;
-			atomic_fetch_add(&p->st_loads_failed, 1);
+			poller_failed(p, POOLDNS_LOAD_FAILED_DATA);
 			return;
 		}
 		cur ^= 1;
@@ -279,7 +300,7 @@ static void poller_full_load(struct pooldns_poller *p)
 		pooldns_model_commit(p->model, pos.version, pos.seq, &ms);
 	if (snap == NULL) {
 		p->need_full_load = true;
-		atomic_fetch_add(&p->st_loads_failed, 1);
+		poller_failed(p, POOLDNS_LOAD_FAILED_MEMORY);
 		return;
 	}
 	p->need_full_load = false;
@@ -360,6 +381,7 @@ static int poller_apply_delta(struct pooldns_poller *p, const char *desc)
 		free(rv.v);
 		pooldns_log(POOLDNS_LOG_ERR, "%s: change not applied, loading everything: %s", desc,
 			    err);
+		poller_failed(p, POOLDNS_LOAD_FAILED_DATA);
 		pooldns_delta_clear(&d);
 		p->need_full_load = true;
 		return -1;
@@ -371,6 +393,7 @@ static int poller_apply_delta(struct pooldns_poller *p, const char *desc)
 		free(rv.v);
 		pooldns_delta_clear(&d);
 		pooldns_log(POOLDNS_LOG_ERR, "%s: out of memory applying a change", desc);
+		poller_failed(p, POOLDNS_LOAD_FAILED_MEMORY);
 		p->need_full_load = true;
 		return -1;
 	}
@@ -649,4 +672,18 @@ void pooldns_poller_status(struct pooldns_poller *p, struct pooldns_poller_statu
 	st->loads_failed = atomic_load(&p->st_loads_failed);
 	st->from_cache = atomic_load(&p->st_from_cache);
 	st->source_ok = atomic_load(&p->st_source_ok);
+	for (int k = 0; k < POOLDNS_LOAD_FAILURE_KINDS; k++)
+		st->failures[k] = atomic_load_explicit(&p->st_failures[k], memory_order_relaxed);
+	st->published_ms = atomic_load(&p->st_published_ms);
+	st->source_ok_ms = atomic_load(&p->st_source_ok_ms);
+}
+
+const char *pooldns_load_failure_name(enum pooldns_load_failure kind)
+{
+	static const char *const names[POOLDNS_LOAD_FAILURE_KINDS] = {
+		[POOLDNS_LOAD_FAILED_SOURCE] = "source",
+		[POOLDNS_LOAD_FAILED_DATA] = "data",
+		[POOLDNS_LOAD_FAILED_MEMORY] = "memory",
+	};
+	return (unsigned)kind < POOLDNS_LOAD_FAILURE_KINDS ? names[kind] : "unknown";
 }
