@@ -15,7 +15,8 @@
  *
  * Owns one struct pooldns_module per load, hung off dynlib's
  * dynlibmod_env->dyn_env (never env->modinfo[id] itself): the config, the
- * source, the store, the health checker and the poller threads. Per query,
+ * source, the store, the health checker and the poller threads, and the
+ * metrics endpoint with its query counters (ops.h). Per query,
  * qstate->minfo[id] lists the negative answers cname_cb() put into
  * Unbound's message cache for the iterator's CNAME chase (struct primed,
  * in qstate->region); they are removed again when the query ends
@@ -68,6 +69,7 @@
 #include "core/source/source.h"
 #include "core/model/store.h"
 #include "msg.h"
+#include "ops.h"
 
 /* How long init() waits for the first snapshot (source or cache file). */
 #define POOLDNS_MODULE_READY_MS 2000
@@ -93,12 +95,13 @@ EXPORT size_t get_mem(struct module_env *env, int id);
 /* Per-load state. Written by init()/deinit() only; read-only for workers. */
 struct pooldns_module {
 	struct pooldns_config cfg;
-	bool cfg_ready;                /* cfg initialised: free it */
-	struct pooldns_source *source; /* owned; outlives the poller */
-	struct pooldns_store *store;   /* owned */
-	struct pooldns_health *health; /* owned; NULL: no health checks */
-	struct pooldns_poller *poller; /* owned; its thread publishes into store */
-	bool cb_registered;            /* query_response callback installed */
+	bool cfg_ready;                 /* cfg initialised: free it */
+	struct pooldns_source *source;  /* owned; outlives the poller */
+	struct pooldns_store *store;    /* owned */
+	struct pooldns_health *health;  /* owned; NULL: no health checks */
+	struct pooldns_poller *poller;  /* owned; its thread publishes into store */
+	struct pooldns_module_ops *ops; /* owned; NULL: no metrics endpoint (ops.h) */
+	bool cb_registered;             /* query_response callback installed */
 	char conf_path[4096];
 };
 
@@ -196,7 +199,8 @@ static void module_free(struct pooldns_module *pm)
 		return;
 	/* Order: the poller publishes into the store, attaches health states
 	 * and reads the source; snapshots point at health states, so those
-	 * are freed after the store. */
+	 * are freed after the store. The metrics endpoint reads them all. */
+	pooldns_module_ops_stop(pm->ops);
 	pooldns_poller_stop(pm->poller);
 	if (pm->health != NULL)
 		pooldns_health_stop(pm->health);
@@ -270,6 +274,7 @@ static int answer(struct pooldns_module *pm, struct module_qstate *qstate, bool 
 		if (msg != NULL) {
 			qstate->return_msg = msg;
 			qstate->return_rcode = LDNS_RCODE_NOERROR;
+			pooldns_module_ops_count(pm->ops, qstate, pooldns_qc_rcode(r.rcode));
 			rc = 1;
 		} else {
 			rc = -1;
@@ -493,6 +498,8 @@ int init(struct module_env *env, int id)
 			 POOLDNS_MODULE_READY_MS, pm->source->ops->describe(pm->source));
 	}
 
+	pm->ops = pooldns_module_ops_start(&pm->cfg, pm->store, pm->health, pm->poller, pm->source);
+
 	if (de->inplace_cb_register_wrapped((void *)&cname_cb, inplace_cb_query_response, pm, env,
 					    id))
 		pm->cb_registered = true;
@@ -549,6 +556,7 @@ void operate(struct module_qstate *qstate, enum module_ev event, int id,
 			 * module runs, long after the data has arrived. */
 			if (no_data)
 				qstate->no_cache_store = 1;
+			pooldns_module_ops_count(pm->ops, qstate, POOLDNS_QC_PASSED);
 		}
 		qstate->ext_state[id] = module_wait_module;
 		return;

@@ -76,6 +76,10 @@ size_t pooldns_query_answer(const struct pooldns_query_ctx *q, const uint8_t *pk
 	n = pooldns_answer_packet(cfg, q->srv->store, pkt, len, tcp, client, out, outcap, &info);
 	pooldns_read_unlock();
 	count_answer(q->stats, &info, n);
+	/* The metrics endpoint's counters (by transport, qtype and rcode). */
+	pooldns_qcount_add(q->qcount, tcp ? POOLDNS_QC_TCP : POOLDNS_QC_UDP, info.qtype,
+			   info.dropped || n == 0 ? POOLDNS_QC_DROPPED
+						  : pooldns_qc_rcode(info.rcode));
 	return n;
 }
 

@@ -350,6 +350,12 @@ START_TEST(test_scope_and_reload)
 		"threads",
 		"tcp-idle-timeout-ms",
 		"tcp-max-connections",
+		"http-listen",
+		"http-allow-remote",
+		"http-max-connections",
+		"http-timeout",
+		"http-metrics-pools",
+		"http-status-page-size",
 		NULL,
 	};
 	static const char *const server[] = {
