@@ -191,3 +191,18 @@ make_member_cert() {
 		-addext subjectAltName=DNS:member.test >"$T_DIR/openssl.log" 2>&1 ||
 		die "openssl could not make a certificate for member.test: $(cat "$T_DIR/openssl.log")"
 }
+
+# start_fakemember NAME ADDR PORT: one fake http member on ADDR:PORT
+# (bench/tools/fakemembers: answers every request 200 "ok"); sets
+# FAKEMEMBER_PID. Waits until it listens.
+start_fakemember() {
+	"$POOLDNS_BUILDDIR/bench/tools/fakemembers" -a "$2" -n 1 -p "$3" >"$T_DIR/$1.out" 2>"$T_DIR/$1.log" &
+	FAKEMEMBER_PID=$!
+	T_PIDS="$T_PIDS $FAKEMEMBER_PID"
+	wait_for 10 grep -qx ready "$T_DIR/$1.out" || die "fake member $1 ($2:$3) did not start"
+}
+
+# http_status URL: the HTTP status code of a GET (000 when nothing answers).
+http_status() {
+	curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$1"
+}
