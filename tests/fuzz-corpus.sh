@@ -5,7 +5,7 @@
 set -u
 srcdir=${srcdir:-.}
 rc=0
-for t in fuzz_wire fuzz_rqlite_json fuzz_cache fuzz_config fuzz_case; do
+for t in fuzz_wire fuzz_rqlite_json fuzz_cache fuzz_config fuzz_case fuzz_http_request; do
 	corpus="$srcdir/fuzz/corpus/$t"
 	if [ ! -d "$corpus" ]; then
 		echo "FAIL: $t: no seed corpus at $corpus"

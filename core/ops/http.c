@@ -3,12 +3,9 @@
  * with its one internal thread, request checks (method, path, query
  * string), the routes, readiness, and filling the view the renderers read.
  *
- * Input rules: the path must be one of the routes, exactly; percent-escapes
- * are decoded except %00, which stays as it is (so no NUL ever reaches a
- * comparison); a route accepts only its own query parameters, each at most
- * once, with a value; numbers are decimal without sign. Anything else is a
- * 4xx with a one-line reason in text/plain, the offending text cut to 64
- * printable bytes.
+ * Input rules are request.c's (paths, query parameters, percent-decoding);
+ * a refusal is a 4xx with its one-line reason in text/plain; a method other
+ * than GET and HEAD is a 405.
  *
  * Owns: the daemon and its thread, a copy of the provider and options.
  * Thread model: requests run on the daemon's thread only (internal polling
@@ -33,13 +30,12 @@
 #include "core/log.h"
 #include "core/ops/http.h"
 #include "core/ops/metrics.h"
+#include "core/ops/request.h"
 #include "core/ops/status.h"
 #include "core/source/source.h"
 
 /* Request headers and the URL must fit (bounds what a client can make us hold). */
 #define HTTP_MEMORY_LIMIT (32u * 1024u)
-#define MAX_ARGS          4
-#define ECHO_MAX          64
 
 struct pooldns_http {
 	struct MHD_Daemon *d;
@@ -110,123 +106,15 @@ reply_text(struct MHD_Connection *c, unsigned status, const char *fmt, ...)
 	return reply_buf(c, status, "text/plain; charset=utf-8", &b);
 }
 
-/* Client text for a message: printable ASCII, at most ECHO_MAX bytes. */
-static void echo(const char *s, char *out, size_t outsz)
-{
-	size_t j = 0;
-	for (size_t i = 0; s != NULL && s[i] != '\0' && j + 4 < outsz; i++) {
-		if (j >= ECHO_MAX) {
-			memcpy(out + j, "...", 3);
-			j += 3;
-			break;
-		}
-		unsigned char ch = (unsigned char)s[i];
-		out[j++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
-	}
-	out[j] = '\0';
-}
-
-/* ---- the query string ---------------------------------------------------- */
-
-struct args {
-	const char *key[MAX_ARGS];
-	const char *value[MAX_ARGS];
-	size_t n;
-	bool too_many;
-};
-
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 				   const char *value)
 {
-	struct args *a = cls;
-	if (a->n == MAX_ARGS) {
-		a->too_many = true;
-		return MHD_NO;
-	}
-	a->key[a->n] = key;
-	a->value[a->n] = value;
-	a->n++;
-	return MHD_YES;
+	return pooldns_ops_args_add(cls, key, value) ? MHD_YES : MHD_NO;
 }
 
-/* Checks the arguments against the route's allowed names (a NULL-ended
- * list). False with the reason in msg when they do not pass. */
-static bool check_args(const struct args *a, const char *const *allowed, char *msg, size_t msgsz)
-{
-	char k[ECHO_MAX + 8];
-
-	if (a->too_many) {
-		snprintf(msg, msgsz, "too many query parameters (at most %d)", MAX_ARGS);
-		return false;
-	}
-	for (size_t i = 0; i < a->n; i++) {
-		bool ok = false;
-		for (const char *const *p = allowed; *p != NULL; p++)
-			ok |= strcmp(a->key[i], *p) == 0;
-		echo(a->key[i], k, sizeof k);
-		if (!ok) {
-			if (allowed[0] == NULL)
-				snprintf(msg, msgsz,
-					 "unknown query parameter \"%s\" (none accepted)", k);
-			else
-				snprintf(msg, msgsz, "unknown query parameter \"%s\"", k);
-			return false;
-		}
-		if (a->value[i] == NULL || a->value[i][0] == '\0') {
-			snprintf(msg, msgsz, "query parameter \"%s\" needs a value", k);
-			return false;
-		}
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(a->key[i], a->key[j]) == 0) {
-				snprintf(msg, msgsz, "query parameter \"%s\" given twice", k);
-				return false;
-			}
-	}
-	return true;
-}
-
-static const char *arg(const struct args *a, const char *key)
-{
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->key[i], key) == 0)
-			return a->value[i];
-	return NULL;
-}
-
-/* A page number: decimal digits, 1..1e9. */
-static bool parse_page(const char *s, size_t *out)
-{
-	size_t v = 0;
-	if (s == NULL || *s == '\0' || strlen(s) > 9)
-		return false;
-	for (const char *p = s; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9')
-			return false;
-		v = v * 10 + (size_t)(*p - '0');
-	}
-	if (v == 0)
-		return false;
-	*out = v;
-	return true;
-}
-
-/* Percent-decoding of the path and the query values, in place; %00 and
- * malformed escapes are left as they are. Returns the new length. */
 static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 {
-	char *in = s, *out = s;
-
-	while (*in != '\0') {
-		unsigned hi, lo;
-		if (in[0] == '%' && sscanf(in + 1, "%1x%1x", &hi, &lo) == 2 && (hi | lo) != 0) {
-			*out++ = (char)(hi << 4 | lo);
-			in += 3;
-		} else {
-			*out++ = *in++;
-		}
-	}
-	*out = '\0';
-	return (size_t)(out - s);
+	return pooldns_ops_unescape(s);
 }
 
 /* ---- the view ----------------------------------------------------------- */
@@ -286,32 +174,22 @@ static void fill_snap(struct pooldns_http *h, struct pooldns_ops_view *v)
 
 /* ---- routes ------------------------------------------------------------- */
 
-static const char *const no_args[] = { NULL };
-static const char *const status_args[] = { "page", "pool", NULL };
-
 static enum MHD_Result route_status(struct pooldns_http *h, struct MHD_Connection *c,
-				    const struct args *a, bool json)
+				    const struct pooldns_ops_request *rq)
 {
 	struct pooldns_ops_view v;
 	struct pooldns_qcount q;
 	struct pooldns_status_page pg;
 	struct pooldns_textbuf b;
-	size_t page = 1;
-	char err[256], e[ECHO_MAX + 8];
+	char err[256];
+	bool json = rq->route == POOLDNS_ROUTE_STATUS_JSON;
 	enum MHD_Result ret;
 
-	if (arg(a, "page") != NULL && !parse_page(arg(a, "page"), &page)) {
-		echo(arg(a, "page"), e, sizeof e);
-		return reply_text(c, MHD_HTTP_BAD_REQUEST,
-				  "page: \"%s\" is not a page number (1, 2, ...)", e);
-	}
-	if (arg(a, "page") != NULL && arg(a, "pool") != NULL)
-		return reply_text(c, MHD_HTTP_BAD_REQUEST, "give page or pool, not both");
 	pooldns_textbuf_init(&b);
 	fill_view(h, &v, &q);
 	pooldns_read_lock();
 	fill_snap(h, &v);
-	switch (pooldns_status_page_get(&v, page, arg(a, "pool"), &pg, err, sizeof err)) {
+	switch (pooldns_status_page_get(&v, rq->page, rq->pool, &pg, err, sizeof err)) {
 	case POOLDNS_STATUS_OK:
 		if (json)
 			pooldns_status_render_json(&v, &pg, &b);
@@ -339,22 +217,22 @@ static enum MHD_Result route_status(struct pooldns_http *h, struct MHD_Connectio
 	return ret;
 }
 
-static enum MHD_Result route(struct pooldns_http *h, struct MHD_Connection *c, const char *url,
-			     const struct args *a)
+static enum MHD_Result route(struct pooldns_http *h, struct MHD_Connection *c,
+			     const struct pooldns_ops_request *rq)
 {
-	char msg[256];
 	struct pooldns_ops_view v;
 	struct pooldns_qcount q;
 	struct pooldns_textbuf b;
-	bool status = strcmp(url, "/status") == 0, json = strcmp(url, "/status.json") == 0;
 
-	if (!check_args(a, status || json ? status_args : no_args, msg, sizeof msg))
-		return reply_text(c, MHD_HTTP_BAD_REQUEST, "%s", msg);
-	if (status || json)
-		return route_status(h, c, a, json);
-	if (strcmp(url, "/healthz") == 0)
+	switch (rq->route) {
+	case POOLDNS_ROUTE_REFUSED:
+		return reply_text(c, rq->status, "%s", rq->why);
+	case POOLDNS_ROUTE_INDEX:
+		return reply_text(c, MHD_HTTP_OK,
+				  "pooldns: /metrics /healthz /readyz /status /status.json");
+	case POOLDNS_ROUTE_HEALTHZ:
 		return reply_text(c, MHD_HTTP_OK, "ok");
-	if (strcmp(url, "/readyz") == 0) {
+	case POOLDNS_ROUTE_READYZ:
 		fill_view(h, &v, &q);
 		pooldns_read_lock();
 		fill_snap(h, &v);
@@ -362,8 +240,7 @@ static enum MHD_Result route(struct pooldns_http *h, struct MHD_Connection *c, c
 		if (v.ready)
 			return reply_text(c, MHD_HTTP_OK, "ready");
 		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "not ready: %s", v.not_ready);
-	}
-	if (strcmp(url, "/metrics") == 0) {
+	case POOLDNS_ROUTE_METRICS:
 		pooldns_textbuf_init(&b);
 		fill_view(h, &v, &q);
 		pooldns_read_lock();
@@ -371,15 +248,11 @@ static enum MHD_Result route(struct pooldns_http *h, struct MHD_Connection *c, c
 		pooldns_metrics_render(&v, &b);
 		pooldns_read_unlock();
 		return reply_buf(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", &b);
+	case POOLDNS_ROUTE_STATUS:
+	case POOLDNS_ROUTE_STATUS_JSON:
+		return route_status(h, c, rq);
 	}
-	if (strcmp(url, "/") == 0)
-		return reply_text(c, MHD_HTTP_OK,
-				  "pooldns: /metrics /healthz /readyz /status /status.json");
-	echo(url, msg, sizeof msg);
-	return reply_text(c, MHD_HTTP_NOT_FOUND,
-			  "no such path \"%s\" (/metrics, /healthz, /readyz, /status, "
-			  "/status.json)",
-			  msg);
+	return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "no handler");
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -388,7 +261,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 {
 	static int first_call;
 	struct pooldns_http *h = cls;
-	struct args a = { .n = 0 };
+	struct pooldns_ops_args a = { .n = 0 };
+	struct pooldns_ops_request rq;
 
 	if (*con_cls == NULL) {
 		/* Headers only so far; answer on the next call. */
@@ -402,7 +276,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD");
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &a);
-	return route(h, c, url, &a);
+	pooldns_ops_request_parse(url, &a, &rq);
+	return route(h, c, &rq);
 }
 
 static void log_mhd(void *cls, const char *fmt, va_list ap)

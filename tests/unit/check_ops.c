@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "core/model/builder.h"
 #include "core/ops/metrics.h"
+#include "core/ops/request.h"
 #include "core/ops/status.h"
 #include "core/ops/textbuf.h"
 #include "testdata.h"
@@ -459,6 +460,75 @@ START_TEST(status_html_escapes_every_string)
 }
 END_TEST
 
+/* ---- request rules ------------------------------------------------------- */
+
+static void req(const char *path, const char *k1, const char *v1, const char *k2, const char *v2,
+		struct pooldns_ops_request *r, bool want)
+{
+	struct pooldns_ops_args a = { .n = 0 };
+	if (k1 != NULL)
+		pooldns_ops_args_add(&a, k1, v1);
+	if (k2 != NULL)
+		pooldns_ops_args_add(&a, k2, v2);
+	ck_assert_msg(pooldns_ops_request_parse(path, &a, r) == want, "%s: %s", path, r->why);
+}
+
+START_TEST(request_routes_and_refusals)
+{
+	struct pooldns_ops_request r;
+
+	req("/metrics", NULL, NULL, NULL, NULL, &r, true);
+	ck_assert_int_eq(r.route, POOLDNS_ROUTE_METRICS);
+	req("/status.json", "page", "12", NULL, NULL, &r, true);
+	ck_assert_int_eq(r.route, POOLDNS_ROUTE_STATUS_JSON);
+	ck_assert_uint_eq(r.page, 12);
+	req("/status", "pool", "www.example.com.", NULL, NULL, &r, true);
+	ck_assert_str_eq(r.pool, "www.example.com.");
+	ck_assert_uint_eq(r.page, 1);
+
+	req("/metrics/", NULL, NULL, NULL, NULL, &r, false);
+	ck_assert_uint_eq(r.status, 404);
+	req("/x\x01\xff", NULL, NULL, NULL, NULL, &r, false);
+	ck_assert_str_eq(r.why, "no such path \"/x??\" (/metrics, /healthz, /readyz, /status, "
+				"/status.json)");
+	req("/metrics", "page", "1", NULL, NULL, &r, false);
+	ck_assert_uint_eq(r.status, 400);
+	ck_assert_str_eq(r.why, "unknown query parameter \"page\" (none accepted)");
+	req("/status", "page", "0", NULL, NULL, &r, false);
+	ck_assert_str_eq(r.why, "page: \"0\" is not a page number (1, 2, ...)");
+	req("/status", "page", "+1", NULL, NULL, &r, false);
+	req("/status", "page", "1000000000", NULL, NULL, &r, false);
+	req("/status", "page", "999999999", NULL, NULL, &r, true);
+	req("/status", "page", NULL, NULL, NULL, &r, false);
+	ck_assert_str_eq(r.why, "query parameter \"page\" needs a value");
+	req("/status", "page", "1", "page", "2", &r, false);
+	ck_assert_str_eq(r.why, "query parameter \"page\" given twice");
+	req("/status", "page", "1", "pool", "a.", &r, false);
+	ck_assert_str_eq(r.why, "give page or pool, not both");
+
+	struct pooldns_ops_args a = { .n = 0 };
+	for (int i = 0; i < POOLDNS_OPS_MAX_ARGS; i++)
+		ck_assert(pooldns_ops_args_add(&a, "pool", "x"));
+	ck_assert(!pooldns_ops_args_add(&a, "pool", "x"));
+	ck_assert(!pooldns_ops_request_parse("/status", &a, &r));
+	ck_assert_str_eq(r.why, "too many query parameters (at most 4)");
+}
+END_TEST
+
+START_TEST(unescape_keeps_nul_and_bad_escapes)
+{
+	char s1[] = "/st%61tus%2ejson", s2[] = "/status%00x", s3[] = "%4", s4[] = "%zz%4g%41";
+	ck_assert_uint_eq(pooldns_ops_unescape(s1), 12);
+	ck_assert_str_eq(s1, "/status.json");
+	pooldns_ops_unescape(s2);
+	ck_assert_str_eq(s2, "/status%00x");
+	pooldns_ops_unescape(s3);
+	ck_assert_str_eq(s3, "%4");
+	pooldns_ops_unescape(s4);
+	ck_assert_str_eq(s4, "%zz%4gA");
+}
+END_TEST
+
 static Suite *ops_suite(void)
 {
 	Suite *s = suite_create("ops");
@@ -470,6 +540,8 @@ static Suite *ops_suite(void)
 	tcase_add_test(tc, metrics_health_outcomes_and_histogram);
 	tcase_add_test(tc, status_json_members_reasons_and_pages);
 	tcase_add_test(tc, status_html_escapes_every_string);
+	tcase_add_test(tc, request_routes_and_refusals);
+	tcase_add_test(tc, unescape_keeps_nul_and_bad_escapes);
 	suite_add_tcase(s, tc);
 	return s;
 }
