@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/ops/http.h"
 #include "core/ops/metrics.h"
@@ -36,6 +37,8 @@
 
 /* Request headers and the URL must fit (bounds what a client can make us hold). */
 #define HTTP_MEMORY_LIMIT (32u * 1024u)
+/* At most one libmicrohttpd message in the log per this many ms. */
+#define LOG_EVERY_MS 10000
 
 struct pooldns_http {
 	struct MHD_Daemon *d;
@@ -47,6 +50,10 @@ struct pooldns_http {
 	 * (start_err belongs to the owner's thread until `starting` drops). */
 	char start_err[256];
 	_Atomic bool starting;
+	/* The daemon's thread only: rate limit of its log messages. */
+	bool logged;
+	uint64_t last_log_ms; /* monotonic */
+	unsigned long log_suppressed;
 };
 
 /* ---- replies ------------------------------------------------------------ */
@@ -280,6 +287,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	return route(h, c, &rq);
 }
 
+/* libmicrohttpd's messages: while starting, kept for the caller's error;
+ * after that (on the daemon's thread only) logged at most once per
+ * LOG_EVERY_MS, since a client can cause them at will (a header too big,
+ * the connection limit). */
 static void log_mhd(void *cls, const char *fmt, va_list ap)
 {
 	struct pooldns_http *h = cls;
@@ -287,10 +298,23 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
 
 	vsnprintf(line, sizeof line, fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
-	if (atomic_load(&h->starting))
+	if (atomic_load(&h->starting)) {
 		snprintf(h->start_err, sizeof h->start_err, "%s", line);
+		return;
+	}
+	uint64_t now = pooldns_now_ms();
+	if (h->logged && now - h->last_log_ms < LOG_EVERY_MS) {
+		h->log_suppressed++;
+		return;
+	}
+	if (h->log_suppressed > 0)
+		pooldns_log(POOLDNS_LOG_WARNING, "http: %s (and %lu more messages since the last)",
+			    line, h->log_suppressed);
 	else
 		pooldns_log(POOLDNS_LOG_WARNING, "http: %s", line);
+	h->logged = true;
+	h->last_log_ms = now;
+	h->log_suppressed = 0;
 }
 
 /* ---- start and stop ----------------------------------------------------- */
