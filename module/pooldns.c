@@ -95,14 +95,15 @@ EXPORT size_t get_mem(struct module_env *env, int id);
 /* Per-load state. Written by init()/deinit() only; read-only for workers. */
 struct pooldns_module {
 	struct pooldns_config cfg;
-	bool cfg_ready;                 /* cfg initialised: free it */
-	struct pooldns_source *source;  /* owned; outlives the poller */
-	struct pooldns_store *store;    /* owned */
-	struct pooldns_health *health;  /* owned; NULL: no health checks */
-	struct pooldns_poller *poller;  /* owned; its thread publishes into store */
-	struct pooldns_module_ops *ops; /* owned; NULL: no metrics endpoint (ops.h) */
-	bool cb_registered;             /* query_response callback installed */
+	bool cfg_ready;                /* cfg initialised: free it */
+	struct pooldns_source *source; /* owned; outlives the poller */
+	struct pooldns_store *store;   /* owned */
+	struct pooldns_health *health; /* owned; NULL: no health checks */
+	struct pooldns_poller *poller; /* owned; its thread publishes into store */
+	bool cb_registered;            /* query_response callback installed */
 	char conf_path[4096];
+	/* Owned; NULL: no metrics endpoint (ops.h). */
+	struct pooldns_module_ops *ops;
 };
 
 /* One negative answer put into Unbound's message cache by prime_negative(),
