@@ -291,7 +291,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
  * after that (on the daemon's thread only) logged at most once per
  * LOG_EVERY_MS, since a client can cause them at will (a header too big,
  * the connection limit). */
-static void log_mhd(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void log_mhd(void *cls, const char *fmt, va_list ap)
 {
 	struct pooldns_http *h = cls;
 	char line[256];
