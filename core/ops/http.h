@@ -47,7 +47,7 @@ struct pooldns_ops_provider {
 
 struct pooldns_http_opts {
 	const char *listen;       /* "127.0.0.1:9153", "[::1]:9153" (checked by the config) */
-	unsigned max_connections; /* at once; more wait in the kernel's backlog */
+	unsigned max_connections; /* open at once; one more is closed when accepted */
 	unsigned timeout_s;       /* an idle connection is closed after this */
 	unsigned metrics_pools;   /* per-pool series for the busiest this many pools */
 	unsigned page_size;       /* pools per status page */
