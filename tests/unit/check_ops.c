@@ -308,6 +308,68 @@ START_TEST(metrics_health_outcomes_and_histogram)
 }
 END_TEST
 
+/* The registry keeps the time and reason of the last transition only: the
+ * first result, then each change of state (default rise 2, fall 3). */
+START_TEST(health_view_keeps_last_transition)
+{
+	struct fixture f;
+	struct pooldns_health_view hv;
+
+	fixture_init(&f, 1, "http");
+	const struct pooldns_member *m = &pool_named(&f, 0)->v4[0];
+	pooldns_health_view(f.h, m->health, &hv);
+	ck_assert(hv.checked && !hv.known && hv.up);
+	ck_assert_int_eq(hv.since_ms, 0);
+	ck_assert_str_eq(hv.reason, "");
+
+	report(&f, m, POOLDNS_PROBE_OK, "HTTP 200");
+	pooldns_health_view(f.h, m->health, &hv);
+	ck_assert(hv.known && hv.up);
+	ck_assert_int_gt(hv.since_ms, 0);
+	ck_assert_str_eq(hv.reason, "HTTP 200");
+	int64_t first = hv.since_ms;
+
+	/* Two failures: still up, nothing recorded. */
+	report(&f, m, POOLDNS_PROBE_FAIL, "HTTP 503, expected 200");
+	report(&f, m, POOLDNS_PROBE_TIMEOUT, "timeout after 2000 ms");
+	pooldns_health_view(f.h, m->health, &hv);
+	ck_assert(hv.up);
+	ck_assert_int_eq(hv.since_ms, first);
+	ck_assert_str_eq(hv.reason, "HTTP 200");
+
+	/* The third: down, with the reason of the probe that decided it. */
+	report(&f, m, POOLDNS_PROBE_CONNECT, "connect failed: Connection refused");
+	pooldns_health_view(f.h, m->health, &hv);
+	ck_assert(!hv.up);
+	ck_assert_int_ge(hv.since_ms, first);
+	ck_assert_str_eq(hv.reason, "connect failed: Connection refused");
+
+	/* A reason longer than the buffer is cut, and terminated. */
+	char longr[POOLDNS_HEALTH_REASON_MAX * 2];
+	memset(longr, 'r', sizeof longr - 1);
+	longr[sizeof longr - 1] = '\0';
+	report(&f, m, POOLDNS_PROBE_OK, "HTTP 200");
+	report(&f, m, POOLDNS_PROBE_OK, longr);
+	pooldns_health_view(f.h, m->health, &hv);
+	ck_assert(hv.up);
+	ck_assert_uint_eq(strlen(hv.reason), POOLDNS_HEALTH_REASON_MAX - 1);
+
+	struct pooldns_health_stats st;
+	pooldns_health_get_stats(f.h, &st);
+	ck_assert_uint_eq(st.probes[POOLDNS_PROBE_OK], 3);
+	ck_assert_uint_eq(st.probes[POOLDNS_PROBE_FAIL], 1);
+	ck_assert_uint_eq(st.probes[POOLDNS_PROBE_TIMEOUT], 1);
+	ck_assert_uint_eq(st.probes[POOLDNS_PROBE_CONNECT], 1);
+	ck_assert_uint_eq(st.probes_failed, 3);
+	ck_assert_uint_eq(st.transitions, 2);
+
+	/* No health state (no check): up, nothing else. */
+	pooldns_health_view(NULL, NULL, &hv);
+	ck_assert(hv.up && !hv.checked && !hv.known);
+	fixture_free(&f);
+}
+END_TEST
+
 /* ---- /status.json and /status ------------------------------------------ */
 
 static json_t *render_json(struct fixture *f, size_t page, const char *pool,
@@ -541,6 +603,7 @@ static Suite *ops_suite(void)
 	tcase_add_test(tc, status_json_members_reasons_and_pages);
 	tcase_add_test(tc, status_html_escapes_every_string);
 	tcase_add_test(tc, request_routes_and_refusals);
+	tcase_add_test(tc, health_view_keeps_last_transition);
 	tcase_add_test(tc, unescape_keeps_nul_and_bad_escapes);
 	suite_add_tcase(s, tc);
 	return s;
