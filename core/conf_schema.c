@@ -131,7 +131,7 @@ static const char *check_mailbox(const char *value)
 		       : NULL;
 }
 
-static const struct pooldns_config_choice yes_no_choices[] = {
+static const struct pooldns_config_choice allow_remote_choices[] = {
 	{ "no", 0 },
 	{ "yes", 1 },
 	{ NULL, 0 },
@@ -316,7 +316,7 @@ const struct pooldns_config_key pooldns_config_schema[] = {
 	},
 	{
 		.name = "http-allow-remote",
-		CHOICE(http_allow_remote, yes_no_choices),
+		CHOICE(http_allow_remote, allow_remote_choices),
 		RESTART,
 		.dflt = "no",
 		.help = "allow http-listen on a non-loopback address (no authentication)",
