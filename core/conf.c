@@ -1,7 +1,8 @@
 /*
  * conf.c — the pooldns configuration file (conf.h): the "key = value" line
  * parser, file reading, cross-key checks, and the bridges from a config to
- * a source (rqlite options, password file) and to the health checker.
+ * a source (rqlite options, password file), to the health checker and to
+ * the operator endpoint.
  *
  * Every line goes to pooldns_config_set() (conf_value.c), which gives each
  * key its meaning from its row in conf_schema.c; the standalone server's
@@ -19,8 +20,10 @@
 
 #include "core/conf.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,6 +210,35 @@ out:
 
 /* ---- cross-key checks -------------------------------------------------- */
 
+/* "127.x.y.z:port", "[::1]:port" or "[::ffff:127.x.y.z]:port". */
+static bool is_loopback_listen(const char *s)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	size_t hl;
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+		hl = end != NULL ? (size_t)(end - s - 1) : 0;
+		if (hl == 0 || hl >= sizeof host)
+			return false;
+		memcpy(host, s + 1, hl);
+		host[hl] = '\0';
+		if (inet_pton(AF_INET6, host, &a6) != 1)
+			return false;
+		if (IN6_IS_ADDR_LOOPBACK(&a6))
+			return true;
+		return IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127;
+	}
+	hl = strcspn(s, ":");
+	if (hl == 0 || hl >= sizeof host)
+		return false;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	return inet_pton(AF_INET, host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
+}
+
 int pooldns_config_check(const struct pooldns_config *cfg, char *err, size_t errsz)
 {
 	if (cfg->source == POOLDNS_SOURCE_SQLITE) {
@@ -241,6 +273,15 @@ int pooldns_config_check(const struct pooldns_config *cfg, char *err, size_t err
 	}
 	if (cfg->answer.zone.nns == 0) {
 		snprintf(err, errsz, "no ns-name");
+		return -1;
+	}
+	if (cfg->http_listen != NULL && !cfg->http_allow_remote &&
+	    !is_loopback_listen(cfg->http_listen)) {
+		snprintf(err, errsz,
+			 "http-listen %s is not a loopback address: the endpoint has no "
+			 "authentication and its status page shows every pool and member; set "
+			 "http-allow-remote = yes to serve it there anyway",
+			 cfg->http_listen);
 		return -1;
 	}
 	/* pooldns_config_set() keeps numbers in range; this catches a caller
@@ -397,6 +438,19 @@ struct pooldns_source *pooldns_config_make_source(const struct pooldns_config *c
 	src = pooldns_source_rqlite_new(&opts, err, errsz);
 	explicit_bzero(pw, sizeof(pw));
 	return src;
+}
+
+bool pooldns_config_http_opts(const struct pooldns_config *cfg, struct pooldns_http_opts *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	if (cfg->http_listen == NULL)
+		return false;
+	opts->listen = cfg->http_listen;
+	opts->max_connections = (unsigned)cfg->http_max_connections;
+	opts->timeout_s = (unsigned)cfg->http_timeout;
+	opts->metrics_pools = (unsigned)cfg->http_metrics_pools;
+	opts->page_size = (unsigned)cfg->http_status_page_size;
+	return true;
 }
 
 void pooldns_config_health_opts(const struct pooldns_config *cfg, struct pooldns_health_opts *opts)

@@ -32,6 +32,7 @@
 #include "core/dns/answer.h"
 #include "core/health/health.h"
 #include "core/log.h"
+#include "core/ops/http.h"
 #include "core/source/source.h"
 
 #define POOLDNS_MAX_LISTEN  16
@@ -94,6 +95,13 @@ struct pooldns_config {
 	char *user;       /* privilege drop (standalone/privdrop.h) */
 	char *group;
 	char *chroot_dir;
+	/* operator endpoint (core/ops/http.h) */
+	char *http_listen; /* NULL: off */
+	int http_allow_remote;
+	int http_max_connections;
+	int http_timeout;
+	int http_metrics_pools;
+	int http_status_page_size;
 	/* answers */
 	struct pooldns_answer_cfg answer;
 	bool ns_set; /* first ns-name replaces the default */
@@ -134,6 +142,10 @@ int pooldns_config_rqlite_opts(const struct pooldns_config *cfg, struct pooldns_
 
 /* Health-checker options borrowing cfg's strings. */
 void pooldns_config_health_opts(const struct pooldns_config *cfg, struct pooldns_health_opts *opts);
+
+/* Operator endpoint options borrowing cfg's strings; false when
+ * http-listen is unset (the endpoint is off). */
+bool pooldns_config_http_opts(const struct pooldns_config *cfg, struct pooldns_http_opts *opts);
 
 /* Creates the configured source. NULL with a message. */
 struct pooldns_source *pooldns_config_make_source(const struct pooldns_config *cfg, char *err,

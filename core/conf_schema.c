@@ -181,6 +181,28 @@ static const char *check_chroot(const char *value)
 	return strspn(value, "/") == strlen(value) ? "chroot to / changes nothing" : NULL;
 }
 
+static const struct pooldns_config_choice allow_remote_choices[] = {
+	{ "no", 0 },
+	{ "yes", 1 },
+	{ NULL, 0 },
+};
+
+/* The endpoint needs an explicit port (the DNS default, 53, makes no sense
+ * for it). The address itself is checked by the LISTEN type. */
+static const char *check_http_listen(const char *value)
+{
+	if (value[0] == '[') {
+		const char *end = strchr(value, ']');
+		return end != NULL && end[1] != ':' ? "a port is required: [addr]:port" : NULL;
+	}
+	const char *colon = strchr(value, ':');
+	if (colon == NULL)
+		return "a port is required: addr:port";
+	if (strchr(colon + 1, ':') != NULL)
+		return "write an IPv6 address as [addr]:port";
+	return NULL;
+}
+
 /* ---- the table --------------------------------------------------------- */
 
 const struct pooldns_config_key pooldns_config_schema[] = {
@@ -458,6 +480,56 @@ const struct pooldns_config_key pooldns_config_schema[] = {
 		.dflt = "65536",
 		.metavar = "N",
 		.help = "rate-limit buckets (8 bytes each)",
+	},
+
+	/* Operator endpoint (metrics and status): made once. */
+	{
+		.name = "http-listen",
+		TEXT(POOLDNS_CONFIG_LISTEN, http_listen),
+		.check = check_http_listen,
+		RESTART,
+		.metavar = "ADDR:PORT",
+		.unset = "off",
+		.help = "serve /metrics, /healthz, /readyz and /status here (e.g. 127.0.0.1:9153)",
+	},
+	{
+		.name = "http-allow-remote",
+		CHOICE(http_allow_remote, allow_remote_choices),
+		RESTART,
+		.dflt = "no",
+		.help = "allow http-listen on a non-loopback address (no authentication)",
+	},
+	{
+		.name = "http-max-connections",
+		NUMBER(http_max_connections, 1, 1024),
+		RESTART,
+		.dflt = "16",
+		.metavar = "N",
+		.help = "HTTP connections served at once",
+	},
+	{
+		.name = "http-timeout",
+		NUMBER(http_timeout, 1, 3600),
+		RESTART,
+		.dflt = "10",
+		.metavar = "SECONDS",
+		.help = "close an idle HTTP connection after",
+	},
+	{
+		.name = "http-metrics-pools",
+		NUMBER(http_metrics_pools, 0, 100000),
+		RESTART,
+		.dflt = "100",
+		.metavar = "N",
+		.help = "per-pool metric series for the busiest N pools only",
+	},
+	{
+		.name = "http-status-page-size",
+		NUMBER(http_status_page_size, 1, 10000),
+		RESTART,
+		.dflt = "500",
+		.metavar = "N",
+		.help = "pools per status page",
 	},
 
 	/* Answers */

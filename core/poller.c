@@ -11,7 +11,8 @@
  *
  * Thread model: one poller thread; the controlling thread talks to it
  * through `lock` + `cond` (kick, stop, ready). Status fields are atomics so
- * pooldns_poller_status() never waits for a load in progress.
+ * pooldns_poller_status() (also called by the operator endpoint's thread)
+ * never waits for a load in progress.
  */
 #include "config.h"
 
@@ -77,9 +78,26 @@ struct pooldns_poller {
 	_Atomic int64_t st_version;
 	_Atomic uint64_t st_loads_ok;
 	_Atomic uint64_t st_loads_failed;
+	_Atomic uint64_t st_failures[POOLDNS_LOAD_FAILURE_KINDS];
 	_Atomic bool st_from_cache;
 	_Atomic bool st_source_ok;
+	_Atomic int64_t st_published_ms; /* wall clock */
+	_Atomic int64_t st_source_ok_ms; /* wall clock */
 };
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Counts a failed attempt to load or apply data. */
+static void poller_failed(struct pooldns_poller *p, enum pooldns_load_failure kind)
+{
+	atomic_fetch_add(&p->st_loads_failed, 1);
+	atomic_fetch_add_explicit(&p->st_failures[kind], 1, memory_order_relaxed);
+}
 
 static void poller_set_ready(struct pooldns_poller *p)
 {
@@ -92,7 +110,7 @@ static void poller_set_ready(struct pooldns_poller *p)
 static void poller_source_failed(struct pooldns_poller *p, const char *what, const char *err)
 {
 	p->failures++;
-	atomic_fetch_add(&p->st_loads_failed, 1);
+	poller_failed(p, POOLDNS_LOAD_FAILED_SOURCE);
 	if (atomic_exchange(&p->st_source_ok, false) || p->failures == 1)
 		pooldns_log(POOLDNS_LOG_ERR, "%s failed, serving %s: %s", what,
 			    p->published_version >= 0 ? "the last good snapshot" : "nothing yet",
@@ -108,6 +126,7 @@ static void poller_source_ok(struct pooldns_poller *p)
 		pooldns_log(POOLDNS_LOG_NOTICE, "%s reachable again after %u failed attempts",
 			    p->source->ops->describe(p->source), p->failures);
 	p->failures = 0;
+	atomic_store(&p->st_source_ok_ms, wall_ms());
 	atomic_store(&p->st_source_ok, true);
 }
 
@@ -116,6 +135,7 @@ static void poller_published(struct pooldns_poller *p, const struct pooldns_snap
 			     bool from_cache)
 {
 	atomic_store(&p->st_from_cache, from_cache);
+	atomic_store(&p->st_published_ms, wall_ms());
 	atomic_store(&p->st_version, snap->version);
 	if (!from_cache)
 		atomic_fetch_add(&p->st_loads_ok, 1);
@@ -231,6 +251,7 @@ static int poller_load_from(struct pooldns_poller *p, struct pooldns_source *fro
 		return -1;
 	if (pooldns_model_begin(p->model, true) != 0) {
 		pooldns_log(POOLDNS_LOG_ERR, "%s: out of memory starting a load", desc);
+		poller_failed(p, POOLDNS_LOAD_FAILED_MEMORY);
 		return -2;
 	}
 	fetch[0].source = fetch[1].source = from;
@@ -270,7 +291,7 @@ static int poller_load_from(struct pooldns_poller *p, struct pooldns_source *fro
 				desc, (long long)pos->version,
 				p->published_version >= 0 ? "the last good snapshot" : "no data",
 				err);
-			atomic_fetch_add(&p->st_loads_failed, 1);
+			poller_failed(p, POOLDNS_LOAD_FAILED_DATA);
 			return -2;
 		}
 		cur ^= 1;
@@ -279,7 +300,7 @@ static int poller_load_from(struct pooldns_poller *p, struct pooldns_source *fro
 	const struct pooldns_snapshot *snap =
 		pooldns_model_commit(p->model, pos->version, pos->seq, &ms);
 	if (snap == NULL) {
-		atomic_fetch_add(&p->st_loads_failed, 1);
+		poller_failed(p, POOLDNS_LOAD_FAILED_MEMORY);
 		return -2;
 	}
 	p->need_full_load = false;
@@ -384,6 +405,7 @@ static int poller_apply_delta_data(struct pooldns_poller *p, const struct pooldn
 			free(rv.v[i]);
 		free(rv.v);
 		pooldns_log(POOLDNS_LOG_ERR, "%s: change not applied: %s", desc, err);
+		poller_failed(p, POOLDNS_LOAD_FAILED_DATA);
 		return -1;
 	}
 	if (pooldns_model_begin(p->model, false) != 0 ||
@@ -393,6 +415,7 @@ static int poller_apply_delta_data(struct pooldns_poller *p, const struct pooldn
 		pooldns_model_abort(p->model);
 		free(rv.v);
 		pooldns_log(POOLDNS_LOG_ERR, "%s: out of memory applying a change", desc);
+		poller_failed(p, POOLDNS_LOAD_FAILED_MEMORY);
 		return -1;
 	}
 	free(rv.v);
@@ -750,6 +773,10 @@ void pooldns_poller_status(struct pooldns_poller *p, struct pooldns_poller_statu
 	st->loads_failed = atomic_load(&p->st_loads_failed);
 	st->from_cache = atomic_load(&p->st_from_cache);
 	st->source_ok = atomic_load(&p->st_source_ok);
+	for (int k = 0; k < POOLDNS_LOAD_FAILURE_KINDS; k++)
+		st->failures[k] = atomic_load_explicit(&p->st_failures[k], memory_order_relaxed);
+	st->published_ms = atomic_load(&p->st_published_ms);
+	st->source_ok_ms = atomic_load(&p->st_source_ok_ms);
 	st->cache_writes = st->cache_appends = st->cache_failures = 0;
 	if (p->cache != NULL) {
 		struct pooldns_cache_writer_stats cs;
@@ -758,4 +785,14 @@ void pooldns_poller_status(struct pooldns_poller *p, struct pooldns_poller_statu
 		st->cache_appends = cs.appends;
 		st->cache_failures = cs.failures;
 	}
+}
+
+const char *pooldns_load_failure_name(enum pooldns_load_failure kind)
+{
+	static const char *const names[POOLDNS_LOAD_FAILURE_KINDS] = {
+		[POOLDNS_LOAD_FAILED_SOURCE] = "source",
+		[POOLDNS_LOAD_FAILED_DATA] = "data",
+		[POOLDNS_LOAD_FAILED_MEMORY] = "memory",
+	};
+	return (unsigned)kind < POOLDNS_LOAD_FAILURE_KINDS ? names[kind] : "unknown";
 }

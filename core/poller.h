@@ -69,12 +69,25 @@ void pooldns_poller_kick(struct pooldns_poller *p);
 /* Stops and joins the thread, frees the poller. NULL is accepted. */
 void pooldns_poller_stop(struct pooldns_poller *p);
 
+/* Why a load (or a change) was not applied. */
+enum pooldns_load_failure {
+	POOLDNS_LOAD_FAILED_SOURCE = 0, /* the source did not answer, or answered an error */
+	POOLDNS_LOAD_FAILED_DATA,       /* the data as a whole was unusable */
+	POOLDNS_LOAD_FAILED_MEMORY,     /* out of memory */
+	POOLDNS_LOAD_FAILURE_KINDS
+};
+/* "source", "data", "memory". */
+const char *pooldns_load_failure_name(enum pooldns_load_failure kind);
+
 struct pooldns_poller_status {
 	int64_t version; /* version of the published snapshot, -1 if none */
 	uint64_t loads_ok;
-	uint64_t loads_failed;
-	bool from_cache; /* published snapshot came from the cache file */
-	bool source_ok;  /* last contact with the source succeeded */
+	uint64_t loads_failed; /* every kind */
+	uint64_t failures[POOLDNS_LOAD_FAILURE_KINDS];
+	bool from_cache;      /* published snapshot came from the cache file */
+	bool source_ok;       /* last contact with the source succeeded */
+	int64_t published_ms; /* wall clock (ms since the epoch) of the last publish; 0: none */
+	int64_t source_ok_ms; /* wall clock of the last successful read of the source; 0: none */
 	/* The cache writer (all 0 without a cache file): whole files written,
 	 * appends of changes to the journal, and write or append attempts
 	 * that failed (each logged only when the writer starts failing). */
@@ -82,6 +95,7 @@ struct pooldns_poller_status {
 	uint64_t cache_appends;
 	uint64_t cache_failures;
 };
+/* Any thread; never waits. */
 void pooldns_poller_status(struct pooldns_poller *p, struct pooldns_poller_status *st);
 
 #endif

@@ -15,7 +15,8 @@
  *
  * Owns one struct pooldns_module per load, hung off dynlib's
  * dynlibmod_env->dyn_env (never env->modinfo[id] itself): the config, the
- * source, the store, the health checker and the poller threads. Per query,
+ * source, the store, the health checker and the poller threads, and the
+ * metrics endpoint with its query counters (ops.h). Per query,
  * qstate->minfo[id] lists the negative answers cname_cb() put into
  * Unbound's message cache for the iterator's CNAME chase (struct primed,
  * in qstate->region); they are removed again when the query ends
@@ -68,6 +69,7 @@
 #include "core/source/source.h"
 #include "core/model/store.h"
 #include "msg.h"
+#include "ops.h"
 
 /* How long init() waits for the first snapshot (source or cache file). */
 #define POOLDNS_MODULE_READY_MS 2000
@@ -100,6 +102,8 @@ struct pooldns_module {
 	struct pooldns_poller *poller; /* owned; its thread publishes into store */
 	bool cb_registered;            /* query_response callback installed */
 	char conf_path[4096];
+	/* Owned; NULL: no metrics endpoint (ops.h). */
+	struct pooldns_module_ops *ops;
 };
 
 /* One negative answer put into Unbound's message cache by prime_negative(),
@@ -196,7 +200,8 @@ static void module_free(struct pooldns_module *pm)
 		return;
 	/* Order: the poller publishes into the store, attaches health states
 	 * and reads the source; snapshots point at health states, so those
-	 * are freed after the store. */
+	 * are freed after the store. The metrics endpoint reads them all. */
+	pooldns_module_ops_stop(pm->ops);
 	pooldns_poller_stop(pm->poller);
 	if (pm->health != NULL)
 		pooldns_health_stop(pm->health);
@@ -270,6 +275,7 @@ static int answer(struct pooldns_module *pm, struct module_qstate *qstate, bool 
 		if (msg != NULL) {
 			qstate->return_msg = msg;
 			qstate->return_rcode = LDNS_RCODE_NOERROR;
+			pooldns_module_ops_count(pm->ops, qstate, pooldns_qc_rcode(r.rcode));
 			rc = 1;
 		} else {
 			rc = -1;
@@ -493,6 +499,8 @@ int init(struct module_env *env, int id)
 			 POOLDNS_MODULE_READY_MS, pm->source->ops->describe(pm->source));
 	}
 
+	pm->ops = pooldns_module_ops_start(&pm->cfg, pm->store, pm->health, pm->poller, pm->source);
+
 	if (de->inplace_cb_register_wrapped((void *)&cname_cb, inplace_cb_query_response, pm, env,
 					    id))
 		pm->cb_registered = true;
@@ -549,6 +557,7 @@ void operate(struct module_qstate *qstate, enum module_ev event, int id,
 			 * module runs, long after the data has arrived. */
 			if (no_data)
 				qstate->no_cache_store = 1;
+			pooldns_module_ops_count(pm->ops, qstate, POOLDNS_QC_PASSED);
 		}
 		qstate->ext_state[id] = module_wait_module;
 		return;

@@ -29,12 +29,15 @@
  * copy published with pooldns_rcu_swap(); the old copy is freed after
  * pooldns_rcu_synchronize(). A reload that fails to parse changes nothing.
  *
- * Owns: the configurations, source, store, poller, workers and sockets.
+ * Owns: the configurations, source, store, poller, workers, sockets and
+ * the operator endpoint (core/ops/http.h), started after the workers and
+ * stopped first.
  * Thread model: signals are blocked before any thread exists, so every
  * thread inherits the mask and only this main thread receives them,
  * synchronously, through sigwait(). Workers and the poller run on their own
  * threads; everything in `struct server_state` is main-thread only except
- * srv.answer (RCU, see server.h).
+ * srv.answer (RCU, see server.h), and src and poller, which the endpoint's
+ * thread reads under ops_lock (the main thread takes it to replace them).
  */
 #include "config.h"
 
@@ -54,6 +57,7 @@
 #include "listen.h"
 #include "core/log.h"
 #include "notify.h"
+#include "core/ops/http.h"
 #include "options.h"
 #include "core/poller.h"
 #include "core/rcu.h"
@@ -84,6 +88,11 @@ struct server_state {
 	struct pooldns_privdrop pd;
 	bool dropped;              /* pd applied: the process is what pd says */
 	const char *config_inside; /* with chroot: args.config_file seen inside */
+	/* The operator endpoint, and the lock its thread takes to read src and
+	 * poller (ops_data()); the main thread holds it while it replaces
+	 * them. Never held inside an RCU read-side section. */
+	struct pooldns_http *http;
+	pthread_mutex_t ops_lock;
 };
 
 /* ---- logging ----------------------------------------------------------- */
@@ -287,6 +296,57 @@ static void notify_ready(struct server_state *st, const char *what)
 		       ps.source_ok ? "up" : "unreachable");
 }
 
+/* ---- the operator endpoint (core/ops/http.h) --------------------------- */
+
+/* On the endpoint's thread. */
+static void ops_data(void *ctx, struct pooldns_ops_data *out)
+{
+	struct server_state *st = ctx;
+
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&st->ops_lock);
+	if (st->poller != NULL) {
+		out->have_poller = true;
+		pooldns_poller_status(st->poller, &out->poller);
+	}
+	pooldns_ops_data_source(out, st->src);
+	pthread_mutex_unlock(&st->ops_lock);
+}
+
+/* On the endpoint's thread; the workers array is fixed while it runs. */
+static void ops_queries(void *ctx, struct pooldns_qcount *sum)
+{
+	struct server_state *st = ctx;
+
+	for (size_t i = 0; i < st->nworkers; i++)
+		pooldns_qcount_sum(sum, &st->workers[i].qcount);
+}
+
+static int start_http(struct server_state *st)
+{
+	struct pooldns_http_opts ho;
+	char err[512];
+	struct pooldns_ops_provider prov = {
+		.frontend = "standalone",
+		.store = st->store,
+		.health = st->health,
+		.tcp = true,
+		.data = ops_data,
+		.queries = ops_queries,
+		.ctx = st,
+	};
+
+	if (!pooldns_config_http_opts(st->cfg, &ho))
+		return 0;
+	st->http = pooldns_http_start(&ho, &prov, err, sizeof(err));
+	if (st->http == NULL) {
+		pooldns_log(POOLDNS_LOG_ERR, "%s", err);
+		return -1;
+	}
+	pooldns_log(POOLDNS_LOG_NOTICE, "metrics and status on http://%s/", ho.listen);
+	return 0;
+}
+
 /* ---- reload ------------------------------------------------------------ */
 
 /* Publishes a new copy of the answer settings to the workers. */
@@ -439,6 +499,7 @@ static void reload(struct server_state *st)
 		pooldns_log(POOLDNS_LOG_NOTICE, "reload: answer settings updated");
 	}
 	publish_guard(st, ncfg);
+	pthread_mutex_lock(&st->ops_lock);
 	if (st->poller == NULL && st->src != NULL) {
 		/* A previous reload lost the poller: try again. */
 		st->poller = start_poller(st, st->src, st->src_cfg, err, sizeof(err));
@@ -447,6 +508,7 @@ static void reload(struct server_state *st)
 	}
 	if (st->poller != NULL && reload_source(st, ncfg))
 		st->src_cfg = ncfg;
+	pthread_mutex_unlock(&st->ops_lock);
 	st->cfg = ncfg;
 	if (old != st->src_cfg)
 		free_config(old);
@@ -755,6 +817,8 @@ static int run(struct server_state *st)
 			goto out;
 		}
 	}
+	if (start_http(st) != 0)
+		goto out;
 	pooldns_log(POOLDNS_LOG_NOTICE,
 		    "pooldns %s ready: listening on %s (udp+tcp), %zu thread%s, "
 		    "source %s",
@@ -779,6 +843,9 @@ static int run(struct server_state *st)
 	}
 	rc = 0;
 out:
+	/* First: its thread reads the workers' counters, the poller and the store. */
+	pooldns_http_stop(st->http);
+	st->http = NULL;
 	if (st->srv.stop_fd >= 0) {
 		uint64_t one = 1;
 		if (write(st->srv.stop_fd, &one, sizeof(one)) != (ssize_t)sizeof(one) && rc == 0)
@@ -834,6 +901,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	st.srv.stop_fd = -1;
+	pthread_mutex_init(&st.ops_lock, NULL);
 	if (pooldns_args_parse(argc, argv, &st.args, err, sizeof(err)) != 0) {
 		fprintf(stderr, "pooldns: %s\n", err);
 		return 1;

@@ -100,6 +100,10 @@ size_t pooldns_query_answer(const struct pooldns_query_ctx *q, const uint8_t *pk
 	if (n > 0 && (out[2] & 0x02))
 		info.truncated = true; /* a slipped response */
 	count_answer(q->stats, &info, n);
+	/* The metrics endpoint's counters (by transport, qtype and rcode). */
+	pooldns_qcount_add(q->qcount, tcp ? POOLDNS_QC_TCP : POOLDNS_QC_UDP, info.qtype,
+			   info.dropped || n == 0 ? POOLDNS_QC_DROPPED
+						  : pooldns_qc_rcode(info.rcode));
 	return n;
 }
 

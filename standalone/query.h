@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "core/dns/client.h"
+#include "core/ops/qcount.h"
 #include "server.h"
 #include "stats.h"
 
@@ -28,6 +29,7 @@
 struct pooldns_query_ctx {
 	const struct pooldns_server *srv;
 	struct pooldns_stats *stats; /* the worker's counters */
+	struct pooldns_qcount *qcount; /* the worker's metrics counters (core/ops/qcount.h) */
 	unsigned id;                 /* the worker's number, for log lines */
 };
 

@@ -130,6 +130,7 @@ static void conn_close(struct pooldns_tcp *t, struct conn *c)
 	c->ev.fd = -1;
 	list_unlink(t, c);
 	t->count--;
+	pooldns_qcount_tcp_closed(t->q->qcount);
 	c->next = t->dead;
 	t->dead = c;
 }
@@ -425,6 +426,7 @@ void pooldns_tcp_accept(struct pooldns_tcp *t, struct pooldns_ev *ev)
 		list_append(t, c);
 		t->count++;
 		pooldns_stat_add(t->q->stats, POOLDNS_STAT_TCP_ACCEPTED, 1);
+		pooldns_qcount_tcp_opened(t->q->qcount);
 	}
 }
 

@@ -99,7 +99,9 @@ int pooldns_worker_start(struct pooldns_worker *w, char *err, size_t errsz)
 	int rc;
 
 	w->started = false;
-	w->q = (struct pooldns_query_ctx){ .srv = w->srv, .stats = &w->stats, .id = w->id };
+	w->q = (struct pooldns_query_ctx){
+		.srv = w->srv, .stats = &w->stats, .qcount = &w->qcount, .id = w->id
+	};
 	w->udp = NULL;
 	w->tcp = NULL;
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);

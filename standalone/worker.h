@@ -38,6 +38,7 @@ struct pooldns_worker {
 	struct pooldns_worker_sock socks[POOLDNS_MAX_LISTEN];
 	size_t nsocks;
 	struct pooldns_stats stats;
+	struct pooldns_qcount qcount; /* for the metrics endpoint; same rule as stats */
 	/* Private to the worker thread once started. */
 	struct pooldns_query_ctx q; /* srv, &stats, id: what the transports answer with */
 	int epfd;

@@ -318,10 +318,12 @@ size_t pooldns_answer_packet_locked(const struct pooldns_answer_cfg *cfg,
 		n = encode_error(cfg, &q, POOLDNS_RCODE_FORMERR, out, limit);
 		break;
 	case POOLDNS_PARSE_NOTIMP:
+		info->qtype = q.qtype;
 		info->rcode = POOLDNS_RCODE_NOTIMP;
 		n = encode_error(cfg, &q, POOLDNS_RCODE_NOTIMP, out, limit);
 		break;
 	case POOLDNS_PARSE_BADVERS:
+		info->qtype = q.qtype;
 		info->rcode = POOLDNS_RCODE_BADVERS;
 		n = encode_error(cfg, &q, POOLDNS_RCODE_BADVERS, out, limit);
 		break;
@@ -347,6 +349,7 @@ size_t pooldns_answer_packet_locked(const struct pooldns_answer_cfg *cfg,
 		}
 
 		info->kind = r.kind;
+		info->qtype = q.qtype;
 		info->rcode = r.rcode;
 		if (w.overflow) {
 			info->dropped = true;

@@ -33,7 +33,8 @@ struct pooldns_answer_cfg {
 
 /* What happened, for counters. */
 struct pooldns_answer_info {
-	uint8_t rcode; /* 0..15, or 16 for BADVERS */
+	uint16_t qtype; /* the question's type; 0 when it was not parsed */
+	uint8_t rcode;  /* 0..15, or 16 for BADVERS */
 	bool truncated;
 	bool dropped;
 	enum pooldns_result_kind kind;

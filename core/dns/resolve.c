@@ -233,6 +233,9 @@ static void decide(const struct pooldns_zone_cfg *zc, struct pooldns_snapshot *s
 		r->apex = pool->name;
 		r->apex_len = pool->name_len;
 		if (pool->name_len == qname_len) {
+			/* Counted for the metrics endpoint: one relaxed add,
+			 * like the rotation counter. */
+			atomic_fetch_add_explicit(&pool->queries, 1, memory_order_relaxed);
 			at_pool(pool, qtype, client, r);
 			return;
 		}

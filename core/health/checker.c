@@ -98,7 +98,8 @@ static void probe_start(struct pooldns_health *h, struct pooldns_endpoint *ep, u
 	struct pooldns_probe *pr = calloc(1, sizeof *pr);
 	if (pr == NULL || (pr->easy = curl_easy_init()) == NULL) {
 		free(pr);
-		pooldns_health_report(h, ep, false, "out of memory starting the probe");
+		pooldns_health_report(h, ep, POOLDNS_PROBE_ERROR,
+				      "out of memory starting the probe");
 		return;
 	}
 	pr->ep = ep;
@@ -125,13 +126,13 @@ static void probe_start(struct pooldns_health *h, struct pooldns_endpoint *ep, u
 					       : pooldns_check_http_setup(h, pr, err, sizeof err);
 	if (rc != 0) {
 		probe_free(pr);
-		pooldns_health_report(h, ep, false, err);
+		pooldns_health_report(h, ep, POOLDNS_PROBE_ERROR, err);
 		return;
 	}
 	CURLMcode mc = curl_multi_add_handle(h->multi, e);
 	if (mc != CURLM_OK) {
 		probe_free(pr);
-		pooldns_health_report(h, ep, false, curl_multi_strerror(mc));
+		pooldns_health_report(h, ep, POOLDNS_PROBE_ERROR, curl_multi_strerror(mc));
 		return;
 	}
 	ep->probe = pr;
@@ -167,6 +168,24 @@ static uint64_t schedule(struct pooldns_health *h)
 	return next - now;
 }
 
+/* What the counters call a result: a failed judgement of a transfer that
+ * completed is "fail"; transfer errors are sorted by kind. */
+static enum pooldns_probe_outcome outcome_of(bool ok, CURLcode rc)
+{
+	if (ok)
+		return POOLDNS_PROBE_OK;
+	switch (rc) {
+	case CURLE_OK:
+		return POOLDNS_PROBE_FAIL;
+	case CURLE_OPERATION_TIMEDOUT:
+		return POOLDNS_PROBE_TIMEOUT;
+	case CURLE_COULDNT_CONNECT:
+		return POOLDNS_PROBE_CONNECT;
+	default:
+		return POOLDNS_PROBE_ERROR;
+	}
+}
+
 /* Judges every finished transfer. Lock held. */
 static void collect(struct pooldns_health *h)
 {
@@ -183,10 +202,14 @@ static void collect(struct pooldns_health *h)
 		bool ok = ep->type == POOLDNS_CHECK_TCP
 				  ? pooldns_check_tcp_result(pr, rc, reason, sizeof reason)
 				  : pooldns_check_http_result(pr, rc, reason, sizeof reason);
+		curl_off_t usec = 0;
+		if (curl_easy_getinfo(pr->easy, CURLINFO_TOTAL_TIME_T, &usec) == CURLE_OK &&
+		    usec >= 0)
+			pooldns_health_observe_latency(h, (uint64_t)usec);
 		probe_cancel(h, ep); /* removes and frees the transfer */
 		if (ep->retired)
 			continue; /* retired while in flight: counted out already */
-		pooldns_health_report(h, ep, ok, reason);
+		pooldns_health_report(h, ep, outcome_of(ok, rc), reason);
 		/* The endpoint was skipped by the last scan while in flight:
 		 * make sure the next scan is not later than its due time. */
 		if (ep->due_ms < h->next_scan_ms)

@@ -2,8 +2,10 @@
  * health.c — the health registry: one shared state per distinct (address,
  * check settings) endpoint, attached to snapshot members before they are
  * published, retired when no pool uses it, and pooldns_health_report(), the
- * single function that owns the rise/fall counters and logs transitions;
- * also the first-round wait and the statistics of health.h.
+ * single function that owns the rise/fall counters, logs transitions and
+ * keeps the time and reason of each endpoint's last one; also the
+ * first-round wait, the statistics of health.h (probe outcomes, latency
+ * histogram) and the member view the status page reads.
  *
  * The checker (checker.c) drives the registry: it creates and frees it,
  * forwards attach/retire from the poller, and reports probe results. This
@@ -15,7 +17,9 @@
  *
  * Thread model: attach/retire on the poller thread, reports on the checker
  * thread, all under `lock` (health_internal.h). Readers on the answer path
- * only load `state.up` atomically and never take the lock.
+ * only load `state.up` atomically and never take the lock; the operator
+ * endpoint's thread reads a member's last transition under the lock
+ * (pooldns_health_view), inside the RCU section that keeps it allocated.
  */
 #include "config.h"
 
@@ -316,10 +320,54 @@ void pooldns_health_registry_release(struct pooldns_endpoint *ep)
 	pooldns_rcu_call(&ep->rcu, endpoint_free_rcu);
 }
 
-void pooldns_health_report(struct pooldns_health *h, struct pooldns_endpoint *ep, bool ok,
-			   const char *reason)
+const double pooldns_probe_latency_bounds[POOLDNS_PROBE_LATENCY_BUCKETS] = {
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+};
+
+const char *pooldns_probe_outcome_name(enum pooldns_probe_outcome o)
 {
-	atomic_fetch_add_explicit(ok ? &h->probes_ok : &h->probes_failed, 1, memory_order_relaxed);
+	static const char *const names[POOLDNS_PROBE_OUTCOMES] = {
+		[POOLDNS_PROBE_OK] = "ok",           [POOLDNS_PROBE_FAIL] = "fail",
+		[POOLDNS_PROBE_TIMEOUT] = "timeout", [POOLDNS_PROBE_CONNECT] = "connect",
+		[POOLDNS_PROBE_ERROR] = "error",
+	};
+	assert((unsigned)o < POOLDNS_PROBE_OUTCOMES);
+	return names[o];
+}
+
+void pooldns_health_observe_latency(struct pooldns_health *h, uint64_t usec)
+{
+	size_t b = 0;
+
+	while (b < POOLDNS_PROBE_LATENCY_BUCKETS &&
+	       (double)usec > pooldns_probe_latency_bounds[b] * 1e6)
+		b++;
+	atomic_fetch_add_explicit(&h->latency[b], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&h->latency_sum_us, usec, memory_order_relaxed);
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A transition (or the first result): counted, and kept for the status page. */
+static void transition(struct pooldns_health *h, struct pooldns_endpoint *ep, const char *reason)
+{
+	atomic_fetch_add_explicit(&h->transitions, 1, memory_order_relaxed);
+	ep->changed_ms = wall_ms();
+	snprintf(ep->changed_reason, sizeof ep->changed_reason, "%s", reason);
+}
+
+void pooldns_health_report(struct pooldns_health *h, struct pooldns_endpoint *ep,
+			   enum pooldns_probe_outcome outcome, const char *reason)
+{
+	bool ok = outcome == POOLDNS_PROBE_OK;
+
+	assert((unsigned)outcome < POOLDNS_PROBE_OUTCOMES);
+	atomic_fetch_add_explicit(&h->probes[outcome], 1, memory_order_relaxed);
 	bool up = atomic_load_explicit(&ep->state.up, memory_order_relaxed);
 
 	if (!ep->known) {
@@ -330,6 +378,8 @@ void pooldns_health_report(struct pooldns_health *h, struct pooldns_endpoint *ep
 		ep->fail_run = ok ? 0 : 1;
 		h->unknown--;
 		pthread_cond_broadcast(&h->round_cond);
+		ep->changed_ms = wall_ms();
+		snprintf(ep->changed_reason, sizeof ep->changed_reason, "%s", reason);
 		if (!ok) {
 			atomic_store_explicit(&ep->state.up, false, memory_order_relaxed);
 			h->down++;
@@ -350,7 +400,7 @@ void pooldns_health_report(struct pooldns_health *h, struct pooldns_endpoint *ep
 		if (!up && ep->ok_run >= ep->rise) {
 			atomic_store_explicit(&ep->state.up, true, memory_order_relaxed);
 			h->down--;
-			atomic_fetch_add_explicit(&h->transitions, 1, memory_order_relaxed);
+			transition(h, ep, reason);
 			pooldns_log(POOLDNS_LOG_NOTICE,
 				    "%s: down -> up (%s, %u consecutive successes)", ep->label,
 				    reason, ep->ok_run);
@@ -362,12 +412,39 @@ void pooldns_health_report(struct pooldns_health *h, struct pooldns_endpoint *ep
 		if (up && ep->fail_run >= ep->fall) {
 			atomic_store_explicit(&ep->state.up, false, memory_order_relaxed);
 			h->down++;
-			atomic_fetch_add_explicit(&h->transitions, 1, memory_order_relaxed);
+			transition(h, ep, reason);
 			pooldns_log(POOLDNS_LOG_WARNING,
 				    "%s: up -> down (%s, %u consecutive failures)", ep->label,
 				    reason, ep->fail_run);
 		}
 	}
+}
+
+void pooldns_health_view(struct pooldns_health *h, const struct pooldns_hstate *st,
+			 struct pooldns_health_view *v)
+{
+	memset(v, 0, sizeof *v);
+	v->up = pooldns_hstate_up(st);
+	if (st == NULL || h == NULL)
+		return;
+	/* The state is the endpoint's first member; the caller's read-side
+	 * section keeps a retired endpoint from being freed under us. */
+	const struct pooldns_endpoint *ep = (const struct pooldns_endpoint *)st;
+	v->checked = true;
+	pthread_mutex_lock(&h->lock);
+	v->known = ep->known;
+	v->since_ms = ep->changed_ms;
+	memcpy(v->reason, ep->changed_reason, sizeof v->reason);
+	pthread_mutex_unlock(&h->lock);
+	v->reason[sizeof v->reason - 1] = '\0';
+}
+
+bool pooldns_health_first_round_done(struct pooldns_health *h)
+{
+	pthread_mutex_lock(&h->lock);
+	bool done = h->unknown == 0;
+	pthread_mutex_unlock(&h->lock);
+	return done;
 }
 
 bool pooldns_health_wait_first_round(struct pooldns_health *h, long timeout_ms)
@@ -397,9 +474,17 @@ void pooldns_health_get_stats(struct pooldns_health *h, struct pooldns_health_st
 	st->endpoints_down = h->down;
 	pthread_mutex_unlock(&h->lock);
 	st->probes_started = atomic_load(&h->probes_started);
-	st->probes_ok = atomic_load(&h->probes_ok);
-	st->probes_failed = atomic_load(&h->probes_failed);
+	st->probes_failed = 0;
+	for (int o = 0; o < POOLDNS_PROBE_OUTCOMES; o++) {
+		st->probes[o] = atomic_load_explicit(&h->probes[o], memory_order_relaxed);
+		if (o != POOLDNS_PROBE_OK)
+			st->probes_failed += st->probes[o];
+	}
+	st->probes_ok = st->probes[POOLDNS_PROBE_OK];
 	st->transitions = atomic_load(&h->transitions);
+	for (size_t b = 0; b <= POOLDNS_PROBE_LATENCY_BUCKETS; b++)
+		st->latency[b] = atomic_load_explicit(&h->latency[b], memory_order_relaxed);
+	st->latency_sum_us = atomic_load_explicit(&h->latency_sum_us, memory_order_relaxed);
 }
 
 struct pooldns_health *pooldns_health_registry_new(char *err, size_t errsz)

@@ -99,15 +99,63 @@ void pooldns_health_retire_unused(struct pooldns_health *h);
  * first probe. Returns true if it did. */
 bool pooldns_health_wait_first_round(struct pooldns_health *h, long timeout_ms);
 
+/* How a probe ended (one counter each). */
+enum pooldns_probe_outcome {
+	POOLDNS_PROBE_OK = 0,  /* the member passed */
+	POOLDNS_PROBE_FAIL,    /* it answered, but wrongly (status, body) */
+	POOLDNS_PROBE_TIMEOUT, /* no complete answer within the check timeout */
+	POOLDNS_PROBE_CONNECT, /* the connection failed (refused, unreachable) */
+	POOLDNS_PROBE_ERROR,   /* anything else (TLS, protocol, out of memory) */
+	POOLDNS_PROBE_OUTCOMES
+};
+
+/* "ok", "fail", "timeout", "connect", "error". */
+const char *pooldns_probe_outcome_name(enum pooldns_probe_outcome o);
+
+/* Upper bounds (seconds) of the probe latency histogram buckets; a last
+ * bucket, +Inf, follows. */
+#define POOLDNS_PROBE_LATENCY_BUCKETS 13
+extern const double pooldns_probe_latency_bounds[POOLDNS_PROBE_LATENCY_BUCKETS];
+
 struct pooldns_health_stats {
 	size_t endpoints; /* live endpoints */
 	size_t endpoints_down;
 	uint64_t probes_started;
 	uint64_t probes_ok;
-	uint64_t probes_failed;
+	uint64_t probes_failed; /* every outcome but ok */
+	uint64_t probes[POOLDNS_PROBE_OUTCOMES];
 	uint64_t transitions;
+	/* Completed transfers by duration: latency[i] counts those of at most
+	 * pooldns_probe_latency_bounds[i] and more than the bound before it
+	 * (not cumulative); the last entry counts the rest. */
+	uint64_t latency[POOLDNS_PROBE_LATENCY_BUCKETS + 1];
+	uint64_t latency_sum_us;
 };
 void pooldns_health_get_stats(struct pooldns_health *h, struct pooldns_health_stats *st);
+
+/* True once every endpoint known now has completed its first probe
+ * (never waits). */
+bool pooldns_health_first_round_done(struct pooldns_health *h);
+
+/* Longest reason kept for a member's last transition. */
+#define POOLDNS_HEALTH_REASON_MAX 160
+
+/* One member's health as the status page shows it. */
+struct pooldns_health_view {
+	bool checked;     /* the member has a health state (its pool has a check) */
+	bool known;       /* its first probe completed */
+	bool up;          /* what answers use */
+	int64_t since_ms; /* wall clock (ms since the epoch) of the last transition,
+			   * the first result included; 0: none yet */
+	char reason[POOLDNS_HEALTH_REASON_MAX]; /* why, e.g. "HTTP 503, expected 200" */
+};
+
+/* Fills v for the health state st (NULL: no check; h may then be NULL).
+ * st comes from a snapshot: call inside the RCU read-side section that
+ * found it. Takes the registry lock briefly, so never on the answer
+ * path; for the operator endpoint's thread. */
+void pooldns_health_view(struct pooldns_health *h, const struct pooldns_hstate *st,
+			 struct pooldns_health_view *v);
 
 /* Stops and joins the checker thread. States stay readable. */
 void pooldns_health_stop(struct pooldns_health *h);

@@ -66,6 +66,11 @@ struct pooldns_endpoint {
 	bool known;                  /* first probe completed */
 	unsigned ok_run;
 	unsigned fail_run;
+	/* Last transition (the first result included), for the status
+	 * page: written by pooldns_health_report(), read by
+	 * pooldns_health_view(), both under the lock. */
+	int64_t changed_ms; /* wall clock, ms since the epoch; 0: none yet */
+	char changed_reason[POOLDNS_HEALTH_REASON_MAX];
 
 	struct pooldns_rcu_head rcu;
 };
@@ -96,12 +101,14 @@ struct pooldns_health {
 	unsigned in_flight;
 	_Atomic bool stop;
 
-	/* Counters (relaxed atomics): started by the checker, the rest by
+	/* Counters (relaxed atomics, read by any thread): started and the
+	 * latency histogram by the checker, the rest by
 	 * pooldns_health_report(). */
 	_Atomic uint64_t probes_started;
-	_Atomic uint64_t probes_ok;
-	_Atomic uint64_t probes_failed;
+	_Atomic uint64_t probes[POOLDNS_PROBE_OUTCOMES];
 	_Atomic uint64_t transitions;
+	_Atomic uint64_t latency[POOLDNS_PROBE_LATENCY_BUCKETS + 1];
+	_Atomic uint64_t latency_sum_us;
 };
 
 /*
@@ -140,9 +147,13 @@ struct pooldns_endpoint *pooldns_health_registry_take_retired(struct pooldns_hea
 void pooldns_health_registry_release(struct pooldns_endpoint *ep);
 
 /* The one place that turns probe results into state (rise/fall, the
- * transition log line). reason says why (e.g. "HTTP 503", "connect:
- * refused"). */
-void pooldns_health_report(struct pooldns_health *h, struct pooldns_endpoint *ep, bool ok,
-			   const char *reason);
+ * transition log line, the last transition's time and reason). reason
+ * says why (e.g. "HTTP 503", "connect: refused"). Lock held. */
+void pooldns_health_report(struct pooldns_health *h, struct pooldns_endpoint *ep,
+			   enum pooldns_probe_outcome outcome, const char *reason);
+
+/* Counts a completed transfer of usec microseconds in the latency
+ * histogram. Checker thread. */
+void pooldns_health_observe_latency(struct pooldns_health *h, uint64_t usec);
 
 #endif

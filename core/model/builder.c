@@ -758,6 +758,7 @@ static struct pooldns_pool *pack_pool(const struct pooldns_pool *p)
 		return NULL;
 	memcpy(r, p, sizeof(*r));
 	atomic_init(&r->rr, 0);
+	atomic_init(&r->queries, 0);
 	r->seen = 0;
 	mem = (struct pooldns_member *)((char *)r + hdr);
 	r->v4 = p->n_v4 ? mem : NULL;

@@ -360,10 +360,17 @@ static int install(struct pooldns_model *m, struct pooldns_pool *rec, struct poo
 		return -1;
 	}
 	rec->seen = m->txn;
-	if (rr_from != NULL)
+	if (rr_from != NULL) {
 		atomic_store_explicit(&rec->rr,
 				      atomic_load_explicit(&rr_from->rr, memory_order_relaxed),
 				      memory_order_relaxed);
+		/* Queries counted on the old record after this load are lost
+		 * (it is still answered from until the swap): a counter may
+		 * fall short by the queries of one swap, never count twice. */
+		atomic_store_explicit(&rec->queries,
+				      atomic_load_explicit(&rr_from->queries, memory_order_relaxed),
+				      memory_order_relaxed);
+	}
 	if (old != NULL) {
 		if (!(old->name_len == rec->name_len &&
 		      memcmp(old->name, rec->name, rec->name_len) == 0) &&

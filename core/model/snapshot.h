@@ -3,8 +3,9 @@
  *
  * A snapshot is made by the model (model.c) from the previous one plus a
  * change, published by one pointer swap (store.c) and never changed
- * afterwards, with one documented exception: each pool's round-robin
- * counter (`rr`), an atomic that readers bump. Consecutive snapshots share
+ * afterwards, with two documented exceptions: each pool's round-robin
+ * counter (`rr`) and its query counter (`queries`), atomics that readers
+ * bump. Consecutive snapshots share
  * every pool record and table chunk that did not change (ptab.h), so a
  * change costs what it changes; what a snapshot alone still uses is freed
  * after its RCU grace period.
@@ -15,8 +16,8 @@
  * the member counts as up.
  *
  * Thread-safety: after publication, read-only for any number of threads
- * inside an RCU read-side section (store.h); `pool->rr` is updated with
- * relaxed atomics. Lookups never lock and never allocate.
+ * inside an RCU read-side section (store.h); `pool->rr` and
+ * `pool->queries` are updated with relaxed atomics. Lookups never lock and never allocate.
  */
 #ifndef POOLDNS_SNAPSHOT_H
 #define POOLDNS_SNAPSHOT_H
@@ -86,7 +87,7 @@ struct pooldns_member {
 /*
  * A pool record: one heap block holding this header, the member arrays,
  * the names and the check strings. A record is immutable once published,
- * except `rr` (readers bump it) and `seen` (the writer's mark, never read
+ * except `rr` and `queries` (readers bump them) and `seen` (the writer's mark, never read
  * by readers). Unchanged records are shared by consecutive snapshots; a
  * changed pool gets a new record and the old one is freed after the grace
  * period of the last snapshot that has it (model.c).
@@ -111,6 +112,10 @@ struct pooldns_pool {
 	 * pool's record is replaced. */
 	_Atomic uint32_t rr;
 	uint32_t seen; /* writer only (model.c): last transaction that put it */
+	/* Queries for the pool's own name (any type), bumped by
+	 * pooldns_resolve() with a relaxed add, read by the metrics endpoint;
+	 * carried over like rr. */
+	_Atomic uint64_t queries;
 };
 
 /* An ancestor of a pool name (an empty non-terminal unless it is a pool

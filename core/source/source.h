@@ -216,6 +216,12 @@ struct pooldns_source_ops {
 		    size_t errsz);
 	/* Short description for logs, e.g. "rqlite http://10.0.0.1:4001". */
 	const char *(*describe)(struct pooldns_source *src);
+	/* What is read right now: the URL of the rqlite node that answered
+	 * last, or the SQLite file's path. Unlike the other operations, any
+	 * thread may call it at any time (the operator endpoint does); the
+	 * string lives as long as the source. NULL: not provided (describe
+	 * then stands in). */
+	const char *(*node)(struct pooldns_source *src);
 	void (*destroy)(struct pooldns_source *src);
 };
 

@@ -24,11 +24,14 @@
  * their users), but an https source never follows a redirect to plain http.
  *
  * Thread model: a source object is used by one thread at a time (the
- * poller's). libcurl's global init runs once under pthread_once.
+ * poller's), except rqlite_node(), which any thread may call: `current` is
+ * an atomic index into the immutable URL list. libcurl's global init runs
+ * once under pthread_once.
  */
 #include "config.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -56,7 +59,9 @@ struct rqlite_source {
 	struct pooldns_source base;          /* must be first */
 	char *urls[POOLDNS_RQLITE_MAX_URLS]; /* trailing '/' removed */
 	size_t nurls;
-	size_t current; /* node that answered last */
+	/* Node that answered last: written by the thread using the source,
+	 * read by rqlite_node() on any thread. */
+	_Atomic size_t current;
 	char *user;     /* NULL: no auth */
 	char *password;
 	char *ca_file;
@@ -194,6 +199,13 @@ static int check_url(const char *u, char *err, size_t errsz)
 static bool is_https(const char *u)
 {
 	return strncasecmp(u, "https://", 8) == 0;
+}
+
+static const char *rqlite_node(struct pooldns_source *src)
+{
+	const struct rqlite_source *s = (const struct rqlite_source *)src;
+
+	return s->urls[atomic_load_explicit(&s->current, memory_order_relaxed)];
 }
 
 static const char *rqlite_describe(struct pooldns_source *src)
@@ -610,6 +622,7 @@ static const struct pooldns_source_ops rqlite_ops = {
 	.load_page = rqlite_load_page,
 	.copy = rqlite_copy,
 	.describe = rqlite_describe,
+	.node = rqlite_node,
 	.destroy = rqlite_destroy,
 };
 

@@ -326,6 +326,11 @@ static int sqlite_load_page(struct pooldns_source *src, int64_t after_id, size_t
 					 errsz);
 }
 
+static const char *sqlite_node(struct pooldns_source *src)
+{
+	return ((struct sqlite_source *)src)->path;
+}
+
 static const char *sqlite_describe(struct pooldns_source *src)
 {
 	return ((struct sqlite_source *)src)->describe;
@@ -350,6 +355,7 @@ static const struct pooldns_source_ops sqlite_ops = {
 	.changes = sqlite_changes,
 	.load_page = sqlite_load_page,
 	.describe = sqlite_describe,
+	.node = sqlite_node,
 	.destroy = sqlite_destroy,
 };
 

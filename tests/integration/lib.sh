@@ -242,3 +242,18 @@ rss_bounded() {
 	fi
 	[ "$2" -le $(($1 + $3)) ] || fail "$4: VmRSS grew from $1 kB to $2 kB (bound: +$3 kB)"
 }
+
+# start_fakemember NAME ADDR PORT: one fake http member on ADDR:PORT
+# (bench/tools/fakemembers: answers every request 200 "ok"); sets
+# FAKEMEMBER_PID. Waits until it listens.
+start_fakemember() {
+	"$POOLDNS_BUILDDIR/bench/tools/fakemembers" -a "$2" -n 1 -p "$3" >"$T_DIR/$1.out" 2>"$T_DIR/$1.log" &
+	FAKEMEMBER_PID=$!
+	T_PIDS="$T_PIDS $FAKEMEMBER_PID"
+	wait_for 10 grep -qx ready "$T_DIR/$1.out" || die "fake member $1 ($2:$3) did not start"
+}
+
+# http_status URL: the HTTP status code of a GET (000 when nothing answers).
+http_status() {
+	curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$1"
+}

@@ -353,6 +353,12 @@ START_TEST(test_scope_and_reload)
 		"user",
 		"group",
 		"chroot",
+		"http-listen",
+		"http-allow-remote",
+		"http-max-connections",
+		"http-timeout",
+		"http-metrics-pools",
+		"http-status-page-size",
 		NULL,
 	};
 	static const char *const server[] = {

@@ -60,6 +60,12 @@ static const struct {
 	{ "user", "pooldns" },
 	{ "group", "65534" },
 	{ "chroot", "/var/lib/pooldns" },
+	{ "http-listen", "[::1]:9153" },
+	{ "http-allow-remote", "yes" },
+	{ "http-max-connections", "4" },
+	{ "http-timeout", "30" },
+	{ "http-metrics-pools", "0" },
+	{ "http-status-page-size", "50" },
 	{ "edns-payload", "4096" },
 	{ "zone", "Example.COM" },
 	{ "ns-name", "ns1.example.com." },
@@ -125,6 +131,12 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c.threads, 0);
 	ck_assert_int_eq(c.tcp_idle_timeout_ms, 10000);
 	ck_assert_int_eq(c.tcp_max_connections, 256);
+	ck_assert_ptr_null(c.http_listen);
+	ck_assert_int_eq(c.http_allow_remote, 0);
+	ck_assert_int_eq(c.http_max_connections, 16);
+	ck_assert_int_eq(c.http_timeout, 10);
+	ck_assert_int_eq(c.http_metrics_pools, 100);
+	ck_assert_int_eq(c.http_status_page_size, 500);
 	ck_assert_uint_eq(c.answer.edns_payload, 1232);
 	ck_assert_uint_eq(c.answer.zone.nzones, 0);
 	ck_assert_uint_eq(c.answer.zone.nns, 1);
@@ -483,6 +495,63 @@ START_TEST(test_check)
 }
 END_TEST
 
+/* The operator endpoint: an explicit port, loopback unless allowed. */
+START_TEST(test_http_listen)
+{
+	static const struct {
+		const char *value, *why;
+	} bad[] = {
+		{ "127.0.0.1", "a port is required: addr:port" },
+		{ "[::1]", "a port is required: [addr]:port" },
+		{ "::1", "write an IPv6 address as [addr]:port" },
+		{ "127.0.0.1:0", "port out of range" },
+		{ "127.0.0.1:http", "bad port" },
+		{ "localhost:9153", "bad IPv4 address" },
+	};
+	static const char *const loopback[] = { "127.0.0.1:9153", "127.1.2.3:1", "[::1]:9153",
+						"[::ffff:127.0.0.1]:9153" };
+	static const char *const remote[] = { "0.0.0.0:9153", "192.0.2.1:9153", "[::]:9153",
+					      "[2001:db8::1]:9153" };
+	struct pooldns_config c;
+	char line[128], want[256];
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		pooldns_config_init(&c);
+		snprintf(line, sizeof line, "http-listen = %s\n", bad[i].value);
+		ck_assert_int_eq(load(&c, line), -1);
+		snprintf(want, sizeof want, "t.conf:1: http-listen: \"%s\": %s", bad[i].value,
+			 bad[i].why);
+		ck_assert_str_eq(err, want);
+		pooldns_config_free(&c);
+	}
+	for (size_t i = 0; i < sizeof loopback / sizeof loopback[0]; i++) {
+		struct pooldns_http_opts o;
+		pooldns_config_init(&c);
+		snprintf(line, sizeof line, "http-listen = %s\n", loopback[i]);
+		ck_assert_int_eq(load(&c, line), 0);
+		ck_assert_msg(pooldns_config_check(&c, err, sizeof(err)) == 0, "%s", err);
+		ck_assert(pooldns_config_http_opts(&c, &o));
+		ck_assert_str_eq(o.listen, loopback[i]);
+		ck_assert_uint_eq(o.page_size, 500);
+		pooldns_config_free(&c);
+	}
+	for (size_t i = 0; i < sizeof remote / sizeof remote[0]; i++) {
+		pooldns_config_init(&c);
+		snprintf(line, sizeof line, "http-listen = %s\n", remote[i]);
+		ck_assert_int_eq(load(&c, line), 0);
+		ck_assert_int_eq(pooldns_config_check(&c, err, sizeof(err)), -1);
+		ck_assert_msg(strstr(err, "is not a loopback address") != NULL, "%s", err);
+		ck_assert_int_eq(load(&c, "http-allow-remote = yes\n"), 0);
+		ck_assert_msg(pooldns_config_check(&c, err, sizeof(err)) == 0, "%s", err);
+		pooldns_config_free(&c);
+	}
+	struct pooldns_http_opts o;
+	pooldns_config_init(&c);
+	ck_assert(!pooldns_config_http_opts(&c, &o));
+	pooldns_config_free(&c);
+}
+END_TEST
+
 /* ---- files ---- */
 
 static char tmpdir[64];
@@ -724,6 +793,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_error_misc);
 	tcase_add_test(tc, test_valid_listen_forms);
 	tcase_add_test(tc, test_check);
+	tcase_add_test(tc, test_http_listen);
 	tcase_add_test(tc, test_rqlite_opts_no_password);
 	suite_add_tcase(s, tc);
 
