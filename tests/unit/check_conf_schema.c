@@ -51,6 +51,11 @@ static const char *other_value(const struct pooldns_config_key *k, char *buf, si
 				return k->choices[i].name;
 		return NULL;
 	case POOLDNS_CONFIG_STRING:
+		/* keys with a rule of their own take a value of their form */
+		if (strcmp(k->name, "acl") == 0)
+			return "deny 192.0.2.0/24";
+		if (strcmp(k->name, "rrl-exempt") == 0)
+			return "198.51.100.0/24";
 		return "/some/other/value";
 	case POOLDNS_CONFIG_ADDRESS:
 		return "2001:db8::1";
@@ -359,11 +364,30 @@ START_TEST(test_scope_and_reload)
 		"http-timeout",
 		"http-metrics-pools",
 		"http-status-page-size",
+		"rrl-table-size",
 		NULL,
 	};
 	static const char *const server[] = {
-		"listen", "threads", "tcp-idle-timeout-ms", "tcp-max-connections", "user",
-		"group",  "chroot",  "edns-payload",        "log",                 NULL,
+		"listen",
+		"threads",
+		"tcp-idle-timeout-ms",
+		"tcp-max-connections",
+		"user",
+		"group",
+		"chroot",
+		"edns-payload",
+		"log",
+		"acl",
+		"acl-deny-action",
+		"cookies",
+		"cookie-secret-file",
+		"rrl-responses-per-second",
+		"rrl-slip",
+		"rrl-ipv4-prefix",
+		"rrl-ipv6-prefix",
+		"rrl-exempt",
+		"rrl-table-size",
+		NULL,
 	};
 
 	FOR_EACH_KEY(k)
