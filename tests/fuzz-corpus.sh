@@ -6,7 +6,7 @@ set -u
 srcdir=${srcdir:-.}
 rc=0
 for t in fuzz_wire fuzz_rqlite_json fuzz_cache fuzz_config fuzz_case fuzz_poolctl_import \
-	fuzz_poolctl_exec fuzz_queryfile fuzz_http_request; do
+	fuzz_poolctl_exec fuzz_queryfile fuzz_http_request fuzz_cache_journal fuzz_guard; do
 	corpus="$srcdir/fuzz/corpus/$t"
 	if [ ! -d "$corpus" ]; then
 		echo "FAIL: $t: no seed corpus at $corpus"
