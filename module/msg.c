@@ -45,6 +45,7 @@
 #include "sldns/pkthdr.h"
 
 #include "msg.h"
+#include "unbound_compat.h"
 
 /* One RR's rdata, without its rdlength. */
 struct rdata {
@@ -208,9 +209,7 @@ static struct reply_info *reply_new(struct regional *region, uint16_t flags,
 	memcpy(all, an, nan * sizeof *an);
 	memcpy(all + nan, ns, nns * sizeof *ns);
 	time_t ttl = min_ttl(all, total);
-	struct reply_info *rep =
-		construct_reply_info_base(region, flags, 1, ttl, PREFETCH_TTL_CALC(ttl),
-					  ttl + SERVE_EXPIRED_TTL, nan, nns, 0, total, sec);
+	struct reply_info *rep = pooldns_ub_reply_info(region, flags, ttl, nan, nns, 0, total, sec);
 	if (rep == NULL)
 		return NULL;
 	memcpy(rep->rrsets, all, total * sizeof *all);

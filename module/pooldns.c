@@ -68,6 +68,7 @@
 #include "core/source/source.h"
 #include "core/model/store.h"
 #include "msg.h"
+#include "unbound_compat.h"
 
 /* How long init() waits for the first snapshot (source or cache file). */
 #define POOLDNS_MODULE_READY_MS 2000
@@ -328,8 +329,8 @@ static void prime_negative(struct pooldns_module *pm, struct module_qstate *qsta
 	 * when it fails. */
 	p->next = qstate->minfo[id];
 	qstate->minfo[id] = p;
-	if (!dns_cache_store(qstate->env, &m->qinfo, m->rep, 0, 0, 0, qstate->region,
-			     qstate->query_flags, qstate->qstarttime))
+	if (!pooldns_ub_cache_store(qstate->env, &m->qinfo, m->rep, qstate->region,
+				    qstate->query_flags, qstate->qstarttime))
 		log_err("pooldns: out of memory caching a negative answer");
 }
 
