@@ -267,7 +267,7 @@ static int answer(struct pooldns_module *pm, struct module_qstate *qstate, bool 
 			&client, &r);
 	if (r.kind != POOLDNS_RESULT_REFUSED) {
 		struct dns_msg *msg = pooldns_umsg_answer(qstate->region, q, qstate->query_flags,
-							  &pm->cfg.answer, &r);
+							  &pm->cfg.answer, &r, false);
 		if (msg != NULL) {
 			qstate->return_msg = msg;
 			qstate->return_rcode = LDNS_RCODE_NOERROR;
@@ -311,13 +311,14 @@ static void prime_negative(struct pooldns_module *pm, struct module_qstate *qsta
 	tq.qclass = LDNS_RR_CLASS_IN;
 	struct primed *p = regional_alloc_zero(qstate->region, sizeof *p);
 	struct dns_msg *m = p != NULL ? pooldns_umsg_answer(qstate->region, &tq,
-							    qstate->query_flags, &pm->cfg.answer, r)
+							    qstate->query_flags, &pm->cfg.answer, r,
+							    true)
 				      : NULL;
 	if (m == NULL) {
 		log_err("pooldns: out of memory caching a negative answer");
 		return;
 	}
-	p->qname = m->qinfo.qname; /* a copy in qstate->region */
+	p->qname = name; /* inside the response, in qstate->region */
 	p->qname_len = len;
 	p->qtype = qtype;
 	p->qclass = LDNS_RR_CLASS_IN;
