@@ -5,8 +5,9 @@
  * File syntax: one "key = value" per line; '#' starts a comment; blank lines
  * are ignored; keys marked (list) may repeat and accumulate; any other key
  * given twice keeps the last value. Values may be double-quoted. Every key
- * is also a long flag of the standalone server (--key=value), applied after
- * the file, through the same pooldns_config_set(), so file and flags can
+ * but the module's own (scope POOLDNS_CONFIG_MODULE, which the standalone
+ * server reads from a file and ignores) is also a long flag of the
+ * standalone server (--key=value), applied after the file, through the same pooldns_config_set(), so file and flags can
  * never disagree on meaning. Unknown keys and bad values are errors that
  * name the file, line and key.
  *
@@ -36,6 +37,7 @@
 
 #define POOLDNS_MAX_LISTEN  16
 #define POOLDNS_MAX_THREADS 1024 /* most worker threads (threads, or CPUs when 0) */
+#define POOLDNS_MODULE_CACHE_TTL_MAX 300 /* module-cache-ttl: a short lifetime, in seconds */
 
 enum pooldns_source_kind { POOLDNS_SOURCE_RQLITE = 0, POOLDNS_SOURCE_SQLITE };
 enum pooldns_log_dest { POOLDNS_LOG_STDERR = 0, POOLDNS_LOG_SYSLOG };
@@ -78,6 +80,9 @@ struct pooldns_config {
 	/* logging */
 	enum pooldns_log_dest log_dest;
 	enum pooldns_log_level log_level;
+	/* the Unbound module: seconds Unbound may answer a pool name from its
+	 * cache (0: every query reaches the module) */
+	long module_cache_ttl;
 };
 
 /* Fills every key's default from the table. Never fails (an allocation

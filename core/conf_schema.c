@@ -77,6 +77,7 @@
 #define SET_FLAG(set) .set_offset = _Generic(MEMBER(set), bool: OFFSET(set))
 
 #define SERVER_ONLY .scope = POOLDNS_CONFIG_SERVER
+#define MODULE_ONLY .scope = POOLDNS_CONFIG_MODULE
 #define RESTART     .reload = POOLDNS_CONFIG_RESTART
 /* clang-format on */
 
@@ -362,6 +363,16 @@ const struct pooldns_config_key pooldns_config_schema[] = {
 		CHOICE(log_level, log_level_choices),
 		.dflt = "info",
 		.help = "the most verbose level logged",
+	},
+
+	/* The Unbound module only. */
+	{
+		.name = "module-cache-ttl",
+		NUMBER(module_cache_ttl, 0, POOLDNS_MODULE_CACHE_TTL_MAX),
+		.dflt = "0",
+		.metavar = "SECONDS",
+		.help = "let Unbound cache the module's answers this long (0: never)",
+		MODULE_ONLY,
 	},
 
 	{ .name = NULL },

@@ -74,7 +74,7 @@ run_suite() {
 # explicitly also serves distcheck, whose source tree is the bare tarball.
 rqlited="$top/.deps/rqlite/bin/rqlited"
 run_suite default --with-unbound-src="$unbound_src" RQLITED="$rqlited"
-suite_tests=tests/integration/unbound-module.sh
+suite_tests="tests/integration/unbound-module.sh tests/integration/unbound-module-cache.sh"
 run_suite unbound-new --with-unbound-src="$unbound_new" RQLITED="$rqlited"
 suite_tests=
 if [ "$quick" -eq 0 ]; then
