@@ -58,7 +58,9 @@ run_suite() {
 		"$top/configure" --enable-werror "$@" >configure.out 2>&1 ||
 			{ tail -n 30 configure.out; exit 1; }
 		make -j"$jobs" >make.out 2>&1 || { tail -n 60 make.out; exit 1; }
-		if ! make -j"$jobs" check ${suite_tests:+TESTS="$suite_tests"}; then
+		set -- check
+		[ -z "$suite_tests" ] || set -- check TESTS="$suite_tests"
+		if ! make -j"$jobs" "$@"; then
 			for f in $(find . -name '*.log' -newer make.out); do
 				if grep -qE '^(FAIL|ERROR)' "$f" 2>/dev/null; then
 					echo "---- $f"
