@@ -28,11 +28,13 @@
 #
 #   UNBOUND=/path/to/sbin/unbound MODULE=/path/to/pooldns.so bench/module-callgrind.sh
 #   CONFIGS="module" RUNS=5 POOLS=1000 KEEP=1 bench/module-callgrind.sh
+#   UNBOUND_EXTRA="wait-limit: 0" CONFIGS=module bench/module-callgrind.sh
 #
 # UNBOUND defaults to .deps/unbound/prefix/sbin/unbound, MODULE to
 # module/.libs/pooldns.so under the current directory (a build tree).
 # KEEP=1 keeps the callgrind files (callgrind_annotate them for the
-# function breakdown).
+# function breakdown). UNBOUND_EXTRA: more "server:" lines (separated by
+# ";") for every configuration, e.g. to see what an Unbound option costs.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -86,6 +88,9 @@ server:
 	access-control: 127.0.0.0/8 allow
 	module-config: "dynlib validator iterator"
 EOF
+	if [ -n "${UNBOUND_EXTRA:-}" ]; then
+		echo "$UNBOUND_EXTRA" | tr ';' '\n' | sed 's/^[[:space:]]*/	/'
+	fi
 	if [ "$1" = local-data ]; then
 		printf '\tlocal-zone: "bench.example." static\n'
 		sqlite3 "$DB" "SELECT printf('	local-data: \"%s %d IN %s %s\"', z.name, z.ttl,
