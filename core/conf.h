@@ -37,7 +37,6 @@
 
 #define POOLDNS_MAX_LISTEN  16
 #define POOLDNS_MAX_THREADS 1024 /* most worker threads (threads, or CPUs when 0) */
-#define POOLDNS_MODULE_CACHE_TTL_MAX 300 /* module-cache-ttl: a short lifetime, in seconds */
 
 enum pooldns_source_kind { POOLDNS_SOURCE_RQLITE = 0, POOLDNS_SOURCE_SQLITE };
 enum pooldns_log_dest { POOLDNS_LOG_STDERR = 0, POOLDNS_LOG_SYSLOG };

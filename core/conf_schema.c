@@ -24,6 +24,8 @@
 
 /* Largest TTL-like value (RFC 2181 section 8). */
 #define MAX_TTL 2147483647L
+/* module-cache-ttl: a short lifetime, in seconds. */
+#define MODULE_CACHE_TTL_MAX 300L
 
 /* ---- row macros -------------------------------------------------------- */
 
@@ -368,7 +370,7 @@ const struct pooldns_config_key pooldns_config_schema[] = {
 	/* The Unbound module only. */
 	{
 		.name = "module-cache-ttl",
-		NUMBER(module_cache_ttl, 0, POOLDNS_MODULE_CACHE_TTL_MAX),
+		NUMBER(module_cache_ttl, 0, MODULE_CACHE_TTL_MAX),
 		.dflt = "0",
 		.metavar = "SECONDS",
 		.help = "let Unbound cache the module's answers this long (0: never)",

@@ -65,7 +65,8 @@ struct rrset_spec {
 	uint16_t type;
 	uint32_t ttl;
 	size_t count;
-	struct rdata rd[POOLDNS_MAX_ANSWERS > POOLDNS_MAX_NS ? POOLDNS_MAX_ANSWERS : POOLDNS_MAX_NS];
+	struct rdata
+		rd[POOLDNS_MAX_ANSWERS > POOLDNS_MAX_NS ? POOLDNS_MAX_ANSWERS : POOLDNS_MAX_NS];
 };
 
 /* At most 4 answer rrsets (A, AAAA, SOA, NS) or 1 authority SOA. */

@@ -361,10 +361,10 @@ static void prime_negative(struct pooldns_module *pm, struct module_qstate *qsta
 	tq.qtype = qtype;
 	tq.qclass = LDNS_RR_CLASS_IN;
 	struct primed *p = regional_alloc_zero(qstate->region, sizeof *p);
-	struct dns_msg *m = p != NULL ? pooldns_umsg_answer(qstate->region, &tq,
-							    qstate->query_flags, &pm->cfg.answer, r,
-							    true)
-				      : NULL;
+	struct dns_msg *m = p != NULL
+				    ? pooldns_umsg_answer(qstate->region, &tq, qstate->query_flags,
+							  &pm->cfg.answer, r, true)
+				    : NULL;
 	if (m == NULL) {
 		log_err("pooldns: out of memory caching a negative answer");
 		return;

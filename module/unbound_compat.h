@@ -23,9 +23,8 @@
  * NULL when the region is out of memory.
  */
 static inline struct reply_info *pooldns_ub_reply_info(struct regional *region, uint16_t flags,
-						       time_t ttl, size_t an, size_t ns,
-						       size_t ar, size_t total,
-						       enum sec_status sec)
+						       time_t ttl, size_t an, size_t ns, size_t ar,
+						       size_t total, enum sec_status sec)
 {
 #if defined(HAVE_UB_REPLY_INFO_BASE_NORECTTL)
 	return construct_reply_info_base(region, flags, 1, ttl, PREFETCH_TTL_CALC(ttl),

@@ -138,7 +138,8 @@ int pooldns_args_parse(int argc, char **argv, struct pooldns_args *a, char *err,
 			const struct pooldns_config_key *key = pooldns_config_key_find(where + 2);
 			if (key == NULL || key->scope == POOLDNS_CONFIG_MODULE) {
 				snprintf(err, errsz, "%s option --%.*s (see --help)",
-					 key == NULL ? "unknown" : "the Unbound module's key, not an",
+					 key == NULL ? "unknown"
+						     : "the Unbound module's key, not an",
 					 (int)len, name);
 				free(where);
 				goto fail;
