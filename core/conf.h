@@ -5,8 +5,9 @@
  * File syntax: one "key = value" per line; '#' starts a comment; blank lines
  * are ignored; keys marked (list) may repeat and accumulate; any other key
  * given twice keeps the last value. Values may be double-quoted. Every key
- * is also a long flag of the standalone server (--key=value), applied after
- * the file, through the same pooldns_config_set(), so file and flags can
+ * but the module's own (scope POOLDNS_CONFIG_MODULE, which the standalone
+ * server reads from a file and ignores) is also a long flag of the
+ * standalone server (--key=value), applied after the file, through the same pooldns_config_set(), so file and flags can
  * never disagree on meaning. Unknown keys and bad values are errors that
  * name the file, line and key.
  *
@@ -108,6 +109,9 @@ struct pooldns_config {
 	/* logging */
 	enum pooldns_log_dest log_dest;
 	enum pooldns_log_level log_level;
+	/* the Unbound module: seconds Unbound may answer a pool name from its
+	 * cache (0: every query reaches the module) */
+	long module_cache_ttl;
 };
 
 /* Fills every key's default from the table. Never fails (an allocation

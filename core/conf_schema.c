@@ -26,6 +26,8 @@
 
 /* Largest TTL-like value (RFC 2181 section 8). */
 #define MAX_TTL 2147483647L
+/* module-cache-ttl: a short lifetime, in seconds. */
+#define MODULE_CACHE_TTL_MAX 300L
 
 /* ---- row macros -------------------------------------------------------- */
 
@@ -79,6 +81,7 @@
 #define SET_FLAG(set) .set_offset = _Generic(MEMBER(set), bool: OFFSET(set))
 
 #define SERVER_ONLY .scope = POOLDNS_CONFIG_SERVER
+#define MODULE_ONLY .scope = POOLDNS_CONFIG_MODULE
 #define RESTART     .reload = POOLDNS_CONFIG_RESTART
 /* clang-format on */
 
@@ -612,6 +615,16 @@ const struct pooldns_config_key pooldns_config_schema[] = {
 		CHOICE(log_level, log_level_choices),
 		.dflt = "info",
 		.help = "the most verbose level logged",
+	},
+
+	/* The Unbound module only. */
+	{
+		.name = "module-cache-ttl",
+		NUMBER(module_cache_ttl, 0, MODULE_CACHE_TTL_MAX),
+		.dflt = "0",
+		.metavar = "SECONDS",
+		.help = "let Unbound cache the module's answers this long (0: never)",
+		MODULE_ONLY,
 	},
 
 	{ .name = NULL },

@@ -48,6 +48,8 @@ enum pooldns_config_ctype {
 enum pooldns_config_scope {
 	POOLDNS_CONFIG_SHARED = 0, /* the standalone server and the Unbound module */
 	POOLDNS_CONFIG_SERVER,     /* the standalone server only; the module ignores it */
+	POOLDNS_CONFIG_MODULE,     /* the Unbound module only; the standalone server ignores
+				    * it in a file and has no flag for it */
 };
 
 /* What SIGHUP does with a changed value (standalone server; the module

@@ -11,7 +11,10 @@
  * with our records (an inplace query_response callback, see cname_cb()).
  * While no snapshot is published (start-up, reload, source down without a
  * cache file), passed-on queries are not stored in Unbound's caches, so
- * public answers for future pool names cannot shadow them later.
+ * public answers for future pool names cannot shadow them later. The
+ * module's own answers are not cached by Unbound, so every query sees the
+ * current data and rotation, unless module-cache-ttl lets Unbound keep
+ * them for a few seconds (cache_answer()).
  *
  * Owns one struct pooldns_module per load, hung off dynlib's
  * dynlibmod_env->dyn_env (never env->modinfo[id] itself): the config, the
@@ -67,9 +70,11 @@
 #include "core/rcu.h"
 #include "core/dns/resolve.h"
 #include "core/source/source.h"
+#include "core/model/snapshot.h"
 #include "core/model/store.h"
 #include "msg.h"
 #include "ops.h"
+#include "unbound_compat.h"
 
 /* How long init() waits for the first snapshot (source or cache file). */
 #define POOLDNS_MODULE_READY_MS 2000
@@ -246,6 +251,47 @@ static void client_of(const struct module_qstate *qstate, struct pooldns_client 
 	}
 }
 
+/* Whether an answer may be kept in Unbound's cache (module-cache-ttl):
+ * never one whose selection depends on the client (the hash policy),
+ * since a cached answer goes to every client. */
+static bool cacheable(const struct pooldns_result *r)
+{
+	return r->pool == NULL || r->pool->policy != POOLDNS_POLICY_HASH;
+}
+
+/*
+ * module-cache-ttl: a copy of the answer goes into Unbound's message cache
+ * for min(module-cache-ttl, the answer's smallest TTL) seconds, so that
+ * Unbound's worker answers the same question from its cache, before any
+ * module runs (as it does local-data), until that lifetime ends; the next
+ * query then reaches the module and stores a fresh answer. Expired
+ * entries are never served (serve-expired ends with the lifetime too).
+ * Unbound copies the message (dns_cache_store(), no region: the answer
+ * sent now stays as built) and, as for every cached answer, clears AA on
+ * the copy. A failure is not an error for this query: it is answered
+ * anyway, and the next one tries again.
+ */
+static void cache_answer(const struct pooldns_module *pm, struct module_qstate *qstate,
+			 struct dns_msg *msg)
+{
+	struct reply_info *rep = msg->rep;
+	time_t ttl = rep->ttl < pm->cfg.module_cache_ttl ? rep->ttl : pm->cfg.module_cache_ttl;
+
+	if (ttl <= 0)
+		return;
+	time_t keep_ttl = rep->ttl, keep_prefetch = rep->prefetch_ttl,
+	       keep_expired = rep->serve_expired_ttl;
+	rep->ttl = ttl;
+	rep->prefetch_ttl = PREFETCH_TTL_CALC(ttl);
+	rep->serve_expired_ttl = ttl;
+	if (!pooldns_ub_cache_store(qstate->env, &msg->qinfo, rep, NULL, qstate->query_flags,
+				    qstate->qstarttime))
+		verbose(VERB_ALGO, "pooldns: out of memory caching an answer");
+	rep->ttl = keep_ttl;
+	rep->prefetch_ttl = keep_prefetch;
+	rep->serve_expired_ttl = keep_expired;
+}
+
 /*
  * Answers qstate's question when it is ours. Returns 1 (answered: return_msg
  * set), 0 (not ours: pass it on) or -1 (out of memory). *no_data tells
@@ -257,6 +303,7 @@ static int answer(struct pooldns_module *pm, struct module_qstate *qstate, bool 
 	uint8_t lower[POOLDNS_NAME_MAX];
 	struct pooldns_client client;
 	struct pooldns_result r;
+	bool cache = false;
 	int rc = 0;
 
 	if (q->qname_len == 0 || q->qname_len > POOLDNS_NAME_MAX)
@@ -270,8 +317,9 @@ static int answer(struct pooldns_module *pm, struct module_qstate *qstate, bool 
 	pooldns_resolve(&pm->cfg.answer.zone, snap, lower, q->qname_len, q->qtype, q->qclass,
 			&client, &r);
 	if (r.kind != POOLDNS_RESULT_REFUSED) {
+		cache = pm->cfg.module_cache_ttl > 0 && cacheable(&r);
 		struct dns_msg *msg = pooldns_umsg_answer(qstate->region, q, qstate->query_flags,
-							  &pm->cfg.answer, &r);
+							  &pm->cfg.answer, &r, cache);
 		if (msg != NULL) {
 			qstate->return_msg = msg;
 			qstate->return_rcode = LDNS_RCODE_NOERROR;
@@ -282,6 +330,10 @@ static int answer(struct pooldns_module *pm, struct module_qstate *qstate, bool 
 		}
 	}
 	pooldns_read_unlock();
+	/* The message holds no snapshot memory (msg.h): Unbound's cache
+	 * locks are taken outside the read-side section. */
+	if (rc > 0 && cache)
+		cache_answer(pm, qstate, qstate->return_msg);
 	if (rc < 0)
 		log_err("pooldns: out of memory answering a query");
 	return rc;
@@ -315,14 +367,15 @@ static void prime_negative(struct pooldns_module *pm, struct module_qstate *qsta
 	tq.qtype = qtype;
 	tq.qclass = LDNS_RR_CLASS_IN;
 	struct primed *p = regional_alloc_zero(qstate->region, sizeof *p);
-	struct dns_msg *m = p != NULL ? pooldns_umsg_answer(qstate->region, &tq,
-							    qstate->query_flags, &pm->cfg.answer, r)
-				      : NULL;
+	struct dns_msg *m = p != NULL
+				    ? pooldns_umsg_answer(qstate->region, &tq, qstate->query_flags,
+							  &pm->cfg.answer, r, true)
+				    : NULL;
 	if (m == NULL) {
 		log_err("pooldns: out of memory caching a negative answer");
 		return;
 	}
-	p->qname = m->qinfo.qname; /* a copy in qstate->region */
+	p->qname = name; /* inside the response, in qstate->region */
 	p->qname_len = len;
 	p->qtype = qtype;
 	p->qclass = LDNS_RR_CLASS_IN;
@@ -334,8 +387,8 @@ static void prime_negative(struct pooldns_module *pm, struct module_qstate *qsta
 	 * when it fails. */
 	p->next = qstate->minfo[id];
 	qstate->minfo[id] = p;
-	if (!dns_cache_store(qstate->env, &m->qinfo, m->rep, 0, 0, 0, qstate->region,
-			     qstate->query_flags, qstate->qstarttime))
+	if (!pooldns_ub_cache_store(qstate->env, &m->qinfo, m->rep, qstate->region,
+				    qstate->query_flags, qstate->qstarttime))
 		log_err("pooldns: out of memory caching a negative answer");
 }
 

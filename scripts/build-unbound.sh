@@ -6,35 +6,83 @@
 # --with-dynlibmodule --with-libevent, builds it and installs it (unbound,
 # unbound-control, unbound-checkconf, ...) into a project-local prefix:
 #
-#   .deps/unbound/src      the configured, built source tree
-#                          (what ./configure --with-unbound-src= wants)
-#   .deps/unbound/prefix   the installed Unbound (sbin/unbound, sbin/unbound-control)
+#   DEST/src      the configured, built source tree
+#                 (what ./configure --with-unbound-src= wants)
+#   DEST/prefix   the installed Unbound (sbin/unbound, sbin/unbound-control)
 #
-# When deb-src entries are missing, they are derived from the machine's own
-# Debian apt sources (same URIs, suites and components; deb822
-# debian.sources or the one-line sources.list) into a separate file,
-# /etc/apt/sources.list.d/pooldns-deb-src.{sources,list}; no mirror is
-# hard-coded. Idempotent: a second run reuses the build and only prints the
-# path. The last line on stdout is the source directory; progress goes to
-# stderr. Needs root (or sudo) for apt the first time.
+# By default the source is the machine's own release's (Debian 12:
+# Unbound 1.17) and DEST is .deps/unbound. When deb-src entries are missing,
+# they are derived from the machine's own Debian apt sources (same URIs,
+# suites and components; deb822 debian.sources or the one-line
+# sources.list) into a separate file,
+# /etc/apt/sources.list.d/pooldns-deb-src.{sources,list}.
 #
-#   scripts/build-unbound.sh           build once, print the source dir
-#   scripts/build-unbound.sh --force   rebuild from a fresh source unpack
+# --suite SUITE takes the `unbound` source package of another Debian suite
+# instead (e.g. trixie, the newest Unbound Debian publishes), so that the
+# module can be built and tested against a newer Unbound API too: a
+# deb-src line for that suite goes into its own file,
+# /etc/apt/sources.list.d/pooldns-SUITE-src.list (source packages only:
+# no binary package of the machine changes), pointing at $DEBIAN_MIRROR
+# (default http://deb.debian.org/debian); DEST defaults to
+# .deps/unbound-SUITE. The build dependencies are the same Debian 12
+# packages either way.
+#
+# --tarball FILE builds an Unbound release tarball (unbound-X.Y.Z.tar.gz, or
+# Debian's unbound_X.Y.Z.orig.tar.gz) instead of a source package, for a
+# version no reachable mirror publishes as a source package; it needs
+# --dest. Nothing is downloaded for it and apt only installs the build
+# dependencies.
+#
+# Idempotent: a second run reuses the build and only prints the path. The
+# last line on stdout is the source directory; progress goes to stderr.
+# Needs root (or sudo) for apt the first time.
+#
+#   scripts/build-unbound.sh                  build once, print the source dir
+#   scripts/build-unbound.sh --force          rebuild from a fresh source unpack
+#   scripts/build-unbound.sh --suite trixie   Debian 13's Unbound, in .deps/unbound-trixie
+#   scripts/build-unbound.sh --dest DIR       build into DIR (DIR/src, DIR/prefix)
+#   scripts/build-unbound.sh --tarball F --dest DIR
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-base="$top/.deps/unbound"
+force=0
+suite=
+base=
+tarball=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--force) force=1 ;;
+	--suite) [ $# -ge 2 ] || { echo "build-unbound: --suite needs a value" >&2; exit 2; }
+		suite=$2; shift ;;
+	--suite=*) suite=${1#--suite=} ;;
+	--dest) [ $# -ge 2 ] || { echo "build-unbound: --dest needs a value" >&2; exit 2; }
+		base=$2; shift ;;
+	--dest=*) base=${1#--dest=} ;;
+	--tarball) [ $# -ge 2 ] || { echo "build-unbound: --tarball needs a value" >&2; exit 2; }
+		tarball=$2; shift ;;
+	--tarball=*) tarball=${1#--tarball=} ;;
+	-h|--help) sed -n '2,44p' "$0"; exit 0 ;;
+	*) echo "build-unbound: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+case "$suite" in
+*[!a-z0-9-]*) echo "build-unbound: bad suite name '$suite'" >&2; exit 2 ;;
+esac
+if [ -n "$tarball" ]; then
+	[ -z "$suite" ] || { echo "build-unbound: --tarball and --suite exclude each other" >&2; exit 2; }
+	[ -n "$base" ] || { echo "build-unbound: --tarball needs --dest" >&2; exit 2; }
+	[ -f "$tarball" ] || { echo "build-unbound: no such tarball: $tarball" >&2; exit 2; }
+	tarball=$(cd "$(dirname "$tarball")" && pwd)/$(basename "$tarball")
+fi
+if [ -z "$base" ]; then
+	if [ -n "$suite" ]; then base="$top/.deps/unbound-$suite"; else base="$top/.deps/unbound"; fi
+fi
+mkdir -p "$base"
+base=$(cd "$base" && pwd)
 src="$base/src"
 prefix="$base/prefix"
 stamp="$base/.built"
-force=0
-for arg in "$@"; do
-	case "$arg" in
-	--force) force=1 ;;
-	-h|--help) sed -n '2,22p' "$0"; exit 0 ;;
-	*) echo "build-unbound: unknown option $arg" >&2; exit 2 ;;
-	esac
-done
 
 say() { echo "build-unbound: $*" >&2; }
 
@@ -75,7 +123,7 @@ have_deb_src() {
 }
 
 updated=0
-if ! have_deb_src; then
+if [ -z "$tarball" ] && ! have_deb_src; then
 	deb822=/etc/apt/sources.list.d/debian.sources
 	if [ -f "$deb822" ] && grep -Eiq '^Types:.*\bdeb\b' "$deb822"; then
 		out=/etc/apt/sources.list.d/pooldns-deb-src.sources
@@ -110,6 +158,20 @@ if ! have_deb_src; then
 	updated=1
 fi
 
+# 2b. Another suite's sources: one deb-src line of its own, in its own file.
+if [ -n "$suite" ]; then
+	mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+	out=/etc/apt/sources.list.d/pooldns-$suite-src.list
+	line="deb-src $mirror $suite main"
+	if [ ! -f "$out" ] || [ "$(cat "$out")" != "$line" ]; then
+		say "adding '$line' to $out"
+		echo "$line" | $SUDO tee "$out.tmp" >/dev/null
+		$SUDO mv "$out.tmp" "$out"
+		apt_get update -qq
+		updated=1
+	fi
+fi
+
 if [ -n "$missing" ]; then
 	say "installing:$missing"
 	[ "$updated" -eq 1 ] || apt_get update -qq
@@ -117,16 +179,22 @@ if [ -n "$missing" ]; then
 	apt_get install -y -qq --no-install-recommends $missing >&2
 fi
 
-# 3. The source package, unpacked (with Debian's patches) into .deps/unbound/src.
-mkdir -p "$base"
+# 3. The source package, unpacked (with Debian's patches) into DEST/src.
+pkg=unbound
+[ -z "$suite" ] || pkg="unbound/$suite"
 if [ "$force" -eq 1 ] || [ ! -f "$src/configure" ]; then
 	rm -rf "$src" "$base/download"
 	mkdir -p "$base/download"
-	say "apt-get source unbound"
-	(cd "$base/download" && apt-get source -qq unbound >&2) || {
-		say "apt-get source unbound failed (are deb-src entries enabled and apt-get update done?)"
-		exit 1
-	}
+	if [ -n "$tarball" ]; then
+		say "unpacking $tarball"
+		tar -xzf "$tarball" -C "$base/download"
+	else
+		say "apt-get source $pkg"
+		(cd "$base/download" && apt-get source -qq "$pkg" >&2) || {
+			say "apt-get source $pkg failed (are deb-src entries enabled and apt-get update done?)"
+			exit 1
+		}
+	fi
 	dir=$(find "$base/download" -mindepth 1 -maxdepth 1 -type d -name 'unbound-*' | head -n 1)
 	if [ -z "$dir" ] || [ ! -f "$dir/configure" ]; then
 		say "no unpacked unbound-* source directory in $base/download"

@@ -5,7 +5,12 @@
 # the Unbound module with warnings as errors, runs `make check` (unit tests,
 # fuzz corpora, integration with rqlited and a 3-node cluster, the harness
 # cases against the standalone server and the module, stock dig), then the
-# same suite under ASan+UBSan, then `make distcheck`.
+# module's test again against the newest Unbound Debian publishes (the
+# trixie source package, scripts/build-unbound.sh --suite trixie: another
+# Unbound API, which configure probes), then the whole suite under
+# ASan+UBSan, then `make distcheck`. POOLDNS_UNBOUND_NEW overrides how that
+# second Unbound is built (build-unbound.sh options, e.g.
+# "--tarball unbound-1.22.0.tar.gz --dest .deps/unbound-1.22").
 #
 #   scripts/test.sh            everything
 #   scripts/test.sh --quick    only the warnings-as-errors build and make check
@@ -31,10 +36,17 @@ step "Unbound with dynlib (scripts/build-unbound.sh)"
 unbound_src=$(scripts/build-unbound.sh | tail -n 1)
 [ -f "$unbound_src/config.h" ] || { echo "test.sh: no Unbound tree at '$unbound_src'" >&2; exit 1; }
 
+step "newest Unbound with dynlib (scripts/build-unbound.sh ${POOLDNS_UNBOUND_NEW:---suite trixie})"
+# shellcheck disable=SC2086
+unbound_new=$(scripts/build-unbound.sh ${POOLDNS_UNBOUND_NEW:---suite trixie} | tail -n 1)
+[ -f "$unbound_new/config.h" ] || { echo "test.sh: no Unbound tree at '$unbound_new'" >&2; exit 1; }
+
 step "autoreconf"
 autoreconf -fi
 
 # Each configuration builds out of tree in build/<name>, so they never mix.
+# suite_tests, when set, limits make check to those tests.
+suite_tests=
 run_suite() {
 	name=$1
 	shift
@@ -46,7 +58,9 @@ run_suite() {
 		"$top/configure" --enable-werror "$@" >configure.out 2>&1 ||
 			{ tail -n 30 configure.out; exit 1; }
 		make -j"$jobs" >make.out 2>&1 || { tail -n 60 make.out; exit 1; }
-		if ! make -j"$jobs" check; then
+		set -- check
+		[ -z "$suite_tests" ] || set -- check TESTS="$suite_tests"
+		if ! make -j"$jobs" "$@"; then
 			for f in $(find . -name '*.log' -newer make.out); do
 				if grep -qE '^(FAIL|ERROR)' "$f" 2>/dev/null; then
 					echo "---- $f"
@@ -62,6 +76,9 @@ run_suite() {
 # explicitly also serves distcheck, whose source tree is the bare tarball.
 rqlited="$top/.deps/rqlite/bin/rqlited"
 run_suite default --with-unbound-src="$unbound_src" RQLITED="$rqlited"
+suite_tests="tests/integration/unbound-module.sh tests/integration/unbound-module-cache.sh"
+run_suite unbound-new --with-unbound-src="$unbound_new" RQLITED="$rqlited"
+suite_tests=
 if [ "$quick" -eq 0 ]; then
 	run_suite sanitizers --enable-sanitizers --with-unbound-src="$unbound_src" RQLITED="$rqlited"
 	step "make distcheck"

@@ -2,8 +2,10 @@
  * options.c — command-line parsing and --help for the standalone server
  * (see options.h). Key flags are not interpreted here: a flag is a key if
  * the table of keys (core/conf_schema.c) has a row for it, and its value
- * goes to pooldns_config_set() exactly like a line of the file. --help
- * prints every row: flag, help, range and default.
+ * goes to pooldns_config_set() exactly like a line of the file, unless the
+ * row is the Unbound module's own (scope POOLDNS_CONFIG_MODULE: a file may
+ * hold it, a flag may not). --help prints every other row: flag, help,
+ * range and default.
  *
  * Owns the flag arrays of a struct pooldns_args. Thread model: main thread.
  */
@@ -48,6 +50,8 @@ void pooldns_usage(FILE *out, const char *prog)
 	for (k = pooldns_config_schema; k->name != NULL; k++) {
 		char left[192];
 
+		if (k->scope == POOLDNS_CONFIG_MODULE)
+			continue; /* not a flag: the Unbound module's own key */
 		flag_text(k, left, sizeof(left));
 		if (strlen(left) > 25)
 			fprintf(out, "  %s\n  %-27s", left, "");
@@ -131,9 +135,12 @@ int pooldns_args_parse(int argc, char **argv, struct pooldns_args *a, char *err,
 			memcpy(where, "--", 2);
 			memcpy(where + 2, name, len);
 			where[len + 2] = '\0';
-			if (pooldns_config_key_find(where + 2) == NULL) {
-				snprintf(err, errsz, "unknown option --%.*s (see --help)", (int)len,
-					 name);
+			const struct pooldns_config_key *key = pooldns_config_key_find(where + 2);
+			if (key == NULL || key->scope == POOLDNS_CONFIG_MODULE) {
+				snprintf(err, errsz, "%s option --%.*s (see --help)",
+					 key == NULL ? "unknown"
+						     : "the Unbound module's key, not an",
+					 (int)len, name);
 				free(where);
 				goto fail;
 			}

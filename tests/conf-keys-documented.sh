@@ -3,13 +3,15 @@
 # configuration keys (core/conf_schema.c, printed by tests/tools/conf-keys)
 # is documented, and no documentation names a key the table lacks:
 #   doc/pooldns.conf.5  an item of the KEYS section, marked (list) exactly
-#                       for list keys and as standalone (a "standalone"
+#                       for list keys, as standalone (a "standalone"
 #                       subsection or the (standalone) mark) exactly for
-#                       server-only keys
+#                       server-only keys, and as module (a subsection
+#                       naming the "Unbound module") exactly for
+#                       module-only keys
 #   README.md           a row of the "Configuration reference" table, with
-#                       "(list)" and "server only" the same way
-#   doc/pooldns.8       in the list of flags (--key=...)
-#   pooldns --help      a line "  --key=..."
+#                       "(list)", "server only" and "module only" the same way
+#   doc/pooldns.8       in the list of flags (--key=...), module-only keys not
+#   pooldns --help      a line "  --key=...", module-only keys not
 # Fails with one line per problem.
 set -u
 src=${POOLDNS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -34,7 +36,8 @@ function flush(   n, i, a) {
 	if (items != "") {
 		n = split(items, a, " ")
 		for (i = 1; i <= n; i++)
-			print a[i], (list ? "list" : "single"), (server ? "server" : "shared")
+			print a[i], (list ? "list" : "single"),
+			      (server ? "server" : module ? "module" : "shared")
 	}
 	items = ""
 }
@@ -54,6 +57,7 @@ item {
 	item = 0
 	list = 0
 	server = (section ~ /standalone/)
+	module = (section ~ /Unbound module/)
 	next
 }
 /^\.RI \( list \)/ { list = 1 }
@@ -71,9 +75,10 @@ inref && /^\| `/ {
 	first = cell[2]
 	list = (first ~ /\(list\)/)
 	server = ($0 ~ /server only/)
+	module = ($0 ~ /module only/)
 	while (match(first, /`[^`]*`/)) {
 		print substr(first, RSTART + 1, RLENGTH - 2), (list ? "list" : "single"),
-		      (server ? "server" : "shared")
+		      (server ? "server" : module ? "module" : "shared")
 		first = substr(first, RSTART + RLENGTH)
 	}
 }
@@ -112,8 +117,13 @@ while IFS='	' read -r name type list scope reload; do
 	nkeys=$((nkeys + 1))
 	check_doc man5 "$name" "$list" "$scope"
 	check_doc readme "$name" "$list" "$scope"
-	grep -q -e "--$name=" "$tmp/man8" || fail "$name: not in the flag list of doc/pooldns.8"
-	grep -q -e "^  --$name=" "$tmp/help" || fail "$name: not listed by pooldns --help"
+	if [ "$scope" = module ]; then
+		grep -q -e "--$name=" "$tmp/man8" && fail "$name: a module key, in the flag list of doc/pooldns.8"
+		grep -q -e "^  --$name=" "$tmp/help" && fail "$name: a module key, listed by pooldns --help"
+	else
+		grep -q -e "--$name=" "$tmp/man8" || fail "$name: not in the flag list of doc/pooldns.8"
+		grep -q -e "^  --$name=" "$tmp/help" || fail "$name: not listed by pooldns --help"
+	fi
 done <"$tmp/table"
 
 # Documented keys that the table does not have.

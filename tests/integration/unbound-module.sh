@@ -31,6 +31,7 @@ set -u
 UNBOUND_CONTROL=${UNBOUND_CONTROL:-$(dirname "$UNBOUND_BIN")/unbound-control}
 [ -x "$UNBOUND_CONTROL" ] || die "unbound-control not found next to $UNBOUND_BIN (set UNBOUND_CONTROL)"
 "$UNBOUND_BIN" -V 2>&1 | grep -q 'dynlib' || die "$UNBOUND_BIN was not built with dynlib support"
+log "$("$UNBOUND_BIN" -V 2>&1 | sed -n 's/^Version /Unbound /p') ($UNBOUND_BIN)"
 MODULE=$POOLDNS_BUILDDIR/module/.libs/pooldns.so
 [ -f "$MODULE" ] || MODULE=$POOLDNS_BUILDDIR/module/pooldns.so
 [ -f "$MODULE" ] || die "module not built: $MODULE"

@@ -399,6 +399,9 @@ START_TEST(test_scope_and_reload)
 			in_server |= strcmp(server[i], k->name) == 0;
 		ck_assert_msg((k->reload == POOLDNS_CONFIG_RESTART) == in_restart, "%s", k->name);
 		ck_assert_msg((k->scope == POOLDNS_CONFIG_SERVER) == in_server, "%s", k->name);
+		ck_assert_msg((k->scope == POOLDNS_CONFIG_MODULE) ==
+				      (strcmp(k->name, "module-cache-ttl") == 0),
+			      "%s", k->name);
 	}
 }
 END_TEST

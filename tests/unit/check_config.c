@@ -77,6 +77,7 @@ static const struct {
 	{ "negative-ttl", "30" },
 	{ "log", "syslog" },
 	{ "log-level", "debug" },
+	{ "module-cache-ttl", "5" },
 };
 #define NSAMPLES (sizeof(samples) / sizeof(samples[0]))
 
@@ -149,6 +150,7 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(c.answer.zone.negative_ttl, 60);
 	ck_assert_int_eq(c.log_dest, POOLDNS_LOG_STDERR);
 	ck_assert_int_eq(c.log_level, POOLDNS_LOG_INFO);
+	ck_assert_int_eq(c.module_cache_ttl, 0);
 	ck_assert_int_eq(pooldns_config_check(&c, err, sizeof(err)), 0);
 	pooldns_config_free(&c);
 }
@@ -231,6 +233,7 @@ START_TEST(test_every_key)
 	ck_assert_uint_eq(c.answer.zone.negative_ttl, 30);
 	ck_assert_int_eq(c.log_dest, POOLDNS_LOG_SYSLOG);
 	ck_assert_int_eq(c.log_level, POOLDNS_LOG_DEBUG);
+	ck_assert_int_eq(c.module_cache_ttl, 5);
 	/* Strings can be cleared with an empty value. */
 	ck_assert_int_eq(pooldns_config_set(&c, "cache-file", "", "x", err, sizeof(err)), 0);
 	ck_assert_ptr_null(c.cache_file);
@@ -342,6 +345,8 @@ static const struct {
 	{ "listen = localhost:53\n", "t.conf:1: listen: \"localhost:53\": bad IPv4 address" },
 	{ "edns-payload = 511\n", "t.conf:1: edns-payload: \"511\": out of range (512..4096)" },
 	{ "edns-payload = 4097\n", "t.conf:1: edns-payload: \"4097\": out of range (512..4096)" },
+	{ "module-cache-ttl = 301\n",
+	  "t.conf:1: module-cache-ttl: \"301\": out of range (0..300)" },
 	{ "threads = -1\n", "t.conf:1: threads: \"-1\": not a decimal number (0..1024)" },
 	{ "threads = 0x10\n", "t.conf:1: threads: \"0x10\": not a decimal number (0..1024)" },
 	{ "threads = +3\n", "t.conf:1: threads: \"+3\": not a decimal number (0..1024)" },
