@@ -25,7 +25,10 @@
 # no binary package of the machine changes), pointing at $DEBIAN_MIRROR
 # (default http://deb.debian.org/debian); DEST defaults to
 # .deps/unbound-SUITE. The build dependencies are the same Debian 12
-# packages either way.
+# packages either way. A mirror may list a suite's current source package
+# before it serves its files; for trixie the script then takes the
+# upstream tarball of trixie's release (Unbound 1.22.0) from the same
+# Debian archive pool, checked against its SHA-256.
 #
 # --tarball FILE builds an Unbound release tarball (unbound-X.Y.Z.tar.gz, or
 # Debian's unbound_X.Y.Z.orig.tar.gz) instead of a source package, for a
@@ -179,6 +182,15 @@ if [ -n "$missing" ]; then
 	apt_get install -y -qq --no-install-recommends $missing >&2
 fi
 
+# The upstream tarball of a suite's release in the Debian archive (file
+# name and SHA-256), used when the suite's current source package is
+# listed but not served.
+release_tarball() {
+	case "$1" in
+	trixie) echo "unbound_1.22.0.orig.tar.gz c5dd1bdef5d5685b2cedb749158dd152c52d44f65529a34ac15cd88d4b1b3d43" ;;
+	esac
+}
+
 # 3. The source package, unpacked (with Debian's patches) into DEST/src.
 pkg=unbound
 [ -z "$suite" ] || pkg="unbound/$suite"
@@ -190,10 +202,26 @@ if [ "$force" -eq 1 ] || [ ! -f "$src/configure" ]; then
 		tar -xzf "$tarball" -C "$base/download"
 	else
 		say "apt-get source $pkg"
-		(cd "$base/download" && apt-get source -qq "$pkg" >&2) || {
-			say "apt-get source $pkg failed (are deb-src entries enabled and apt-get update done?)"
-			exit 1
-		}
+		if ! (cd "$base/download" && apt-get source -qq "$pkg" >&2); then
+			# A mirror may list a suite's current source package
+			# before it serves its files (a stable update in
+			# flight). For trixie, fall back to the upstream
+			# tarball of the suite's release, from the same
+			# Debian archive, checked against its known SHA-256.
+			rel=$(release_tarball "$suite")
+			if [ -z "$rel" ]; then
+				say "apt-get source $pkg failed (are deb-src entries enabled and apt-get update done?)"
+				exit 1
+			fi
+			set -- $rel
+			url="${DEBIAN_MIRROR:-http://deb.debian.org/debian}/pool/main/u/unbound/$1"
+			say "apt-get source $pkg failed; taking $suite's release tarball $url"
+			curl -fsS --retry 3 -o "$base/download/$1" "$url" >&2 ||
+				{ say "cannot download $url"; exit 1; }
+			echo "$2  $base/download/$1" | sha256sum -c --quiet - >&2 ||
+				{ say "$1: SHA-256 mismatch"; exit 1; }
+			tar -xzf "$base/download/$1" -C "$base/download"
+		fi
 	fi
 	dir=$(find "$base/download" -mindepth 1 -maxdepth 1 -type d -name 'unbound-*' | head -n 1)
 	if [ -z "$dir" ] || [ ! -f "$dir/configure" ]; then
