@@ -5,8 +5,8 @@
 # the Unbound module with warnings as errors, runs `make check` (unit tests,
 # fuzz corpora, integration with rqlited and a 3-node cluster, the harness
 # cases against the standalone server and the module, stock dig), then the
-# same suite under ASan+UBSan, then the libFuzzer build's fuzz-check, then
-# `make distcheck`.
+# unit tests under valgrind memcheck, then the same suite under ASan+UBSan,
+# then the libFuzzer build's fuzz-check, then `make distcheck`.
 #
 #   scripts/test.sh            everything
 #   scripts/test.sh --quick    only the warnings-as-errors build and make check
@@ -64,6 +64,10 @@ run_suite() {
 rqlited="$top/.deps/rqlite/bin/rqlited"
 run_suite default --with-unbound-src="$unbound_src" RQLITED="$rqlited"
 if [ "$quick" -eq 0 ]; then
+	step "unit tests under valgrind memcheck (make check-valgrind)"
+	(cd build/default && make -j"$jobs" check-valgrind VERBOSE=yes >valgrind.out 2>&1) ||
+		{ tail -n 80 build/default/valgrind.out; exit 1; }
+	grep -E '^(PASS|FAIL|ERROR)' build/default/valgrind.out
 	run_suite sanitizers --enable-sanitizers --with-unbound-src="$unbound_src" RQLITED="$rqlited"
 	step "fuzz targets with libFuzzer: corpora and coverage edges (make fuzz-check)"
 	rm -rf build/fuzz-check && mkdir -p build/fuzz-check
