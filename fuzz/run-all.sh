@@ -10,9 +10,11 @@
 #   -n RUNS      guided runs per target (default 10000000)
 #   -t SECONDS   stop a target after this long even if RUNS are not done
 #                (default: no limit); the table shows the runs really made
-#   --merge      add the inputs that reach new coverage to the committed
-#                corpus fuzz/corpus/<target>/ (libFuzzer -merge=1: seeds
-#                are kept, only inputs with new features are added)
+#   --merge      keep in the committed corpus fuzz/corpus/<target>/ the
+#                inputs that reach new coverage, minimised: the named
+#                (hand-written) seeds stay, and of the old and new
+#                inputs libFuzzer's -merge=1 keeps only those that add
+#                coverage beyond them
 #   TARGET...    only these targets (default: every row of fuzz/targets)
 #
 # Two builds are made (or brought up to date) under build/, out of tree:
@@ -34,7 +36,7 @@ while [ $# -gt 0 ]; do
 	-n) runs=$2; shift 2 ;;
 	-t) max_time=$2; shift 2 ;;
 	--merge) merge=1; shift ;;
-	-h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d'; exit 0 ;;
 	-*) echo "run-all.sh: unknown option $1" >&2; exit 2 ;;
 	*) only="$only $1"; shift ;;
 	esac
@@ -98,8 +100,18 @@ for t in $names; do
 		{ tail -n 40 "$tmp/$t.log"; echo "run-all.sh: $t failed; the input is in $tmp (kept)" >&2; trap - EXIT; exit 1; }
 	done_runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$tmp/$t.log" | tail -n 1)
 	if [ "$merge" -eq 1 ]; then
-		nice -n 19 "$fz/fuzz/$t" -merge=1 -close_fd_mask=3 "$corpus" "$new" >"$tmp/$t.merge" 2>&1 ||
+		# Minimise: start from the named seeds (hand-written, kept as
+		# they are), add from the old and the new inputs only those
+		# that reach coverage the rest does not, and put those back
+		# under libFuzzer's names (the SHA-1 of their content).
+		min="$tmp/$t.min"
+		mkdir -p "$min"
+		find "$corpus" -maxdepth 1 -type f ! -regex '.*/[0-9a-f]\{40\}' -exec cp {} "$min/" \;
+		nice -n 19 "$fz/fuzz/$t" -merge=1 -close_fd_mask=3 "$min" "$corpus" "$new" \
+			>"$tmp/$t.merge" 2>&1 ||
 			{ tail -n 20 "$tmp/$t.merge"; echo "run-all.sh: $t: merge failed" >&2; exit 1; }
+		find "$corpus" -maxdepth 1 -type f -regex '.*/[0-9a-f]\{40\}' -exec rm -f {} +
+		find "$min" -maxdepth 1 -type f -regex '.*/[0-9a-f]\{40\}' -exec cp {} "$corpus/" \;
 	fi
 	# Edges of the corpus (the committed one, merged or not).
 	"$fz/fuzz/$t" -runs=0 -close_fd_mask=3 "$corpus" >"$tmp/$t.edges" 2>&1 ||
