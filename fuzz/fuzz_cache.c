@@ -10,7 +10,8 @@
  *   the file's order; in pages it is sorted by id);
  * - every page has the 16 pool and 6 member columns of source.h, at least
  *   one pool row and at most page_pools of them (format 1 may exceed it
- *   only with rows that repeat the id of the last row within the limit),
+ *   only with rows that repeat the id of the last row within the limit,
+ *   an id read as the builder reads it: 2 and 2.0 are the same),
  *   and, in pages of one,
  *   integer pool ids ascending across pages;
  * - a callback that stops at the second page makes the load fail with its
@@ -86,8 +87,28 @@ static uint64_t cell_digest(const struct pooldns_cell *c)
 	}
 }
 
+/* The id as the builder reads it: an integer, or a real with an integral
+ * value (so 2 and 2.0 are the same pool id). */
+static bool integral_id(const struct pooldns_cell *c, int64_t *out)
+{
+	if (c->type == POOLDNS_CELL_INT) {
+		*out = c->i;
+		return true;
+	}
+	if (c->type == POOLDNS_CELL_REAL && c->r >= -9223372036854775808.0 &&
+	    c->r < 9223372036854775808.0 && (double)(int64_t)c->r == c->r) {
+		*out = (int64_t)c->r;
+		return true;
+	}
+	return false;
+}
+
 static bool same_id(const struct pooldns_cell *a, const struct pooldns_cell *b)
 {
+	int64_t x, y;
+
+	if (integral_id(a, &x) && integral_id(b, &y))
+		return x == y;
 	return a->type == b->type && cell_digest(a) == cell_digest(b);
 }
 

@@ -216,9 +216,16 @@ static void answer_and_check(const uint8_t *data, size_t size, bool tcp,
 	uint16_t flags = get16(out + 2);
 	CHECK(get16(out) == q->id);
 	CHECK(flags & POOLDNS_FLAG_QR);
-	CHECK(!(flags & POOLDNS_FLAG_RA));
-	CHECK((flags & POOLDNS_FLAG_RD) == (q->flags & POOLDNS_FLAG_RD));
-	CHECK((flags & POOLDNS_FLAG_CD) == (q->flags & POOLDNS_FLAG_CD));
+	CHECK(!(flags & (POOLDNS_FLAG_RA | POOLDNS_FLAG_Z | POOLDNS_FLAG_AD)));
+	CHECK((flags & 0x7800u) == (q->flags & 0x7800u)); /* the opcode */
+	if (q->opcode == POOLDNS_OPCODE_QUERY) {
+		CHECK((flags & POOLDNS_FLAG_RD) == (q->flags & POOLDNS_FLAG_RD));
+		CHECK((flags & POOLDNS_FLAG_CD) == (q->flags & POOLDNS_FLAG_CD));
+	} else {
+		/* None of the bits defined for QUERY (answer.h). */
+		CHECK(!(flags &
+			(POOLDNS_FLAG_AA | POOLDNS_FLAG_TC | POOLDNS_FLAG_RD | POOLDNS_FLAG_CD)));
+	}
 	unsigned rcode = flags & 0x0f;
 	switch (st) {
 	case POOLDNS_PARSE_FORMERR:

@@ -26,7 +26,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
 pkgs="build-essential autoconf automake libtool pkg-config
   libcurl4-openssl-dev libjansson-dev libsqlite3-dev liburcu-dev libldns-dev
   libssl-dev openssl check libcap-ng-dev dnsutils curl ca-certificates sqlite3 procps
-  systemd libmicrohttpd-dev chromium fonts-dejavu-core jq"
+  systemd libmicrohttpd-dev chromium fonts-dejavu-core jq
+  clang libclang-rt-14-dev llvm valgrind"
 [ "$bench" -eq 1 ] && pkgs="$pkgs dnsperf gdnsd knot nsd"
 command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 

@@ -7,9 +7,10 @@
 # cases against the standalone server and the module, stock dig), then the
 # module's test again against the newest Unbound Debian publishes (the
 # trixie source package, scripts/build-unbound.sh --suite trixie: another
-# Unbound API, which configure probes), then the whole suite under
-# ASan+UBSan, then `make distcheck`. POOLDNS_UNBOUND_NEW overrides how that
-# second Unbound is built (build-unbound.sh options, e.g.
+# Unbound API, which configure probes), the unit tests under valgrind
+# memcheck, then the whole suite under ASan+UBSan, then the libFuzzer
+# build's fuzz-check, then `make distcheck`. POOLDNS_UNBOUND_NEW overrides
+# how that second Unbound is built (build-unbound.sh options, e.g.
 # "--tarball unbound-1.22.0.tar.gz --dest .deps/unbound-1.22").
 #
 #   scripts/test.sh            everything
@@ -80,7 +81,17 @@ suite_tests="tests/integration/unbound-module.sh tests/integration/unbound-modul
 run_suite unbound-new --with-unbound-src="$unbound_new" RQLITED="$rqlited"
 suite_tests=
 if [ "$quick" -eq 0 ]; then
+	step "unit tests under valgrind memcheck (make check-valgrind)"
+	(cd build/default && make -j"$jobs" check-valgrind VERBOSE=yes >valgrind.out 2>&1) ||
+		{ tail -n 80 build/default/valgrind.out; exit 1; }
+	grep -E '^(PASS|FAIL|ERROR)' build/default/valgrind.out
 	run_suite sanitizers --enable-sanitizers --with-unbound-src="$unbound_src" RQLITED="$rqlited"
+	step "fuzz targets with libFuzzer: corpora and coverage edges (make fuzz-check)"
+	rm -rf build/fuzz-check && mkdir -p build/fuzz-check
+	(cd build/fuzz-check && "$top/configure" --enable-werror CC=clang --enable-fuzzers >configure.out 2>&1 &&
+		make -j"$jobs" fuzz-check >make.out 2>&1) ||
+		{ tail -n 40 build/fuzz-check/configure.out build/fuzz-check/make.out; exit 1; }
+	grep -E "^(PASS|FAIL)" build/fuzz-check/make.out
 	step "make distcheck"
 	(cd build/default && make -j"$jobs" distcheck \
 		DISTCHECK_CONFIGURE_FLAGS="--enable-werror --with-unbound-src=$unbound_src RQLITED=$rqlited" \

@@ -26,9 +26,27 @@
 #include "core/dns/answer.h"
 #include "core/dns/wire.h"
 
-/* Flags a response copies from the query. */
-#define COPIED_FLAGS (POOLDNS_FLAG_RD | POOLDNS_FLAG_CD)
-#define OPCODE_MASK  0x7800u
+#define OPCODE_MASK 0x7800u
+
+/*
+ * The header bits a response takes from the query, by opcode (answer.h
+ * has the table). The opcode is always echoed (RFC 1035 4.1.1). RD
+ * (RFC 1035 4.1.1) and CD (RFC 4035 3.2.2) are copied for QUERY only:
+ * they are the QUERY bits RFC 6895 2 expects to be copied, other opcodes
+ * give them no meaning (UPDATE, RFC 2136 2.2, makes them a Z field that is
+ * zero in requests and responses), and every opcode but QUERY is answered
+ * NOTIMP. AA, TC, RA, Z and AD are never copied:
+ * AA and TC are set by the encoder for what it answered, RA and AD stay
+ * clear (no recursion, no validation), Z is zero (RFC 1035 4.1.1).
+ */
+static uint16_t echoed_flags(const struct pooldns_query *q)
+{
+	uint16_t f = q->flags & OPCODE_MASK;
+
+	if (q->opcode == POOLDNS_OPCODE_QUERY)
+		f |= q->flags & (POOLDNS_FLAG_RD | POOLDNS_FLAG_CD);
+	return f;
+}
 
 static size_t min_size(size_t a, size_t b)
 {
@@ -225,7 +243,7 @@ static void encode_result(struct pooldns_writer *w, const struct pooldns_answer_
 			  bool truncated)
 {
 	const struct pooldns_zone_cfg *zc = &cfg->zone;
-	uint16_t flags = POOLDNS_FLAG_QR | (q->flags & (COPIED_FLAGS | OPCODE_MASK)) | r->rcode;
+	uint16_t flags = POOLDNS_FLAG_QR | echoed_flags(q) | r->rcode;
 	uint16_t an = 0, ns = 0, ar = q->edns ? 1 : 0;
 
 	if (r->kind != POOLDNS_RESULT_REFUSED)
@@ -272,8 +290,7 @@ static size_t encode_error(const struct pooldns_answer_cfg *cfg, const struct po
 			   unsigned rcode, uint8_t *out, size_t cap)
 {
 	struct pooldns_writer w;
-	uint16_t flags = POOLDNS_FLAG_QR | (q->flags & (COPIED_FLAGS | OPCODE_MASK)) |
-			 (uint16_t)(rcode & 0x0f);
+	uint16_t flags = POOLDNS_FLAG_QR | echoed_flags(q) | (uint16_t)(rcode & 0x0f);
 
 	pooldns_writer_init(&w, out, cap);
 	write_header(&w, q, flags, q->question_ok ? 1 : 0, 0, 0, q->edns ? 1 : 0);

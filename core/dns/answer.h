@@ -3,13 +3,22 @@
  * server's whole answer path (parse with wire.c, decide with resolve.c,
  * encode here).
  *
- * Responses: QR and AA set (AA only for names we serve), RD and CD copied,
- * the question echoed in the client's case, A/AAAA with the pool TTL,
+ * Responses: QR and AA set (AA only for names we serve), the opcode
+ * echoed, the question echoed in the client's case, A/AAAA with the pool TTL,
  * synthesized SOA/NS, EDNS OPT echoed when the query had one (our payload
  * size, DO copied, BADVERS for version > 0, client subnet echoed with scope
  * prefix 0 or the source prefix for the hash policy), FORMERR/NOTIMP for bad
  * queries, and TC with an empty answer when a UDP response does not fit
  * min(max(requested EDNS size, 512), our payload size) — or 512 without EDNS.
+ *
+ * Header bits by opcode (whatever bits the query set):
+ *   QUERY (0)               answer, FORMERR or BADVERS; RD and CD copied,
+ *                           AA for names we serve, TC when truncated
+ *   IQUERY (1, obsolete), STATUS (2), NOTIFY (4), UPDATE (5), DSO (6),
+ *   unassigned (3, 7..15)   NOTIMP; none of AA, TC, RD, RA, AD, CD, which
+ *                           are defined for QUERY only
+ * Never set: RA, AD, Z. The opcode is always echoed; the question and the
+ * OPT record are echoed when they parse.
  *
  * Thread-safety: call from any thread; pooldns_answer_packet() takes the
  * RCU read lock itself, pooldns_answer_packet_locked() runs inside the

@@ -261,7 +261,7 @@ enum pooldns_parse_status pooldns_wire_parse_query(const uint8_t *pkt, size_t le
 		if (read_question(pkt, len, &pos, q) == 0)
 			q->question_ok = true;
 	}
-	if (q->opcode != 0) {
+	if (q->opcode != POOLDNS_OPCODE_QUERY) {
 		/* Still look for an OPT so that the NOTIMP carries one
 		 * (RFC 6891 7); errors here do not change the answer. */
 		if (q->question_ok && ancount == 0 && nscount == 0) {

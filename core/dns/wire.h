@@ -53,8 +53,19 @@ enum {
 #define POOLDNS_FLAG_TC 0x0200u
 #define POOLDNS_FLAG_RD 0x0100u
 #define POOLDNS_FLAG_RA 0x0080u
+#define POOLDNS_FLAG_Z  0x0040u /* reserved: zero (RFC 1035 4.1.1) */
 #define POOLDNS_FLAG_AD 0x0020u
 #define POOLDNS_FLAG_CD 0x0010u
+
+/* Opcodes (RFC 6895 2.2): only QUERY is answered, all others get NOTIMP. */
+enum {
+	POOLDNS_OPCODE_QUERY = 0,
+	POOLDNS_OPCODE_IQUERY = 1, /* obsolete (RFC 3425) */
+	POOLDNS_OPCODE_STATUS = 2,
+	POOLDNS_OPCODE_NOTIFY = 4, /* RFC 1996 */
+	POOLDNS_OPCODE_UPDATE = 5, /* RFC 2136 */
+	POOLDNS_OPCODE_DSO = 6,    /* RFC 8490 */
+};
 
 enum pooldns_parse_status {
 	POOLDNS_PARSE_OK = 0,

@@ -4,7 +4,8 @@
  * ldns (an independent decoder) to check header flags, sections, TTLs, SOA
  * fields, case echo, compression, EDNS (payload, DO, BADVERS, client-subnet
  * echo and scope), TC over UDP with and without EDNS versus TCP, FORMERR /
- * NOTIMP / REFUSED / drops, and zones from the configuration.
+ * NOTIMP / REFUSED / drops, the header bits of every opcode, and zones
+ * from the configuration.
  *
  * Snapshots come from the real builder (pooldns_table rows made with the
  * shared fixture, testdata.h) and are published in a real store.
@@ -554,6 +555,76 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/*
+ * Header bits by opcode (answer.h): every opcode 0..15, every combination
+ * of the query's AA, TC, RD, RA, Z, AD and CD bits, for an answer, a
+ * REFUSED, a FORMERR and a BADVERS query. The response's whole flags word
+ * is compared: QUERY copies RD and CD and nothing else; every other opcode
+ * gets NOTIMP with none of the bits defined for QUERY.
+ */
+enum flag_case { FC_ANSWER, FC_REFUSED, FC_FORMERR, FC_BADVERS, FC_N };
+
+START_TEST(test_flags_by_opcode)
+{
+	static const uint16_t query_bits[] = { POOLDNS_FLAG_AA, POOLDNS_FLAG_TC, POOLDNS_FLAG_RD,
+					       POOLDNS_FLAG_RA, POOLDNS_FLAG_Z,  POOLDNS_FLAG_AD,
+					       POOLDNS_FLAG_CD };
+	const unsigned nbits = sizeof query_bits / sizeof query_bits[0];
+	struct qb q;
+	struct pooldns_answer_info info;
+
+	for (unsigned opcode = 0; opcode < 16; opcode++) {
+		for (unsigned combo = 0; combo < (1u << nbits); combo++) {
+			uint16_t qflags = (uint16_t)(opcode << 11);
+			for (unsigned b = 0; b < nbits; b++)
+				if (combo & (1u << b))
+					qflags |= query_bits[b];
+			for (int c = 0; c < FC_N; c++) {
+				const char *name =
+					c == FC_REFUSED ? "www.example.org." : "www.example.com.";
+				bool edns = c == FC_BADVERS;
+				qb_query(&q, (uint16_t)(opcode * 1000 + combo), qflags, name,
+					 POOLDNS_TYPE_A, POOLDNS_CLASS_IN, edns ? 1 : 0);
+				if (edns)
+					qb_opt(&q, 1232, 1, false, 0);
+				if (c == FC_FORMERR)
+					qb_u8(&q, 0); /* a trailing byte */
+
+				uint16_t want = (uint16_t)(POOLDNS_FLAG_QR | (opcode << 11));
+				unsigned rcode;
+				if (opcode != POOLDNS_OPCODE_QUERY) {
+					rcode = POOLDNS_RCODE_NOTIMP;
+				} else {
+					want |= qflags & (POOLDNS_FLAG_RD | POOLDNS_FLAG_CD);
+					rcode = c == FC_ANSWER    ? POOLDNS_RCODE_NOERROR
+						: c == FC_REFUSED ? POOLDNS_RCODE_REFUSED
+						: c == FC_FORMERR ? POOLDNS_RCODE_FORMERR
+								  : POOLDNS_RCODE_BADVERS;
+					if (c == FC_ANSWER)
+						want |= POOLDNS_FLAG_AA;
+				}
+				want |= (uint16_t)(rcode & 0x0f);
+
+				size_t n = run(&q, false, &info);
+				ck_assert_uint_ge(n, POOLDNS_HEADER_LEN);
+				uint16_t got = (uint16_t)((out[2] << 8) | out[3]);
+				ck_assert_msg(got == want,
+					      "opcode %u, query flags 0x%04x, case %d: "
+					      "response flags 0x%04x, want 0x%04x",
+					      opcode, qflags, c, got, want);
+				ck_assert_uint_eq(info.rcode, rcode);
+				ldns_pkt *p = decode(n);
+				ck_assert_uint_eq(ldns_pkt_get_opcode(p), opcode);
+				ck_assert_uint_eq(ldns_pkt_id(p), opcode * 1000 + combo);
+				assert_question(p, name, LDNS_RR_TYPE_A);
+				ck_assert_uint_eq(ldns_pkt_edns_udp_size(p), edns ? 1232 : 0);
+				ldns_pkt_free(p);
+			}
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_edns)
 {
 	struct qb q;
@@ -892,6 +963,7 @@ static Suite *answer_suite(void)
 	tcase_add_test(tc, test_nxdomain_nodata);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_flags_by_opcode);
 	tcase_add_test(tc, test_edns);
 	tcase_add_test(tc, test_ecs_echo);
 	tcase_add_test(tc, test_truncation);
