@@ -161,7 +161,8 @@ static size_t query_with_opt(uint8_t *b, const uint8_t *rdata, size_t rdlen)
 	b[n++] = 0;
 	b[n++] = (uint8_t)(rdlen >> 8);
 	b[n++] = (uint8_t)rdlen;
-	memcpy(b + n, rdata, rdlen);
+	if (rdlen > 0)
+		memcpy(b + n, rdata, rdlen);
 	return n + rdlen;
 }
 
