@@ -133,7 +133,14 @@ size_t pooldns_cookie_append(uint8_t *resp, size_t len, size_t cap, size_t limit
 	size_t pos = opt;
 	if (!pooldns_msg_skip_name(resp, len, &pos))
 		return len;
-	size_t rdlen = pooldns_msg_rd16(resp + pos + 8) + add;
+	size_t old = pooldns_msg_rd16(resp + pos + 8), walked = 0;
+	/* Only after options that end exactly where the record does: an
+	 * option appended after stray bytes could not be read back. */
+	while (walked + 4 <= old)
+		walked += 4 + (size_t)pooldns_msg_rd16(resp + pos + 10 + walked + 2);
+	if (walked != old)
+		return len;
+	size_t rdlen = old + add;
 	if (rdlen > 0xffff)
 		return len;
 	resp[pos + 8] = (uint8_t)(rdlen >> 8);

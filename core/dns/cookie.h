@@ -75,10 +75,10 @@ bool pooldns_cookie_valid(const struct pooldns_cookie_secret *secret,
 			  uint32_t now, bool *renew);
 
 /* Adds a COOKIE option (client cookie + server cookie) to the OPT record
- * of the response resp[0..len), which must be the message's last record,
- * when the result still fits in limit bytes (and cap). Returns the new
- * length, or len unchanged when there is no OPT record at the end or no
- * room. */
+ * of the response resp[0..len), which must be the message's last record
+ * and hold whole options only, when the result still fits in limit bytes
+ * (and cap). Returns the new length, or len unchanged when there is no
+ * such OPT record at the end or no room. */
 size_t pooldns_cookie_append(uint8_t *resp, size_t len, size_t cap, size_t limit,
 			     const uint8_t client[POOLDNS_COOKIE_CLIENT_LEN],
 			     const uint8_t server[POOLDNS_COOKIE_SERVER_LEN]);

@@ -58,8 +58,8 @@ bool pooldns_msg_walk(const uint8_t *pkt, size_t len, size_t *opt, size_t *last)
 	*last = 0;
 	if (pos == 0)
 		return false;
-	unsigned n = (unsigned)pooldns_msg_rd16(pkt + 6) + pooldns_msg_rd16(pkt + 8) +
-		     pooldns_msg_rd16(pkt + 10);
+	unsigned before_ar = (unsigned)pooldns_msg_rd16(pkt + 6) + pooldns_msg_rd16(pkt + 8);
+	unsigned n = before_ar + pooldns_msg_rd16(pkt + 10);
 	for (unsigned i = 0; i < n; i++) {
 		size_t start = pos;
 		if (!pooldns_msg_skip_name(pkt, len, &pos) || pos + 10 > len)
@@ -68,8 +68,8 @@ bool pooldns_msg_walk(const uint8_t *pkt, size_t len, size_t *opt, size_t *last)
 		size_t rdlen = pooldns_msg_rd16(pkt + pos + 8);
 		if (pos + 10 + rdlen > len)
 			return false;
-		if (type == TYPE_OPT)
-			*opt = start;
+		if (type == TYPE_OPT && i >= before_ar)
+			*opt = start; /* an OPT record counts in the additional section only */
 		*last = start;
 		pos += 10 + rdlen;
 	}

@@ -27,7 +27,8 @@ bool pooldns_msg_skip_name(const uint8_t *pkt, size_t len, size_t *pos);
  * questions cannot be walked. */
 size_t pooldns_msg_records_start(const uint8_t *pkt, size_t len);
 
-/* Walks every record; *opt = the offset of the last OPT record (0: none),
+/* Walks every record; *opt = the offset of the last OPT record of the
+ * additional section (0: none; one elsewhere does not count),
  * *last = the offset of the last record (0: none). false when the records
  * do not end exactly at len. */
 bool pooldns_msg_walk(const uint8_t *pkt, size_t len, size_t *opt, size_t *last);
