@@ -192,7 +192,12 @@ release_tarball() {
 }
 
 # 3. The source package, unpacked (with Debian's patches) into DEST/src.
+# Without --suite, the machine's own release's package: once another
+# suite's deb-src line is present (a --suite build), plain "unbound" would
+# take that suite's newer one.
 pkg=unbound
+codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+[ -z "$codename" ] || pkg="unbound/$codename"
 [ -z "$suite" ] || pkg="unbound/$suite"
 if [ "$force" -eq 1 ] || [ ! -f "$src/configure" ]; then
 	rm -rf "$src" "$base/download"
