@@ -15,7 +15,10 @@ command -v valgrind >/dev/null 2>&1 || { echo "valgrind-unit.sh: valgrind not fo
 CK_FORK=no
 export CK_FORK
 t0=$(date +%s)
-timeout "${POOLDNS_VALGRIND_TIMEOUT:-900}" valgrind --tool=memcheck --quiet \
+# --fair-sched=yes: valgrind runs one thread at a time, and without it a
+# thread that spins (a test's reader polling a snapshot) can keep the others
+# from running for minutes.
+timeout "${POOLDNS_VALGRIND_TIMEOUT:-900}" valgrind --tool=memcheck --quiet --fair-sched=yes \
 	--leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
 	--error-exitcode=99 --num-callers=30 --suppressions="$srcdir/tests/valgrind.supp" "$@"
 rc=$?

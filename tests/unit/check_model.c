@@ -2012,7 +2012,6 @@ START_TEST(test_concurrent_readers)
 	int64_t ids[CR_POOLS + 8];
 	size_t nids;
 	char name[64];
-	struct timespec t0, t1;
 
 	ck_assert_ptr_nonnull(nm);
 	for (int id = 1; id <= CR_POOLS; id++) {
@@ -2042,7 +2041,8 @@ START_TEST(test_concurrent_readers)
 		rd[i].stop = &stop;
 		ck_assert_int_eq(pthread_create(&th[i], NULL, cr_reader_main, &rd[i]), 0);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* (A writer the readers held up would show as this test running
+	 * into its case's timeout, not as a bound on seconds here.) */
 	for (int v = 2; v < 2 + CR_DELTAS; v++) {
 		cr_rows(&ds, v, false, ids, &nids);
 		delta(f.m, ids, nids, &ds, v, &st);
@@ -2064,8 +2064,6 @@ START_TEST(test_concurrent_readers)
 		ck_assert_uint_ge(rd[i].versions_seen, CR_DELTAS / 20 + 1);
 		ck_assert_int_eq(rd[i].last, 1 + CR_DELTAS);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 60);
 	ck_assert_int_eq(published(&f)->version, 1 + CR_DELTAS);
 	fx_free(&f);
 	free(nm);
