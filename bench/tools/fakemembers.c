@@ -7,6 +7,12 @@
  *
  *   fakemembers -a 127.1.0.1 -n 4000 [-p PORT]
  *
+ * With -f MS, every K-th member (-k K, default 1: all; the members with
+ * index 0, K, 2K, ...) flaps: it answers "HTTP/1.1 503 Service
+ * Unavailable" during every second period of MS milliseconds, counted from
+ * start-up, and 200 otherwise; SIGUSR2's report then also gives how many
+ * 503 answers were sent (the soak benchmark, bench/soak.sh, uses this).
+ *
  * With no -p (or -p 0) the kernel picks the port for the first address and
  * the others reuse it. Prints "port N" and then "ready" on stdout once every
  * socket listens. SIGUSR1 starts a measurement window (resets the window's
@@ -32,6 +38,7 @@
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +59,9 @@
 static const char response[] =
 	"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
 	"Connection: close\r\n\r\nok";
+static const char response_down[] =
+	"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n"
+	"Connection: close\r\n\r\ndown";
 
 enum { KIND_LISTENER, KIND_CONN };
 
@@ -83,6 +93,10 @@ static uint64_t late_probes;  /* beyond WINDOW_MAX_S */
 static uint64_t bad_requests; /* not GET/HEAD */
 static uint64_t accept_errors;
 static struct sock *open_conns; /* every open connection */
+static uint64_t flap_ns;        /* -f: the flap period (0: no flapping) */
+static uint32_t flap_every = 1; /* -k: which members flap */
+static uint64_t start_ns;
+static uint64_t down_answers;   /* 503s sent in the window */
 
 static void on_signal(int sig)
 {
@@ -104,7 +118,8 @@ static uint64_t now_ns(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: fakemembers -a FIRST_IPV4 -n COUNT [-p PORT]\n"
+	fprintf(f, "usage: fakemembers -a FIRST_IPV4 -n COUNT [-p PORT] [-f MS [-k K]]\n"
+		   "  -f MS  every K-th member answers 503 in every second period of MS ms\n"
 		   "  SIGUSR1 starts a window, SIGUSR2 prints its report, SIGTERM exits\n");
 }
 
@@ -119,6 +134,7 @@ static void window_reset(void)
 	memset(buckets, 0, NBUCKETS * sizeof(*buckets));
 	late_probes = 0;
 	bad_requests = 0;
+	down_answers = 0;
 	window_start_ns = now_ns();
 	in_window = 1;
 }
@@ -208,6 +224,7 @@ static int window_report(void)
 	printf("probes_per_s %.1f\n", (double)total / secs);
 	printf("conn_only %" PRIu64 "\n", conn_only);
 	printf("bad_requests %" PRIu64 "\n", bad_requests);
+	printf("down_answers %" PRIu64 "\n", down_answers);
 	printf("accept_errors %" PRIu64 "\n", accept_errors);
 	printf("members_never_probed %" PRIu32 "\n", never);
 	printf("member_rate_min %.3f\n", counts[0] / secs);
@@ -330,6 +347,14 @@ static void on_accept(int ep, struct sock *l)
 	}
 }
 
+/* Whether member m answers 503 at time t (-f, -k). */
+static bool member_down(uint32_t m, uint64_t t)
+{
+	if (flap_ns == 0 || m % flap_every != 0)
+		return false;
+	return ((t - start_ns) / flap_ns) % 2 == 1;
+}
+
 static void on_readable(int ep, struct sock *c)
 {
 	for (;;) {
@@ -351,9 +376,17 @@ static void on_readable(int ep, struct sock *c)
 
 			if (strncmp(c->buf, "GET ", 4) != 0 && strncmp(c->buf, "HEAD ", 5) != 0)
 				bad_requests++;
-			record_probe(c->member, now_ns());
+			uint64_t t = now_ns();
+
+			record_probe(c->member, t);
 			/* a fresh socket's send buffer takes this whole */
-			w = write(c->fd, response, sizeof(response) - 1);
+			if (member_down(c->member, t)) {
+				if (in_window)
+					down_answers++;
+				w = write(c->fd, response_down, sizeof(response_down) - 1);
+			} else {
+				w = write(c->fd, response, sizeof(response) - 1);
+			}
 			(void)w;
 			conn_close(ep, c);
 			return;
@@ -380,14 +413,14 @@ static int raise_nofile(rlim_t need)
 int main(int argc, char **argv)
 {
 	const char *first = NULL;
-	unsigned long count = 0, port = 0;
+	unsigned long count = 0, port = 0, flap_ms = 0, every = 1;
 	struct sock *listeners;
 	struct in_addr base;
 	struct sigaction sa;
 	struct epoll_event events[256];
 	int ep, opt, rc = 0;
 
-	while ((opt = getopt(argc, argv, "a:n:p:h")) != -1) {
+	while ((opt = getopt(argc, argv, "a:n:p:f:k:h")) != -1) {
 		switch (opt) {
 		case 'a':
 			first = optarg;
@@ -398,6 +431,12 @@ int main(int argc, char **argv)
 		case 'p':
 			port = strtoul(optarg, NULL, 10);
 			break;
+		case 'f':
+			flap_ms = strtoul(optarg, NULL, 10);
+			break;
+		case 'k':
+			every = strtoul(optarg, NULL, 10);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -407,11 +446,15 @@ int main(int argc, char **argv)
 		}
 	}
 	if (first == NULL || inet_pton(AF_INET, first, &base) != 1 || count == 0 ||
-	    count > MAX_MEMBERS || port > 65535) {
+	    count > MAX_MEMBERS || port > 65535 || flap_ms > 3600000ul || every == 0 ||
+	    every > MAX_MEMBERS) {
 		usage(stderr);
 		return 2;
 	}
 	nmembers = (uint32_t)count;
+	flap_ns = (uint64_t)flap_ms * 1000000ull;
+	flap_every = (uint32_t)every;
+	start_ns = now_ns();
 	if (raise_nofile(nmembers + 1024u) != 0) {
 		fprintf(stderr, "fakemembers: RLIMIT_NOFILE below %" PRIu32 "\n", nmembers + 1024u);
 		return 1;
