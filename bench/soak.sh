@@ -122,7 +122,6 @@ set -- $(freeport 2)
 RQ_URL=http://127.0.0.1:$1
 bg_start rqlited "$RQLITED" -fk -node-id soak -http-addr "127.0.0.1:$1" \
 	-raft-addr "127.0.0.1:$2" "$B_DIR/rqlite"
-RQ_PID=$BG_PID
 scale_rqlite_ready "$RQ_URL" || die "rqlited did not become ready"
 scale_rqlite_load "$RQ_URL" "$DB" 300 || die "loading the pools into rqlited failed"
 
