@@ -58,6 +58,15 @@ if [ -n "$only" ]; then
 	names=$only
 fi
 jobs=$(nproc 2>/dev/null || echo 1)
+# The name libFuzzer gives an input, the SHA-1 of its content: 40 hex
+# digits, as a find -name pattern (find's default -regex syntax, emacs in
+# GNU find, has no \{40\}, and such a -regex matched nothing).
+sha1=
+i=0
+while [ $i -lt 40 ]; do
+	sha1="$sha1[0-9a-f]"
+	i=$((i + 1))
+done
 
 # build DIR CONFIGURE-ARGS...: configures DIR once, then makes the targets.
 build() {
@@ -106,12 +115,12 @@ for t in $names; do
 		# under libFuzzer's names (the SHA-1 of their content).
 		min="$tmp/$t.min"
 		mkdir -p "$min"
-		find "$corpus" -maxdepth 1 -type f ! -regex '.*/[0-9a-f]\{40\}' -exec cp {} "$min/" \;
+		find "$corpus" -maxdepth 1 -type f ! -name "$sha1" -exec cp {} "$min/" \;
 		nice -n 19 "$fz/fuzz/$t" -merge=1 -close_fd_mask=3 "$min" "$corpus" "$new" \
 			>"$tmp/$t.merge" 2>&1 ||
 			{ tail -n 20 "$tmp/$t.merge"; echo "run-all.sh: $t: merge failed" >&2; exit 1; }
-		find "$corpus" -maxdepth 1 -type f -regex '.*/[0-9a-f]\{40\}' -exec rm -f {} +
-		find "$min" -maxdepth 1 -type f -regex '.*/[0-9a-f]\{40\}' -exec cp {} "$corpus/" \;
+		find "$corpus" -maxdepth 1 -type f -name "$sha1" -exec rm -f {} +
+		find "$min" -maxdepth 1 -type f -name "$sha1" -exec cp {} "$corpus/" \;
 	fi
 	# Edges of the corpus (the committed one, merged or not).
 	"$fz/fuzz/$t" -runs=0 -close_fd_mask=3 "$corpus" >"$tmp/$t.edges" 2>&1 ||

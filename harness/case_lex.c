@@ -23,6 +23,9 @@
 #include "case_lex.h"
 
 #define MAX_TOKENS (POOLDNS_CASE_MAX_LINE / 2 + 2)
+/* The word arrays start small and grow with the longest line: room for
+ * MAX_TOKENS words is 512 KiB, and a case line has a few words. */
+#define FIRST_TOKENS 64
 
 int pooldns_case_lex_init(struct pooldns_case_pctx *p, const char *buf, size_t len,
 			  const char *name, struct pooldns_case *out, char *err, size_t errsz)
@@ -39,8 +42,9 @@ int pooldns_case_lex_init(struct pooldns_case_pctx *p, const char *buf, size_t l
 	p->errsz = errsz;
 	p->line = malloc(POOLDNS_CASE_MAX_LINE + 1);
 	p->work = malloc(POOLDNS_CASE_MAX_LINE + 1);
-	p->tok = malloc(MAX_TOKENS * sizeof *p->tok);
-	p->tokoff = malloc(MAX_TOKENS * sizeof *p->tokoff);
+	p->tokcap = FIRST_TOKENS;
+	p->tok = malloc(p->tokcap * sizeof *p->tok);
+	p->tokoff = malloc(p->tokcap * sizeof *p->tokoff);
 	if (p->line == NULL || p->work == NULL || p->tok == NULL || p->tokoff == NULL)
 		return pooldns_case_perr(p, "out of memory");
 	return 0;
@@ -193,6 +197,22 @@ int pooldns_case_next_line(struct pooldns_case_pctx *p)
 	return 1;
 }
 
+/* Doubles the room for words (up to MAX_TOKENS); 0 or -1. */
+static int grow_tokens(struct pooldns_case_pctx *p)
+{
+	size_t ncap = p->tokcap * 2 < MAX_TOKENS ? p->tokcap * 2 : MAX_TOKENS;
+	char **nt = realloc(p->tok, ncap * sizeof *nt);
+	if (nt == NULL)
+		return -1;
+	p->tok = nt;
+	size_t *no = realloc(p->tokoff, ncap * sizeof *no);
+	if (no == NULL)
+		return -1;
+	p->tokoff = no;
+	p->tokcap = ncap;
+	return 0;
+}
+
 int pooldns_case_tokenize(struct pooldns_case_pctx *p)
 {
 	size_t n = strlen(p->line);
@@ -206,6 +226,8 @@ int pooldns_case_tokenize(struct pooldns_case_pctx *p)
 			break;
 		if (p->ntok >= MAX_TOKENS)
 			return pooldns_case_perr(p, "too many words on one line");
+		if (p->ntok == p->tokcap && grow_tokens(p) != 0)
+			return pooldns_case_perr(p, "out of memory");
 		p->tok[p->ntok] = p->work + i;
 		p->tokoff[p->ntok] = i;
 		p->ntok++;

@@ -27,6 +27,7 @@ struct pooldns_case_pctx {
 	char **tok;
 	size_t *tokoff; /* offset of each token in line */
 	size_t ntok;
+	size_t tokcap; /* room in tok and tokoff (grown by the tokenizer) */
 	struct pooldns_case *c;
 	size_t cap;
 	/* block state */
