@@ -78,6 +78,7 @@ struct pooldns_config {
 	int threads;
 	long tcp_idle_timeout_ms;
 	int tcp_max_connections;
+	long udp_rcvbuf; /* bytes asked for each UDP socket; 0: system default */
 	/* access list, DNS cookies, response rate limiting (server only) */
 	char *acl[POOLDNS_MAX_ACL];
 	size_t nacl;

@@ -371,6 +371,15 @@ const struct pooldns_config_key pooldns_config_schema[] = {
 		.help = "TCP connections per worker thread",
 	},
 	{
+		.name = "udp-rcvbuf",
+		NUMBER(udp_rcvbuf, 0, 268435456),
+		SERVER_ONLY,
+		RESTART,
+		.dflt = "4194304",
+		.metavar = "BYTES",
+		.help = "receive buffer of each UDP socket; 0 = the system's",
+	},
+	{
 		.name = "user",
 		TEXT(POOLDNS_CONFIG_STRING, user),
 		.check = check_account,

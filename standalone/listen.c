@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +113,19 @@ bad:
 static int set_int(int fd, int level, int opt, int value)
 {
 	return setsockopt(fd, level, opt, &value, sizeof(value));
+}
+
+long pooldns_listen_rcvbuf(int fd, long bytes)
+{
+	int v = bytes > INT_MAX / 2 ? INT_MAX / 2 : (int)bytes;
+	socklen_t len = sizeof(v);
+
+	/* The kernel doubles the value given; what it reports is doubled. */
+	if (set_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, v) != 0)
+		(void)set_int(fd, SOL_SOCKET, SO_RCVBUF, v);
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &len) != 0)
+		return -1;
+	return v / 2;
 }
 
 int pooldns_listen_open(const struct pooldns_listen_addr *a, int type, char *err, size_t errsz)

@@ -31,4 +31,11 @@ int pooldns_listen_parse(const char *s, struct pooldns_listen_addr *out, char *e
  * -1 with "listen ADDR (udp): REASON" in err. */
 int pooldns_listen_open(const struct pooldns_listen_addr *a, int type, char *err, size_t errsz);
 
+/* Asks for a receive buffer of `bytes` on fd: SO_RCVBUFFORCE (CAP_NET_ADMIN,
+ * past net.core.rmem_max), else SO_RCVBUF (capped by it). Returns the
+ * buffer the socket has afterwards, as the application's share (half of
+ * what the kernel reports, which counts its bookkeeping too), or -1 if it
+ * cannot be read. */
+long pooldns_listen_rcvbuf(int fd, long bytes);
+
 #endif

@@ -532,6 +532,23 @@ static size_t thread_count(const struct pooldns_config *cfg)
 	return (size_t)(n > POOLDNS_MAX_THREADS ? POOLDNS_MAX_THREADS : n);
 }
 
+/* Logs, once per start, a UDP receive buffer smaller than udp-rcvbuf asked. */
+static void note_rcvbuf(struct server_state *st, long got)
+{
+	static bool said;
+
+	if (said || got >= st->cfg->udp_rcvbuf)
+		return;
+	said = true;
+	if (got < 0)
+		pooldns_log(POOLDNS_LOG_NOTICE, "udp-rcvbuf: the receive buffer size cannot be read");
+	else
+		pooldns_log(POOLDNS_LOG_NOTICE,
+			    "udp-rcvbuf: asked for %ld bytes, the UDP sockets have %ld "
+			    "(raise net.core.rmem_max, or start as root)",
+			    st->cfg->udp_rcvbuf, got);
+}
+
 /* Opens every worker's sockets. 0 or -1 (logged, all closed). */
 static int open_sockets(struct server_state *st)
 {
@@ -549,6 +566,8 @@ static int open_sockets(struct server_state *st)
 				pooldns_listen_open(&st->addrs[i], SOCK_DGRAM, err, sizeof(err));
 			if (s->udp.fd < 0)
 				goto fail;
+			if (st->cfg->udp_rcvbuf > 0)
+				note_rcvbuf(st, pooldns_listen_rcvbuf(s->udp.fd, st->cfg->udp_rcvbuf));
 			s->tcp.fd =
 				pooldns_listen_open(&st->addrs[i], SOCK_STREAM, err, sizeof(err));
 			if (s->tcp.fd < 0)

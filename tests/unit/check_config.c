@@ -57,6 +57,7 @@ static const struct {
 	{ "threads", "4" },
 	{ "tcp-idle-timeout-ms", "5000" },
 	{ "tcp-max-connections", "100" },
+	{ "udp-rcvbuf", "1048576" },
 	{ "user", "pooldns" },
 	{ "group", "65534" },
 	{ "chroot", "/var/lib/pooldns" },
@@ -132,6 +133,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c.threads, 0);
 	ck_assert_int_eq(c.tcp_idle_timeout_ms, 10000);
 	ck_assert_int_eq(c.tcp_max_connections, 256);
+	ck_assert_int_eq(c.udp_rcvbuf, 4194304);
 	ck_assert_ptr_null(c.http_listen);
 	ck_assert_int_eq(c.http_allow_remote, 0);
 	ck_assert_int_eq(c.http_max_connections, 16);
@@ -220,6 +222,7 @@ START_TEST(test_every_key)
 	ck_assert_int_eq(c.threads, 4);
 	ck_assert_int_eq(c.tcp_idle_timeout_ms, 5000);
 	ck_assert_int_eq(c.tcp_max_connections, 100);
+	ck_assert_int_eq(c.udp_rcvbuf, 1048576);
 	ck_assert_uint_eq(c.answer.edns_payload, 4096);
 	ck_assert_uint_eq(c.answer.zone.nzones, 1);
 	ck_assert(wire_is(c.answer.zone.zones[0], c.answer.zone.zone_len[0], "example.com."));
