@@ -80,6 +80,12 @@ cv="$top/build/fuzz-cov"
 build "$fz" CC=clang --enable-fuzzers
 build "$cv" CC=clang CFLAGS="-O1 -g -fprofile-instr-generate -fcoverage-mapping"
 
+# The names libFuzzer gives the inputs it keeps: the SHA-1 of their content,
+# 40 hex digits (with ! -name '*[!0-9a-f]*'); every other name is a
+# hand-written seed. Globs, not find -regex: GNU find's default regex
+# syntax has no \{40\}, so such a pattern never matched there.
+sha1='????????????????????????????????????????'
+
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 table="$tmp/table"
@@ -106,12 +112,14 @@ for t in $names; do
 		# under libFuzzer's names (the SHA-1 of their content).
 		min="$tmp/$t.min"
 		mkdir -p "$min"
-		find "$corpus" -maxdepth 1 -type f ! -regex '.*/[0-9a-f]\{40\}' -exec cp {} "$min/" \;
+		find "$corpus" -maxdepth 1 -type f ! \( -name "$sha1" ! -name '*[!0-9a-f]*' \) \
+			-exec cp {} "$min/" \;
 		nice -n 19 "$fz/fuzz/$t" -merge=1 -close_fd_mask=3 "$min" "$corpus" "$new" \
 			>"$tmp/$t.merge" 2>&1 ||
 			{ tail -n 20 "$tmp/$t.merge"; echo "run-all.sh: $t: merge failed" >&2; exit 1; }
-		find "$corpus" -maxdepth 1 -type f -regex '.*/[0-9a-f]\{40\}' -exec rm -f {} +
-		find "$min" -maxdepth 1 -type f -regex '.*/[0-9a-f]\{40\}' -exec cp {} "$corpus/" \;
+		find "$corpus" -maxdepth 1 -type f -name "$sha1" ! -name '*[!0-9a-f]*' -exec rm -f {} +
+		find "$min" -maxdepth 1 -type f -name "$sha1" ! -name '*[!0-9a-f]*' \
+			-exec cp {} "$corpus/" \;
 	fi
 	# Edges of the corpus (the committed one, merged or not).
 	"$fz/fuzz/$t" -runs=0 -close_fd_mask=3 "$corpus" >"$tmp/$t.edges" 2>&1 ||
