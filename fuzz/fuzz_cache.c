@@ -169,13 +169,12 @@ struct input {
 	char path[64]; /* "/proc/self/fd/N" of a memfd */
 };
 
-static int run(const struct input *in, struct tally *t, int64_t *version, char *err,
-	       size_t errsz)
+static int run(const struct input *in, struct tally *t, int64_t *version, char *err, size_t errsz)
 {
 	memset(err, 'x', errsz);
 	*version = 0;
-	int rc = pooldns_cache_load_buf(in->data, in->size, t->page_pools, on_page, t, version,
-					err, errsz);
+	int rc = pooldns_cache_load_buf(in->data, in->size, t->page_pools, on_page, t, version, err,
+					errsz);
 	check(rc == 0 || rc == -1);
 	if (rc != 0)
 		check(memchr(err, '\0', errsz) != NULL && err[0] != '\0');
@@ -229,8 +228,8 @@ static bool v2_header(const char *data, size_t size)
 {
 	const char *nl = memchr(data, '\n', size);
 	json_error_t jerr;
-	json_t *h = json_loadb(data, nl != NULL ? (size_t)(nl - data) : size, JSON_REJECT_DUPLICATES,
-			       &jerr);
+	json_t *h = json_loadb(data, nl != NULL ? (size_t)(nl - data) : size,
+			       JSON_REJECT_DUPLICATES, &jerr);
 	const json_t *fv = json_object_get(h, "format_version");
 	bool v2 = json_is_integer(fv) && json_integer_value(fv) == 2;
 

@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct tally {
 	size_t records;
-	size_t fail_at; /* 0: never */
+	size_t fail_at;  /* 0: never */
 	uint64_t digest; /* of every record handed out, in order */
 	/* When write: each record made into a record again, appended here. */
 	bool write;
@@ -211,8 +211,8 @@ static void check_paths(void)
 	struct pooldns_journal_result res;
 	char err[512];
 
-	check(pooldns_journal_replay("/nonexistent/pooldns.journal", 0, 0, on_record, &t, &res,
-				     err, sizeof err) == 0 &&
+	check(pooldns_journal_replay("/nonexistent/pooldns.journal", 0, 0, on_record, &t, &res, err,
+				     sizeof err) == 0 &&
 	      res.records == 0 && res.version == -1 && res.stopped[0] == '\0');
 	check(pooldns_journal_replay("/", 0, 0, on_record, &t, &res, err, sizeof err) == -1 &&
 	      strcmp(err, "journal /: not a regular file") == 0);
@@ -263,8 +263,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(t.out);
 
 	struct tally other = { 0 };
-	check(pooldns_journal_replay_buf(buf, size, sum ^ 1, version, on_record, &other, &res,
-					 err, sizeof err) == 0 &&
+	check(pooldns_journal_replay_buf(buf, size, sum ^ 1, version, on_record, &other, &res, err,
+					 sizeof err) == 0 &&
 	      other.records == 0);
 
 	if (whole >= 2) {

@@ -37,8 +37,8 @@ static bool cell_int(const struct pooldns_cell *c, int64_t *v)
 /* The document: every pool row of d, each followed by its member rows. */
 static int write_doc(FILE *f, const struct pooldns_delta *d, char *err, size_t errsz)
 {
-	struct pooldns_cache_out *w = pooldns_cache_out_open_stream(f, "journal record", err,
-								    errsz);
+	struct pooldns_cache_out *w =
+		pooldns_cache_out_open_stream(f, "journal record", err, errsz);
 	if (w == NULL)
 		return -1;
 	size_t m = 0, nm = d->members != NULL ? d->members->nrows : 0;
@@ -46,8 +46,8 @@ static int write_doc(FILE *f, const struct pooldns_delta *d, char *err, size_t e
 		const struct pooldns_cell *pc = pooldns_table_cell(d->pools, r, 0);
 		int64_t id, zone;
 		if (!cell_int(pc, &id)) {
-			pooldns_set_err(err, errsz, "journal record: pool row %zu has no integer id",
-					r + 1);
+			pooldns_set_err(err, errsz,
+					"journal record: pool row %zu has no integer id", r + 1);
 			pooldns_cache_out_abort(w);
 			return -1;
 		}
@@ -133,8 +133,8 @@ int pooldns_journal_record(const struct pooldns_delta *d, uint64_t generation, c
 	return 0;
 }
 
-int pooldns_journal_start(const char *path, uint64_t base_checksum, int64_t base_version,
-			  char *err, size_t errsz)
+int pooldns_journal_start(const char *path, uint64_t base_checksum, int64_t base_version, char *err,
+			  size_t errsz)
 {
 	char *tmp = NULL;
 	int fd = pooldns_cache_tmp_open(path, &tmp, err, errsz);
@@ -160,8 +160,7 @@ int pooldns_journal_start(const char *path, uint64_t base_checksum, int64_t base
 	return rc;
 }
 
-int pooldns_journal_append(const char *path, const char *buf, size_t len, char *err,
-			   size_t errsz)
+int pooldns_journal_append(const char *path, const char *buf, size_t len, char *err, size_t errsz)
 {
 	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {

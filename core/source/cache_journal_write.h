@@ -25,13 +25,12 @@ int pooldns_journal_record(const struct pooldns_delta *d, uint64_t generation, c
 /* Replaces the journal at path with an empty one for the base with this
  * checksum and data version (a temporary file, synced, renamed). 0 or -1
  * with err. */
-int pooldns_journal_start(const char *path, uint64_t base_checksum, int64_t base_version,
-			  char *err, size_t errsz);
+int pooldns_journal_start(const char *path, uint64_t base_checksum, int64_t base_version, char *err,
+			  size_t errsz);
 
 /* Appends len bytes of records to the journal at path and syncs them.
  * 0 or -1 with err (the journal may then end in a partial record, which
  * the replay ignores; the caller starts a new base). */
-int pooldns_journal_append(const char *path, const char *buf, size_t len, char *err,
-			   size_t errsz);
+int pooldns_journal_append(const char *path, const char *buf, size_t len, char *err, size_t errsz);
 
 #endif

@@ -16,8 +16,7 @@
  * memory (what pooldns wrote before format 2). 0 or -1 with a message in
  * err: a dataset that cannot be stored (a real that is not finite, text
  * that is not UTF-8), or a file error. */
-int cachefile_write_v1(const char *path, const struct pooldns_dataset *ds, char *err,
-		       size_t errsz);
+int cachefile_write_v1(const char *path, const struct pooldns_dataset *ds, char *err, size_t errsz);
 
 /* Reads path (format 1 or 2) into *out as one dataset (caller clears it):
  * pooldns_cache_load with every page appended. 0, or -1 with a message in
