@@ -41,6 +41,7 @@
 
 #include "core/cache_writer.h"
 #include "core/source/cache_journal.h"
+#include "core/source/cache_journal_write.h"
 #include "core/log.h"
 #include "core/model/policy.h"
 

@@ -31,6 +31,7 @@
 #include "core/model/model.h"
 #include "core/source/cache.h"
 #include "core/source/cache_journal.h"
+#include "core/source/cache_journal_write.h"
 #include "core/log.h"
 #include "core/poller.h"
 

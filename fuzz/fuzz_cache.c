@@ -3,41 +3,54 @@
  * parser of the on-disk last-good cache file (formats 1 and 2), which a
  * crash, a full disk or an operator may have damaged.
  *
- * Each input is read three ways and the results are checked against each
+ * Each input is read four ways and the results are checked against each
  * other, besides the sanitizers:
- * - in one page and in pages of one pool: both succeed or both fail, with
- *   the same data version and the same rows (format 1 in one page keeps
- *   the file's order; in pages it is sorted by id);
+ * - from the buffer in one page and in pages of one pool: both succeed or
+ *   both fail, with the same data version and the same rows (format 1 in
+ *   one page keeps the file's order; in pages it is sorted by id);
+ * - from a file holding the same bytes (a memfd, opened by its
+ *   /proc/self/fd name) in pages of one pool, through the file entry point
+ *   the poller uses: the same pages, rows, version and message (with the
+ *   "cache <path>: " prefix) as from the buffer; on success the checksum
+ *   it reports is the FNV-1a of the bytes before the end line for format
+ *   2, and 0 for format 1;
  * - every page has the 16 pool and 6 member columns of source.h, at least
  *   one pool row and at most page_pools of them (format 1 may exceed it
  *   only with rows that repeat the id of the last row within the limit,
  *   an id read as the builder reads it: 2 and 2.0 are the same),
  *   and, in pages of one,
  *   integer pool ids ascending across pages;
- * - a callback that stops at the second page makes the load fail with its
- *   own message;
+ * - a callback that stops at the second page (or, for a single page, the
+ *   first) makes the load fail with its own message;
  * - every line that the reader's fast path (pooldns_cache_row_fast)
  *   accepts, jansson accepts too and reads as the same tag and cells: the
  *   fast path may only ever be a shortcut, never a second opinion;
  * - on failure the message is non-empty and terminated.
- * A failed check aborts, which the fuzzer reports as a crash.
+ * The empty input (libFuzzer runs it first; the corpus holds it) also runs
+ * the cases no corpus file can hold, read from the buffer and from a file
+ * alike where both exist: a line longer than the file reader's chunk
+ * (64 KiB) in a valid file, lines over the 1 MiB limit, a file past format
+ * 1's 256 MiB limit (sparse), a missing path, a directory, and page size
+ * 0. A failed check aborts, which the fuzzer reports as a crash.
  *
  * Thread model: single-threaded, as libFuzzer and fuzz/driver.c call it.
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "core/source/cache.h"
 #include "core/source/cache_file.h"
 #include "core/source/cache_out.h"
-#include "core/source/cache_v1.h"
 #include "core/source/rqlite_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -149,17 +162,108 @@ static int on_page(void *ctx, const struct pooldns_dataset *page, char *err, siz
 	return 0;
 }
 
-static int run(const uint8_t *data, size_t size, struct tally *t, int64_t *version, char *err,
-	       size_t errsz)
+/* The bytes read from, and the one file that holds them. */
+struct input {
+	const char *data;
+	size_t size;
+	char path[64]; /* "/proc/self/fd/N" of a memfd */
+};
+
+static int run(const struct input *in, struct tally *t, int64_t *version, char *err, size_t errsz)
 {
 	memset(err, 'x', errsz);
 	*version = 0;
-	int rc = pooldns_cache_load_buf((const char *)data, size, t->page_pools, on_page, t,
-					version, err, errsz);
+	int rc = pooldns_cache_load_buf(in->data, in->size, t->page_pools, on_page, t, version, err,
+					errsz);
 	check(rc == 0 || rc == -1);
 	if (rc != 0)
 		check(memchr(err, '\0', errsz) != NULL && err[0] != '\0');
 	return rc;
+}
+
+/* The memfd every file of this process is: created once, then rewritten. */
+static int input_fd(void)
+{
+	static int fd = -1;
+
+	if (fd < 0) {
+		fd = memfd_create("fuzz_cache", MFD_CLOEXEC);
+		check(fd >= 0);
+	}
+	return fd;
+}
+
+/* Makes the file hold data[0..len), then zeros up to size bytes (a hole:
+ * size may be far larger than len); fills in->path. */
+static void set_file(struct input *in, const char *data, size_t len, size_t size)
+{
+	int fd = input_fd();
+
+	if (size > len)
+		check(ftruncate(fd, 0) == 0); /* what was there is no hole */
+	for (size_t off = 0; off < len;) {
+		ssize_t n = pwrite(fd, data + off, len - off, (off_t)off);
+		check(n > 0);
+		off += (size_t)n;
+	}
+	check(ftruncate(fd, (off_t)size) == 0);
+	snprintf(in->path, sizeof in->path, "/proc/self/fd/%d", fd);
+}
+
+/* The checksum a format 2 file names in its end line: the FNV-1a of every
+ * byte before that line. */
+static uint64_t sum_before_last_line(const char *data, size_t size)
+{
+	size_t end = size;
+
+	if (end > 0 && data[end - 1] == '\n')
+		end--;
+	while (end > 0 && data[end - 1] != '\n')
+		end--;
+	return cache_fnv(CACHE_FNV_INIT, data, end);
+}
+
+/* Whether the first line is a format 2 header, as far as the format goes. */
+static bool v2_header(const char *data, size_t size)
+{
+	const char *nl = memchr(data, '\n', size);
+	json_error_t jerr;
+	json_t *h = json_loadb(data, nl != NULL ? (size_t)(nl - data) : size,
+			       JSON_REJECT_DUPLICATES, &jerr);
+	const json_t *fv = json_object_get(h, "format_version");
+	bool v2 = json_is_integer(fv) && json_integer_value(fv) == 2;
+
+	json_decref(h);
+	return v2;
+}
+
+/* The file read in pages of one, against the buffer read the same way
+ * (paged: its tally, rc, version and message). */
+static void check_file(const struct input *in, const struct tally *paged, int rc, int64_t version,
+		       const char *msg)
+{
+	struct tally t = { .page_pools = 1 };
+	int64_t v = 0;
+	uint64_t checksum = 1;
+	char prefix[sizeof in->path + 16];
+	char err[sizeof prefix + 128];
+
+	/* As long as the buffer's 128 bytes after the prefix, so that both
+	 * messages are cut at the same place. */
+	size_t n = (size_t)snprintf(prefix, sizeof prefix, "cache %s: ", in->path);
+	size_t errsz = n + 128;
+	memset(err, 'x', sizeof err);
+	int frc = pooldns_cache_load_sum(in->path, 1, on_page, &t, &v, &checksum, err, errsz);
+	check(frc == rc && t.pages == paged->pages && t.pools == paged->pools &&
+	      t.members == paged->members && t.sum == paged->sum);
+	if (frc != 0) {
+		check(memchr(err, '\0', errsz) != NULL && strncmp(err, prefix, n) == 0 &&
+		      strcmp(err + n, msg) == 0 && checksum == 0);
+		return;
+	}
+	check(v == version);
+	check(checksum ==
+	      (v2_header(in->data, in->size) ? sum_before_last_line(in->data, in->size) : 0));
 }
 
 static bool same_cell(const struct pooldns_cell *a, const struct pooldns_cell *b)
@@ -193,6 +297,114 @@ static void check_fast_line(const char *line, size_t len, char *scratch)
 	json_decref(j);
 }
 
+/* The whole of one input: the checks listed at the top. */
+static void check_input(struct input *in)
+{
+	struct tally whole = { .page_pools = SIZE_MAX }, paged = { .page_pools = 1 };
+	int64_t v1 = 0, v2 = 0;
+	char err[128], perr[128];
+
+	int rc1 = run(in, &whole, &v1, err, sizeof err);
+	int rc2 = run(in, &paged, &v2, perr, sizeof perr);
+	check(rc1 == rc2);
+	set_file(in, in->data, in->size, in->size);
+	check_file(in, &paged, rc2, v2, perr);
+	if (rc1 != 0)
+		return;
+	check(v1 == v2);
+	check(whole.pools == paged.pools && whole.members == paged.members &&
+	      whole.sum == paged.sum);
+	check(whole.pages <= 1 && paged.pages <= paged.pools);
+	if (whole.pages == 1) {
+		/* Stop at the second page, or at the first when there is only
+		 * one. */
+		bool one = paged.pages < 2;
+		struct tally stop = { .page_pools = one ? SIZE_MAX : 1, .stop_at = one ? 1 : 2 };
+		int64_t v3;
+		check(run(in, &stop, &v3, err, sizeof err) == -1);
+		check(strstr(err, STOP_MSG) != NULL && stop.pages == stop.stop_at);
+	}
+}
+
+/* A valid format 2 file of one pool whose name is len bytes, written by
+ * the library's writer into *out (caller frees). */
+static size_t long_name_file(size_t len, char **out)
+{
+	char *name = malloc(len + 1), err[256];
+	size_t size = 0;
+	FILE *f = open_memstream(out, &size);
+	check(name != NULL && f != NULL);
+	memset(name, 'a', len);
+	name[len] = '\0';
+
+	struct pooldns_cell p[POOLDNS_POOL_NCOLS] = { 0 }, m[POOLDNS_MEMBER_NCOLS] = { 0 };
+	p[0] = (struct pooldns_cell){ .type = POOLDNS_CELL_INT, .i = 7 };
+	p[1] = (struct pooldns_cell){ .type = POOLDNS_CELL_TEXT, .s = name };
+	m[0] = (struct pooldns_cell){ .type = POOLDNS_CELL_INT, .i = 1 };
+	m[1] = p[0];
+	struct pooldns_cache_out *w = pooldns_cache_out_open_stream(f, "long", err, sizeof err);
+	check(w != NULL && pooldns_cache_out_pool(w, p, err, sizeof err) == 0 &&
+	      pooldns_cache_out_member(w, m, err, sizeof err) == 0 &&
+	      pooldns_cache_out_commit(w, 42, err, sizeof err) == 0);
+	check(fclose(f) == 0);
+	free(name);
+	return size;
+}
+
+/* The cases of the empty input (see the top). */
+static void check_limits(void)
+{
+	struct input in;
+	struct tally t = { .page_pools = 1 };
+	int64_t v;
+	char err[256];
+
+	/* A line across the file reader's chunks, in a valid file. */
+	char *doc;
+	size_t doclen = long_name_file(100000, &doc);
+	in.data = doc;
+	in.size = doclen;
+	check_input(&in);
+	check(pooldns_cache_load_buf(doc, doclen, 1, on_page, &t, &v, err, sizeof err) == 0 &&
+	      t.pools == 1 && t.members == 1 && v == 42);
+
+	/* Its header, then a line 2 longer than the limit, ended and not. */
+	size_t hl = (size_t)((const char *)memchr(doc, '\n', doclen) - doc) + 1;
+	size_t size = hl + POOLDNS_CACHE_MAX_LINE + 1;
+	char *big = calloc(1, size);
+	check(big != NULL);
+	memcpy(big, doc, hl);
+	free(doc);
+	in.data = big;
+	in.size = size;
+	for (int ended = 0; ended < 2; ended++) {
+		big[size - 1] = ended ? '\n' : '\0';
+		check_input(&in);
+		check(run(&in, &t, &v, err, sizeof err) == -1 &&
+		      strstr(err, "line 2: longer than") != NULL);
+	}
+	free(big);
+
+	/* Past format 1's size limit: refused before it is read. */
+	set_file(&in, "", 0, (size_t)CACHE_V1_MAX_SIZE + 1);
+	check(pooldns_cache_load(in.path, 1, on_page, &t, &v, err, sizeof err) == -1 &&
+	      strstr(err, "larger than") != NULL);
+
+	/* Not a file to read. */
+	static const char missing[] = "/nonexistent/pooldns-cache";
+	char prefix[64];
+	snprintf(prefix, sizeof prefix, "cache %s: ", missing);
+	check(pooldns_cache_load(missing, 1, on_page, &t, &v, err, sizeof err) == -1 &&
+	      strncmp(err, prefix, strlen(prefix)) == 0);
+	check(pooldns_cache_load("/", 1, on_page, &t, &v, err, sizeof err) == -1 &&
+	      strcmp(err, "cache /: not a regular file") == 0);
+	check(pooldns_cache_load_buf("", 0, 0, on_page, &t, &v, err, sizeof err) == -1 &&
+	      strcmp(err, "page size 0") == 0);
+	/* None of the failures handed out a page. */
+	check(t.pages == 1);
+	set_file(&in, "", 0, 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *scratch = malloc(size + 1);
@@ -206,24 +418,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(scratch);
 
-	struct tally whole = { .page_pools = SIZE_MAX }, paged = { .page_pools = 1 };
-	int64_t v1 = 0, v2 = 0;
-	char err[128];
-
-	int rc1 = run(data, size, &whole, &v1, err, sizeof err);
-	int rc2 = run(data, size, &paged, &v2, err, sizeof err);
-	check(rc1 == rc2);
-	if (rc1 != 0)
-		return 0;
-	check(v1 == v2);
-	check(whole.pools == paged.pools && whole.members == paged.members &&
-	      whole.sum == paged.sum);
-	check(whole.pages <= 1 && paged.pages <= paged.pools);
-	if (paged.pages >= 2) {
-		struct tally stop = { .page_pools = 1, .stop_at = 2 };
-		int64_t v3;
-		check(run(data, size, &stop, &v3, err, sizeof err) == -1);
-		check(strstr(err, STOP_MSG) != NULL && stop.pages == 2);
-	}
+	struct input in = { .data = (const char *)data, .size = size };
+	check_input(&in);
+	if (size == 0)
+		check_limits();
 	return 0;
 }

@@ -40,8 +40,8 @@
 #include "core/model/builder.h"
 #include "core/model/model.h"
 #include "core/source/cache.h"
-#include "core/source/cache_v1.h"
 #include "core/source/source.h"
+#include "tests/unit/cachefile.h"
 
 #define DEFAULT_POOLS   1000000
 #define DEFAULT_MEMBERS 4
@@ -292,7 +292,7 @@ int main(int argc, char **argv)
 		add_rows(&ds, 0, pools, members);
 		phase_end(&ph, "dataset in memory");
 		phase_start(&ph);
-		if (pooldns_cache_write(path, &ds, err, sizeof err) != 0)
+		if (cachefile_write_v1(path, &ds, err, sizeof err) != 0)
 			die("writing", err);
 		phase_end(&ph, "write format 1");
 		file_size(path);

@@ -1,6 +1,7 @@
 /*
  * cache.c — the format of the last-good cache file, and reading it (see
- * cache.h). Writing format 2 is in cache_out.c, format 1 in cache_v1.c.
+ * cache.h). Writing format 2 is in cache_out.c; format 1 is read by
+ * cache_v1.c and no longer written.
  *
  * Format 2: text, one JSON value per line, each line ending in "\n" and at
  * most POOLDNS_CACHE_MAX_LINE bytes long (newline included):
@@ -793,40 +794,4 @@ int pooldns_cache_load_sum(const char *path, size_t page_pools, pooldns_cache_pa
 	free(fs.buf);
 	fclose(f);
 	return rc;
-}
-
-/* ---- one dataset ---- */
-
-static int append_page(void *ctx, const struct pooldns_dataset *page, char *err, size_t errsz)
-{
-	struct pooldns_dataset *out = ctx;
-	const struct pooldns_table *from[2] = { page->pools, page->members };
-	struct pooldns_table *to[2] = { out->pools, out->members };
-
-	for (int t = 0; t < 2; t++)
-		for (size_t r = 0; r < from[t]->nrows; r++)
-			if (pooldns_table_add_row(to[t], pooldns_table_cell(from[t], r, 0)) != 0) {
-				pooldns_set_err(err, errsz, "out of memory");
-				return -1;
-			}
-	return 0;
-}
-
-int pooldns_cache_read(const char *path, struct pooldns_dataset *out, char *err, size_t errsz)
-{
-	out->version = 0;
-	out->pools = pooldns_table_new(POOLDNS_POOL_NCOLS, pooldns_pool_columns);
-	out->members = pooldns_table_new(POOLDNS_MEMBER_NCOLS, pooldns_member_columns);
-	if (out->pools == NULL || out->members == NULL) {
-		pooldns_dataset_clear(out);
-		pooldns_set_err(err, errsz, "cache %s: out of memory", path);
-		return -1;
-	}
-	int64_t version = 0;
-	if (pooldns_cache_load(path, SIZE_MAX, append_page, out, &version, err, errsz) != 0) {
-		pooldns_dataset_clear(out);
-		return -1;
-	}
-	out->version = version;
-	return 0;
 }

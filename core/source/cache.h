@@ -67,13 +67,6 @@ int pooldns_cache_load_sum(const char *path, size_t page_pools, pooldns_cache_pa
 int pooldns_cache_load_buf(const char *buf, size_t len, size_t page_pools, pooldns_cache_page_fn fn,
 			   void *ctx, int64_t *version, char *err, size_t errsz);
 
-/* ---- a whole dataset (tests, tools) ---- */
-
-/* Reads path (format 1 or 2) into *out as one dataset (caller clears it):
- * pooldns_cache_load with every page appended. 0, or -1 with a message in
- * err and nothing left in *out. */
-int pooldns_cache_read(const char *path, struct pooldns_dataset *out, char *err, size_t errsz);
-
 /* A format 2 row line: its tag and cells (text borrowed). */
 struct pooldns_cache_row {
 	char tag; /* 'p' or 'm' */

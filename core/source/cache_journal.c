@@ -1,5 +1,7 @@
 /*
- * cache_journal.c — the cache file's journal (see cache_journal.h).
+ * cache_journal.c — the cache file's journal (see cache_journal.h): its
+ * format, its name, and reading it (the replay at start-up). Writing it is
+ * in cache_journal_write.c.
  *
  * Format: text; a header line, then records, each a line followed by a
  * block of bytes:
@@ -22,7 +24,7 @@
  * at the first record that is incomplete or does not read, and keeps the
  * records before it. base_fnv1a64 is the checksum in the base's end line.
  *
- * Owns nothing beyond each call. Thread model: reentrant.
+ * Owns nothing beyond each call. Thread model: reentrant, no shared state.
  */
 #include "config.h"
 
@@ -41,12 +43,8 @@
 
 #include "core/log.h"
 #include "core/source/cache.h"
-#include "core/source/cache_file.h"
 #include "core/source/cache_journal.h"
-#include "core/source/cache_out.h"
 
-#define JOURNAL_FORMAT  "pooldns-cache-journal"
-#define JOURNAL_VERSION 1
 /* A record line holds up to a delta's zones (POLLER_DELTA_MAX of them in
  * practice); far more than that is not a journal this code wrote. */
 #define JOURNAL_MAX_LINE  (8 * 1024 * 1024)
@@ -61,171 +59,6 @@ char *pooldns_journal_path(const char *cache_path)
 		memcpy(p + n, ".journal", sizeof ".journal");
 	}
 	return p;
-}
-
-/* ---- writing ---- */
-
-static bool cell_int(const struct pooldns_cell *c, int64_t *v)
-{
-	if (c->type != POOLDNS_CELL_INT)
-		return false;
-	*v = c->i;
-	return true;
-}
-
-/* The document: every pool row of d, each followed by its member rows. */
-static int write_doc(FILE *f, const struct pooldns_delta *d, char *err, size_t errsz)
-{
-	struct pooldns_cache_out *w = pooldns_cache_out_open_stream(f, "journal record", err,
-								    errsz);
-	if (w == NULL)
-		return -1;
-	size_t m = 0, nm = d->members != NULL ? d->members->nrows : 0;
-	for (size_t r = 0; d->pools != NULL && r < d->pools->nrows; r++) {
-		const struct pooldns_cell *pc = pooldns_table_cell(d->pools, r, 0);
-		int64_t id, zone;
-		if (!cell_int(pc, &id)) {
-			pooldns_set_err(err, errsz, "journal record: pool row %zu has no integer id",
-					r + 1);
-			pooldns_cache_out_abort(w);
-			return -1;
-		}
-		if (pooldns_cache_out_pool(w, pc, err, errsz) != 0) {
-			pooldns_cache_out_abort(w);
-			return -1;
-		}
-		/* Members are ordered by dns_zone; rows of no pool here (a
-		 * member of a missing pool) are left out, as the builder
-		 * drops them. */
-		for (; m < nm; m++) {
-			const struct pooldns_cell *mc = pooldns_table_cell(d->members, m, 0);
-			if (!cell_int(&mc[1], &zone) || zone < id)
-				continue;
-			if (zone > id)
-				break;
-			if (pooldns_cache_out_member(w, mc, err, errsz) != 0) {
-				pooldns_cache_out_abort(w);
-				return -1;
-			}
-		}
-	}
-	return pooldns_cache_out_commit(w, d->version, err, errsz);
-}
-
-int pooldns_journal_record(const struct pooldns_delta *d, uint64_t generation, char **out,
-			   size_t *outlen, char *err, size_t errsz)
-{
-	char *doc = NULL, *rec = NULL;
-	size_t doclen = 0, reclen = 0;
-	*out = NULL;
-	*outlen = 0;
-	if (d->pools != NULL && d->pools->ncols != POOLDNS_POOL_NCOLS) {
-		pooldns_set_err(err, errsz, "journal record: pool rows of %zu columns",
-				d->pools->ncols);
-		return -1;
-	}
-	if (d->members != NULL && d->members->ncols != POOLDNS_MEMBER_NCOLS) {
-		pooldns_set_err(err, errsz, "journal record: member rows of %zu columns",
-				d->members->ncols);
-		return -1;
-	}
-	FILE *f = open_memstream(&doc, &doclen);
-	if (f == NULL) {
-		pooldns_set_err(err, errsz, "journal record: %s", strerror(errno));
-		return -1;
-	}
-	int rc = write_doc(f, d, err, errsz);
-	if (fclose(f) != 0 && rc == 0) {
-		pooldns_set_err(err, errsz, "journal record: %s", strerror(errno));
-		rc = -1;
-	}
-	if (rc != 0) {
-		free(doc);
-		return -1;
-	}
-	f = open_memstream(&rec, &reclen);
-	if (f == NULL) {
-		free(doc);
-		pooldns_set_err(err, errsz, "journal record: %s", strerror(errno));
-		return -1;
-	}
-	fprintf(f, "{\"generation\":%" PRIu64 ",\"seq\":%lld,\"zones\":[", generation,
-		(long long)d->seq);
-	for (size_t i = 0; i < d->nzones; i++)
-		fprintf(f, "%s%lld", i ? "," : "", (long long)d->zones[i]);
-	fprintf(f, "],\"bytes\":%zu}\n", doclen);
-	fwrite(doc, 1, doclen, f);
-	free(doc);
-	if (ferror(f) != 0) {
-		fclose(f);
-		free(rec);
-		pooldns_set_err(err, errsz, "journal record: out of memory");
-		return -1;
-	}
-	if (fclose(f) != 0) {
-		free(rec);
-		pooldns_set_err(err, errsz, "journal record: %s", strerror(errno));
-		return -1;
-	}
-	*out = rec;
-	*outlen = reclen;
-	return 0;
-}
-
-int pooldns_journal_start(const char *path, uint64_t base_checksum, int64_t base_version,
-			  char *err, size_t errsz)
-{
-	char *tmp = NULL;
-	int fd = pooldns_cache_tmp_open(path, &tmp, err, errsz);
-	if (fd < 0)
-		return -1;
-	char line[256];
-	int n = snprintf(line, sizeof line,
-			 "{\"format\":\"" JOURNAL_FORMAT "\",\"format_version\":%d,"
-			 "\"base_fnv1a64\":\"%016" PRIx64 "\",\"base_data_version\":%lld}\n",
-			 JOURNAL_VERSION, base_checksum, (long long)base_version);
-	ssize_t w = write(fd, line, (size_t)n);
-	if (w != n || fsync(fd) != 0) {
-		pooldns_set_err(err, errsz, "journal %s: writing %s: %s", path, tmp,
-				w < 0 || w == n ? strerror(errno) : "short write");
-		close(fd);
-		unlink(tmp);
-		free(tmp);
-		return -1;
-	}
-	close(fd);
-	int rc = pooldns_cache_tmp_install(tmp, path, err, errsz);
-	free(tmp);
-	return rc;
-}
-
-int pooldns_journal_append(const char *path, const char *buf, size_t len, char *err,
-			   size_t errsz)
-{
-	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		pooldns_set_err(err, errsz, "journal %s: %s", path, strerror(errno));
-		return -1;
-	}
-	size_t off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, buf + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			pooldns_set_err(err, errsz, "journal %s: %s", path, strerror(errno));
-			close(fd);
-			return -1;
-		}
-		off += (size_t)w;
-	}
-	if (fdatasync(fd) != 0) {
-		pooldns_set_err(err, errsz, "journal %s: fdatasync: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
 }
 
 /* ---- reading ---- */
@@ -254,11 +87,11 @@ static int check_header(const char *line, size_t n, uint64_t base_checksum, int6
 	char want[17];
 	int rc = -1;
 
-	if (!json_is_object(h) || fmt == NULL || strcmp(fmt, JOURNAL_FORMAT) != 0) {
+	if (!json_is_object(h) || fmt == NULL || strcmp(fmt, POOLDNS_JOURNAL_FORMAT) != 0) {
 		snprintf(res->stopped, sizeof res->stopped, "line 1: not a pooldns cache journal");
-	} else if (!json_is_integer(ver) || json_integer_value(ver) != JOURNAL_VERSION) {
+	} else if (!json_is_integer(ver) || json_integer_value(ver) != POOLDNS_JOURNAL_VERSION) {
 		snprintf(res->stopped, sizeof res->stopped,
-			 "line 1: journal format version is not %d", JOURNAL_VERSION);
+			 "line 1: journal format version is not %d", POOLDNS_JOURNAL_VERSION);
 	} else if (base == NULL || !json_is_integer(json_object_get(h, "base_data_version")) ||
 		   json_object_size(h) != 4) {
 		snprintf(res->stopped, sizeof res->stopped, "line 1: bad journal header");

@@ -4,7 +4,9 @@
  * poller applied, appended as they happen, so that keeping the cache
  * current costs what a change costs instead of a rewrite of every pool.
  * Start-up from the cache reads the base, then replays the journal's
- * records in order. The format is described at the top of cache_journal.c.
+ * records in order. The format is described at the top of cache_journal.c,
+ * which names and reads the journal (declared here); writing it is
+ * cache_journal_write.h.
  *
  * A journal names its base by the base's checksum; a journal of another
  * base (the base was rewritten and the process stopped before the new
@@ -23,32 +25,13 @@
 
 #include "core/source/source.h"
 
+/* The header line's "format" and "format_version". */
+#define POOLDNS_JOURNAL_FORMAT  "pooldns-cache-journal"
+#define POOLDNS_JOURNAL_VERSION 1
+
 /* The journal of the cache file at cache_path: "<cache_path>.journal".
  * Returns a new string (caller frees) or NULL on OOM. */
 char *pooldns_journal_path(const char *cache_path);
-
-/* ---- writing ---- */
-
-/* One record for the change d (not a gap; its zones, pools and members)
- * that produced snapshot generation `generation`: a new buffer in *out
- * (caller frees) of *outlen bytes. 0, or -1 with err (a row that cannot be
- * written, out of memory). */
-int pooldns_journal_record(const struct pooldns_delta *d, uint64_t generation, char **out,
-			   size_t *outlen, char *err, size_t errsz);
-
-/* Replaces the journal at path with an empty one for the base with this
- * checksum and data version (a temporary file, synced, renamed). 0 or -1
- * with err. */
-int pooldns_journal_start(const char *path, uint64_t base_checksum, int64_t base_version,
-			  char *err, size_t errsz);
-
-/* Appends len bytes of records to the journal at path and syncs them.
- * 0 or -1 with err (the journal may then end in a partial record, which
- * the replay ignores; the caller starts a new base). */
-int pooldns_journal_append(const char *path, const char *buf, size_t len, char *err,
-			   size_t errsz);
-
-/* ---- reading ---- */
 
 /* Called for each valid record, in order. d is the change as the source
  * gave it (zones, pools, members, version, seq of the record); it is freed

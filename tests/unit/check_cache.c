@@ -3,12 +3,13 @@
  * formats, paged reading), cache_out.c (writing format 2), and
  * core/cache_writer.c (snapshots to rows, the background writer).
  *
- * Format 1, still read: exact round trip of every cell kind, atomic
- * replacement (a reader holding the old file still sees all of it; no
- * temporary files left; mode 0640), rejection of corrupt, truncated,
- * foreign and wrong-version files, of wrong column sets, and of datasets
- * that cannot be stored (non-finite reals, invalid UTF-8); pages in id
- * order whatever the file's order.
+ * Format 1, still read (its files made by tests/unit/cachefile.c, the
+ * writer pooldns had before format 2): exact round trip of every cell
+ * kind, atomic replacement (a reader holding the old file still sees all
+ * of it; no temporary files left; mode 0640), rejection of corrupt,
+ * truncated, foreign and wrong-version files, of wrong column sets, and of
+ * datasets that cannot be stored (non-finite reals, invalid UTF-8); pages
+ * in id order whatever the file's order.
  * Format 2: exact round trip of every cell kind and of text that needs
  * escaping, the text of the lines, pages of 1, 2, 3, ... pools giving the
  * same rows with each member in its pool's page, rows the writer refuses
@@ -57,8 +58,8 @@
 #include "core/source/cache.h"
 #include "core/source/cache_file.h"
 #include "core/source/cache_out.h"
-#include "core/source/cache_v1.h"
 #include "core/source/source.h"
+#include "cachefile.h"
 #include "testdata.h"
 
 /* The library's column lists: a cache written from tables with these
@@ -196,7 +197,7 @@ static void expect_read_fail(const char *path, const char *msg)
 {
 	struct pooldns_dataset ds = { .pools = (void *)1, .members = (void *)1 };
 	char err[512] = "";
-	ck_assert_int_eq(pooldns_cache_read(path, &ds, err, sizeof err), -1);
+	ck_assert_int_eq(cachefile_read(path, &ds, err, sizeof err), -1);
 	ck_assert_ptr_null(ds.pools);
 	ck_assert_ptr_null(ds.members);
 	ck_assert_msg(strstr(err, msg) != NULL, "error '%s' does not contain '%s'", err, msg);
@@ -276,11 +277,11 @@ START_TEST(test_round_trip)
 	struct pooldns_dataset in = { 0 }, out = { 0 };
 	make_ds(&in, 1234567890123LL, 3);
 	char err[512] = "";
-	ck_assert_msg(pooldns_cache_write(path, &in, err, sizeof err) == 0, "write: %s", err);
+	ck_assert_msg(cachefile_write_v1(path, &in, err, sizeof err) == 0, "write: %s", err);
 	struct stat st;
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_mode & 07777, 0640);
-	ck_assert_msg(pooldns_cache_read(path, &out, err, sizeof err) == 0, "read: %s", err);
+	ck_assert_msg(cachefile_read(path, &out, err, sizeof err) == 0, "read: %s", err);
 	ck_assert_int_eq(out.version, 1234567890123LL);
 	assert_same_table(in.pools, out.pools);
 	assert_same_table(in.members, out.members);
@@ -291,8 +292,8 @@ START_TEST(test_round_trip)
 	in.version = -1;
 	in.pools = pooldns_table_new(NPOOL_COLS, pool_cols);
 	in.members = pooldns_table_new(NMEMBER_COLS, member_cols);
-	ck_assert_int_eq(pooldns_cache_write(path, &in, err, sizeof err), 0);
-	ck_assert_int_eq(pooldns_cache_read(path, &out, err, sizeof err), 0);
+	ck_assert_int_eq(cachefile_write_v1(path, &in, err, sizeof err), 0);
+	ck_assert_int_eq(cachefile_read(path, &out, err, sizeof err), 0);
 	ck_assert_int_eq(out.version, -1);
 	ck_assert_uint_eq(out.pools->nrows, 0);
 	ck_assert_uint_eq(out.members->ncols, NMEMBER_COLS);
@@ -305,8 +306,8 @@ START_TEST(test_round_trip)
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
 	ck_assert_int_eq(chdir(tmpdir), 0);
 	make_ds(&in, 5, 0);
-	ck_assert_msg(pooldns_cache_write("bare.json", &in, err, sizeof err) == 0, "%s", err);
-	ck_assert_int_eq(pooldns_cache_read("bare.json", &out, err, sizeof err), 0);
+	ck_assert_msg(cachefile_write_v1("bare.json", &in, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(cachefile_read("bare.json", &out, err, sizeof err), 0);
 	ck_assert_int_eq(out.version, 5);
 	ck_assert_int_eq(chdir(cwd), 0);
 	pooldns_dataset_clear(&out);
@@ -323,13 +324,13 @@ START_TEST(test_atomic_replace)
 	make_ds(&a, 1, 200);
 	make_ds(&b, 2, 0);
 	char err[512] = "";
-	ck_assert_int_eq(pooldns_cache_write(path, &a, err, sizeof err), 0);
+	ck_assert_int_eq(cachefile_write_v1(path, &a, err, sizeof err), 0);
 	struct stat st1, st2;
 	ck_assert_int_eq(stat(path, &st1), 0);
 	/* a reader that opened the old file keeps a complete old file */
 	int fd = open(path, O_RDONLY);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(pooldns_cache_write(path, &b, err, sizeof err), 0);
+	ck_assert_int_eq(cachefile_write_v1(path, &b, err, sizeof err), 0);
 	ck_assert_int_eq(stat(path, &st2), 0);
 	ck_assert(st1.st_ino != st2.st_ino);
 	char *old = malloc((size_t)st1.st_size);
@@ -342,7 +343,7 @@ START_TEST(test_atomic_replace)
 	pooldns_dataset_clear(&out);
 	free(old);
 
-	ck_assert_int_eq(pooldns_cache_read(path, &out, err, sizeof err), 0);
+	ck_assert_int_eq(cachefile_read(path, &out, err, sizeof err), 0);
 	ck_assert_int_eq(out.version, 2);
 	assert_same_table(b.pools, out.pools);
 	pooldns_dataset_clear(&out);
@@ -351,15 +352,15 @@ START_TEST(test_atomic_replace)
 	/* a dataset that cannot be stored leaves the old file alone */
 	struct pooldns_cell *cell = &b.pools->cells[10];
 	cell->r = NAN;
-	ck_assert_int_eq(pooldns_cache_write(path, &b, err, sizeof err), -1);
+	ck_assert_int_eq(cachefile_write_v1(path, &b, err, sizeof err), -1);
 	ck_assert_msg(strstr(err, "not finite") != NULL, "%s", err);
 	cell->r = 1.0;
 	free(b.members->cells[2].s);
 	b.members->cells[2].s = strdup("bad \xff utf8");
-	ck_assert_int_eq(pooldns_cache_write(path, &b, err, sizeof err), -1);
+	ck_assert_int_eq(cachefile_write_v1(path, &b, err, sizeof err), -1);
 	ck_assert_msg(strstr(err, "members: row 1 column host: text is not valid UTF-8") != NULL,
 		      "%s", err);
-	ck_assert_int_eq(pooldns_cache_read(path, &out, err, sizeof err), 0);
+	ck_assert_int_eq(cachefile_read(path, &out, err, sizeof err), 0);
 	ck_assert_int_eq(out.version, 2);
 	pooldns_dataset_clear(&out);
 	ck_assert_uint_eq(count_entries(dir), 1);
@@ -367,10 +368,10 @@ START_TEST(test_atomic_replace)
 	/* unwritable places fail with a message */
 	char bad[600];
 	snprintf(bad, sizeof bad, "%s/no/such/dir/c.json", tmpdir);
-	ck_assert_int_eq(pooldns_cache_write(bad, &a, err, sizeof err), -1);
+	ck_assert_int_eq(cachefile_write_v1(bad, &a, err, sizeof err), -1);
 	ck_assert_msg(strstr(err, "No such file") != NULL, "%s", err);
 	struct pooldns_dataset none = { 0 };
-	ck_assert_int_eq(pooldns_cache_write(path, &none, err, sizeof err), -1);
+	ck_assert_int_eq(cachefile_write_v1(path, &none, err, sizeof err), -1);
 	pooldns_dataset_clear(&a);
 	pooldns_dataset_clear(&b);
 }
@@ -396,7 +397,7 @@ START_TEST(test_corrupt_and_truncated)
 	struct pooldns_dataset in = { 0 }, out = { 0 };
 	make_ds(&in, 9, 1);
 	char err[512];
-	ck_assert_int_eq(pooldns_cache_write(good, &in, err, sizeof err), 0);
+	ck_assert_int_eq(cachefile_write_v1(good, &in, err, sizeof err), 0);
 	pooldns_dataset_clear(&in);
 	FILE *f = fopen(good, "rb");
 	ck_assert_ptr_nonnull(f);
@@ -700,7 +701,7 @@ START_TEST(test_v2_round_trip)
 	/* the compatibility reader takes format 2 as well */
 	struct pooldns_dataset out = { 0 };
 	ck_assert_int_eq(v2_write_file(path, 5, 8, err, sizeof err), 0);
-	ck_assert_msg(pooldns_cache_read(path, &out, err, sizeof err) == 0, "%s", err);
+	ck_assert_msg(cachefile_read(path, &out, err, sizeof err) == 0, "%s", err);
 	ck_assert_int_eq(out.version, 8);
 	ck_assert_uint_eq(out.pools->nrows, 5);
 	ck_assert_uint_eq(out.members->nrows, 0 + 1 + 2 + 3 + 0);
@@ -1098,7 +1099,7 @@ START_TEST(test_callback_error)
 	ck_assert_int_eq(v2_write_file(path, 10, 4, err, sizeof err), 0);
 	struct pooldns_dataset ds = { 0 };
 	v2_expected(&ds, 10, 4);
-	ck_assert_int_eq(pooldns_cache_write(v1, &ds, err, sizeof err), 0);
+	ck_assert_int_eq(cachefile_write_v1(v1, &ds, err, sizeof err), 0);
 	pooldns_dataset_clear(&ds);
 
 	const char *files[] = { path, v1 };
@@ -1228,7 +1229,7 @@ START_TEST(test_v1_pages)
 		m[1] = zones[r];
 		ck_assert_int_eq(pooldns_table_add_row(ds.members, m), 0);
 	}
-	ck_assert_int_eq(pooldns_cache_write(path, &ds, err, sizeof err), 0);
+	ck_assert_int_eq(cachefile_write_v1(path, &ds, err, sizeof err), 0);
 
 	/* one page: the tables as written */
 	struct collect c;

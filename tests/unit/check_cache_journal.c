@@ -1,10 +1,11 @@
 /*
  * check_cache_journal.c — unit tests for the cache journal
- * (core/source/cache_journal.c): a record round-trips the change it was
- * made from (zones, pool and member rows, version, position), a journal
- * of another base is ignored, a journal cut at every byte keeps exactly
- * the records before the cut, a damaged record ends the replay there, and
- * bad record lines are refused with a reason.
+ * (core/source/cache_journal.c, cache_journal_write.c): a record
+ * round-trips the change it was made from (zones, pool and member rows,
+ * version, position), a journal of another base is ignored, a journal cut
+ * at every byte keeps exactly the records before the cut, a damaged
+ * record ends the replay there, and bad record lines are refused with a
+ * reason.
  *
  * Thread model: single-threaded Check test program.
  */
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/source/cache_journal.h"
+#include "core/source/cache_journal_write.h"
 #include "core/source/source.h"
 #include "core/source/table.h"
 
