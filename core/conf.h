@@ -17,8 +17,9 @@
  * all read it. The file is split by job:
  *   conf_schema.c  the table of keys (data only)
  *   conf_value.c   what a value means: init (defaults), set, free, compare
- *   conf.c         the file format, cross-key checks, and the bridges to
- *                  the source and the health checker
+ *   conf.c         the file format and the cross-key checks
+ *   conf_opts.c    a checked config turned into the options of the source,
+ *                  the health checker and the operator endpoint (conf_opts.h)
  *
  * Ownership: a config owns every string in it. Thread-safety: built by one
  * thread, then read-only; a reload builds a new config.
@@ -31,9 +32,7 @@
 #include <stdint.h>
 
 #include "core/dns/answer.h"
-#include "core/health/health.h"
 #include "core/log.h"
-#include "core/ops/http.h"
 #include "core/source/source.h"
 
 #define POOLDNS_MAX_LISTEN  16
@@ -131,29 +130,13 @@ int pooldns_config_load_file(struct pooldns_config *cfg, const char *path, char 
 int pooldns_config_load_buffer(struct pooldns_config *cfg, const char *buf, size_t len,
 			       const char *name, char *err, size_t errsz);
 
-/* Cross-key checks after everything is set (sqlite source needs
- * sqlite-path, ...), and every number within its row's range. 0 or -1 with
- * a message. */
 /* Every number key of cfg within its row's range (conf_value.c). 0, or -1
  * with the first key out of range in err. */
 int pooldns_config_check_ranges(const struct pooldns_config *cfg, char *err, size_t errsz);
 
+/* Cross-key checks after everything is set (sqlite source needs
+ * sqlite-path, ...), and every number within its row's range. 0 or -1 with
+ * a message. */
 int pooldns_config_check(const struct pooldns_config *cfg, char *err, size_t errsz);
-
-/* Builds rqlite options borrowing cfg's strings; reads the password file
- * into pw (caller-owned buffer). 0 or -1 with a message. */
-int pooldns_config_rqlite_opts(const struct pooldns_config *cfg, struct pooldns_rqlite_opts *opts,
-			       char *pw, size_t pwsz, char *err, size_t errsz);
-
-/* Health-checker options borrowing cfg's strings. */
-void pooldns_config_health_opts(const struct pooldns_config *cfg, struct pooldns_health_opts *opts);
-
-/* Operator endpoint options borrowing cfg's strings; false when
- * http-listen is unset (the endpoint is off). */
-bool pooldns_config_http_opts(const struct pooldns_config *cfg, struct pooldns_http_opts *opts);
-
-/* Creates the configured source. NULL with a message. */
-struct pooldns_source *pooldns_config_make_source(const struct pooldns_config *cfg, char *err,
-						  size_t errsz);
 
 #endif

@@ -24,6 +24,7 @@
 #include "util/netevent.h"
 #include "services/mesh.h"
 
+#include "core/conf_opts.h"
 #include "core/ops/http.h"
 #include "module/ops.h"
 

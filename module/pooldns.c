@@ -63,6 +63,7 @@
 #include "sldns/pkthdr.h"
 
 #include "core/conf.h"
+#include "core/conf_opts.h"
 #include "core/dns/dname.h"
 #include "core/health/health.h"
 #include "core/log.h"

@@ -24,6 +24,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "core/conf_opts.h"
 #include "core/source/rqlite_json.h"
 #include "poolctl/backend.h"
 

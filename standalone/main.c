@@ -52,6 +52,7 @@
 #include <unistd.h>
 
 #include "core/conf.h"
+#include "core/conf_opts.h"
 #include "core/conf_schema.h"
 #include "core/health/health.h"
 #include "listen.h"

@@ -1,7 +1,8 @@
 /*
- * check_config.c — unit tests for core/conf.c and core/conf_value.c:
- * defaults, every key, lists, quoting, error messages with file and line,
- * bad values, the password file, cross-key checks and source creation.
+ * check_config.c — unit tests for core/conf.c, core/conf_value.c and
+ * core/conf_opts.c: defaults, every key, lists, quoting, error messages
+ * with file and line, bad values, the password file, cross-key checks and
+ * source creation.
  * The table of keys itself is tested in check_conf_schema.c.
  *
  * Thread model: single-threaded test cases (Check forks one process per
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/conf.h"
+#include "core/conf_opts.h"
 #include "core/conf_schema.h"
 #include "core/dns/dname.h"
 
