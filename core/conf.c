@@ -30,9 +30,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Longest line the file parser accepts, and the largest file it reads. */
-#define MAX_LINE 4096
-#define MAX_FILE (1024 * 1024)
+/* Longest line the file parser accepts, the largest file it reads, and
+ * the buffer a file is first read into (most files fit). */
+#define MAX_LINE    4096
+#define MAX_FILE    (1024 * 1024)
+#define INITIAL_BUF 4096
 
 /* ---- the file parser --------------------------------------------------- */
 
@@ -164,7 +166,7 @@ int pooldns_config_load_file(struct pooldns_config *cfg, const char *path, char 
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	char *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, cap = 0;
 	int rc = -1;
 
 	if (fd < 0) {
@@ -179,13 +181,21 @@ int pooldns_config_load_file(struct pooldns_config *cfg, const char *path, char 
 		snprintf(err, errsz, "%s: is a directory", path);
 		goto out;
 	}
-	buf = malloc(MAX_FILE + 1);
-	if (buf == NULL) {
-		snprintf(err, errsz, "%s: out of memory", path);
-		goto out;
-	}
+	/* The buffer doubles as the file is read (the size of a pipe or a
+	 * /proc file is not known before); a file is refused as soon as more
+	 * than MAX_FILE bytes of it are read. */
 	for (;;) {
-		ssize_t n = read(fd, buf + len, MAX_FILE + 1 - len);
+		if (len == cap) {
+			size_t ncap = cap == 0 ? INITIAL_BUF : cap * 2;
+			char *nbuf = realloc(buf, ncap);
+			if (nbuf == NULL) {
+				snprintf(err, errsz, "%s: out of memory", path);
+				goto out;
+			}
+			buf = nbuf;
+			cap = ncap;
+		}
+		ssize_t n = read(fd, buf + len, cap - len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

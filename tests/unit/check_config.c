@@ -756,6 +756,42 @@ START_TEST(test_load_file)
 }
 END_TEST
 
+/* The read buffer grows past its first 4 KiB; 1 MiB is the most read. */
+START_TEST(test_load_file_sizes)
+{
+	struct pooldns_config c;
+	char path[256];
+	size_t max = 1024 * 1024;
+	char *big = malloc(max + 2);
+
+	ck_assert_ptr_nonnull(big);
+	/* Comment lines of 64 bytes, the last line a key. */
+	for (size_t i = 0; i < max; i += 64) {
+		memset(big + i, ' ', 64);
+		big[i] = '#';
+		big[i + 63] = '\n';
+	}
+	const char *last = "threads = 7\n";
+	memcpy(big + max - strlen(last), last, strlen(last));
+	big[max - strlen(last) - 1] = '\n';
+	write_file("max.conf", big, max, 0644, path, sizeof(path));
+	pooldns_config_init(&c);
+	ck_assert_msg(pooldns_config_load_file(&c, path, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(c.threads, 7);
+	pooldns_config_free(&c);
+
+	big[max] = '\n';
+	write_file("big.conf", big, max + 1, 0644, path, sizeof(path));
+	pooldns_config_init(&c);
+	ck_assert_int_eq(pooldns_config_load_file(&c, path, err, sizeof(err)), -1);
+	char want[512];
+	snprintf(want, sizeof(want), "%s: file too large (more than 1048576 bytes)", path);
+	ck_assert_str_eq(err, want);
+	pooldns_config_free(&c);
+	free(big);
+}
+END_TEST
+
 START_TEST(test_make_source)
 {
 	struct pooldns_config c;
@@ -810,6 +846,7 @@ static Suite *config_suite(void)
 	tcase_add_checked_fixture(tf, setup_tmp, teardown_tmp);
 	tcase_add_test(tf, test_password_file);
 	tcase_add_test(tf, test_load_file);
+	tcase_add_test(tf, test_load_file_sizes);
 	tcase_add_test(tf, test_make_source);
 	suite_add_tcase(s, tf);
 	return s;
