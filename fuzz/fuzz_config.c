@@ -1,43 +1,112 @@
 /*
- * fuzz_config.c — fuzz target for the configuration parser: feeds the
- * input to pooldns_config_load_buffer() and, when it parses, runs the
- * cross-key checks. Must never crash, leak or read out of bounds, and
- * every failure must leave a NUL-terminated message.
+ * fuzz_config.c — fuzz target for the configuration file: its reader and
+ * line parser (core/conf.c) and every key's value parser
+ * (core/conf_value.c). Each input is written to a memfd and read as a file,
+ * by its /proc/self/fd/N path, through pooldns_config_load_file() as a
+ * daemon reads its config; when it parses, the cross-key checks run over
+ * it.
  *
- * Thread model: single-threaded.
+ * Besides the sanitizers, each result is checked here: a refused file
+ * leaves a NUL-terminated message that starts with "<path>:"; an accepted
+ * one keeps the bounds the answer path relies on. Then every key of it is
+ * swapped (pooldns_config_key_swap(), what SIGHUP does with the keys only a
+ * restart changes) with a config of defaults, which must keep each key as
+ * equal (pooldns_config_key_equal()) or as different as it was; the config
+ * left with the defaults then reads the same bytes again from the buffer
+ * (pooldns_config_load_buffer()), which must give, key by key, what the
+ * file gave. Freeing both must neither leak nor free twice. A failed check
+ * aborts, which the fuzzer reports as a crash.
+ *
+ * Thread model: single-threaded, as libFuzzer and fuzz/driver.c call it;
+ * the memfd is made once and rewritten for each input.
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "core/conf.h"
+#include "core/conf_schema.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static void check(bool ok)
+{
+	if (!ok)
+		abort();
+}
+
+/* A memfd holding exactly data; its /proc/self/fd path in path. */
+static void to_file(const uint8_t *data, size_t size, char *path, size_t pathsz)
+{
+	static int fd = -1;
+	static size_t had;
+
+	if (fd < 0) {
+		fd = memfd_create("fuzz_config", MFD_CLOEXEC);
+		check(fd >= 0);
+	}
+	for (size_t off = 0; off < size;) {
+		ssize_t n = pwrite(fd, data + off, size - off, (off_t)off);
+		check(n > 0);
+		off += (size_t)n;
+	}
+	if (size < had)
+		check(ftruncate(fd, (off_t)size) == 0);
+	had = size;
+	snprintf(path, pathsz, "/proc/self/fd/%d", fd);
+}
+
+/* Invariants the answer path relies on. */
+static void check_bounds(const struct pooldns_config *cfg)
+{
+	check(cfg->answer.zone.nns >= 1 && cfg->answer.zone.nns <= POOLDNS_MAX_NS &&
+	      cfg->answer.zone.nzones <= POOLDNS_MAX_ZONES && cfg->nlisten <= POOLDNS_MAX_LISTEN &&
+	      cfg->n_rqlite_urls <= POOLDNS_RQLITE_MAX_URLS && cfg->answer.edns_payload >= 512 &&
+	      cfg->answer.edns_payload <= 4096);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct pooldns_config cfg;
-	char err[256];
+	struct pooldns_config cfg, other;
+	char path[64], err[256];
+	size_t pathlen;
 
+	to_file(data, size, path, sizeof(path));
+	pathlen = strlen(path);
 	memset(err, 'x', sizeof(err));
 	pooldns_config_init(&cfg);
-	if (pooldns_config_load_buffer(&cfg, (const char *)data, size, "fuzz.conf", err,
-				       sizeof(err)) == 0) {
-		if (pooldns_config_check(&cfg, err, sizeof(err)) != 0 &&
-		    memchr(err, '\0', sizeof(err)) == NULL)
-			abort();
-		/* Invariants the answer path relies on. */
-		if (cfg.answer.zone.nns < 1 || cfg.answer.zone.nns > POOLDNS_MAX_NS ||
-		    cfg.answer.zone.nzones > POOLDNS_MAX_ZONES ||
-		    cfg.nlisten > POOLDNS_MAX_LISTEN ||
-		    cfg.n_rqlite_urls > POOLDNS_RQLITE_MAX_URLS || cfg.answer.edns_payload < 512 ||
-		    cfg.answer.edns_payload > 4096)
-			abort();
-	} else if (memchr(err, '\0', sizeof(err)) == NULL) {
-		abort();
+	if (pooldns_config_load_file(&cfg, path, err, sizeof(err)) != 0) {
+		/* "<path>:<line>: ...", terminated */
+		check(memchr(err, '\0', sizeof(err)) != NULL && strncmp(err, path, pathlen) == 0 &&
+		      err[pathlen] == ':');
+		pooldns_config_free(&cfg);
+		return 0;
 	}
+	if (pooldns_config_check(&cfg, err, sizeof(err)) != 0)
+		check(memchr(err, '\0', sizeof(err)) != NULL);
+	check_bounds(&cfg);
+
+	/* What the file gave moves to other, a config of defaults, leaving
+	 * cfg with the defaults; a swap keeps a key as equal or as different
+	 * as it was. Then the buffer, read on top of those defaults, must give
+	 * the same again, key by key. */
+	pooldns_config_init(&other);
+	for (const struct pooldns_config_key *k = pooldns_config_schema; k->name != NULL; k++) {
+		bool same = pooldns_config_key_equal(&cfg, &other, k);
+		pooldns_config_key_swap(&cfg, &other, k);
+		check(pooldns_config_key_equal(&cfg, &other, k) == same);
+	}
+	check(pooldns_config_load_buffer(&cfg, (const char *)data, size, path, err, sizeof(err)) ==
+	      0);
+	for (const struct pooldns_config_key *k = pooldns_config_schema; k->name != NULL; k++)
+		check(pooldns_config_key_equal(&cfg, &other, k));
 	pooldns_config_free(&cfg);
+	pooldns_config_free(&other);
 	return 0;
 }
