@@ -1,13 +1,13 @@
 /*
  * check_poolctl.c — unit tests for poolctl's checks and file parser
- * (poolctl/columns.c, data.c, diff.c, sql.c, backend.c, dnsprobe.c):
+ * (poolctl/columns.c, data.c, diff.c, sql.c, rqlite_execute.c, dnsprobe.c):
  * command-line and JSON values, canonical names and addresses, the import
- * file (syntax errors with line and column, wrong format or version,
- * unknown keys, values the loader refuses, with their JSON paths,
- * duplicates), the export text round trip, the changes and statements
- * between two data sets, rqlite's execute answers and --server values;
- * and, on SQLite files built from schema.json + populate_data.json, that a
- * write is refused whole when the data changed after it was read.
+ * file (syntax errors with line and column, wrong format or version, unknown
+ * keys, values the loader refuses, with their JSON paths, duplicates), the
+ * export text round trip, the changes and statements between two data sets,
+ * rqlite's execute answers and --server values; and, on SQLite files built
+ * from schema.json + populate_data.json, that a write is refused whole when
+ * the data changed after it was read.
  *
  * Thread model: single-threaded Check test program.
  */
