@@ -1,9 +1,9 @@
 /*
  * fuzz_poolctl_exec.c — fuzz target for poolctl's reading of rqlite's
- * /db/execute answers (pctl_rqlite_parse_execute, poolctl/backend.c), for
- * one to four statements. Must never crash or read out of bounds; a
- * failure leaves a NUL-terminated message, a success counts that are not
- * negative.
+ * /db/execute answers (pctl_rqlite_parse_execute,
+ * poolctl/rqlite_execute.c), for one to four statements. Must never crash
+ * or read out of bounds; a failure leaves a NUL-terminated message, a
+ * success counts that are not negative.
  *
  * Thread model: single-threaded.
  */

@@ -81,7 +81,8 @@ static inline void pctl_backend_close(struct pctl_backend *b)
  * rqlite's /db/execute answer: {"results": [R, ...]} with n results, each
  * {"rows_affected": N, ...} or {"error": "text"}. affected (may be NULL)
  * gets each N (0 when absent). 0; -1 with the first statement error (or
- * what is malformed) in err. Separate from the transport to be fuzzed.
+ * what is malformed) in err. Separate from the transport to be fuzzed
+ * (rqlite_execute.c).
  */
 int pctl_rqlite_parse_execute(const char *body, size_t len, size_t n, int64_t *affected, char *err,
 			      size_t errsz);

@@ -5,7 +5,7 @@
  * options as pooldns's rqlite source (URL list, basic auth with the
  * password from a file, CA file, read consistency, timeouts). Query
  * answers are read by pooldns's own rqlite JSON parser
- * (core/source/rqlite_json.c), execute answers by backend.c.
+ * (core/source/rqlite_json.c), execute answers by rqlite_execute.c.
  *
  * Failover: a read tries every node in order until one answers; a write
  * moves on only when the request could not be sent to a node at all

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "core/dns/dname.h"
+#include "core/source/cache_file.h"
 #include "poolctl/columns.h"
 
 #define INT_COL(n, d, h)                                                                           \
@@ -99,6 +100,19 @@ int pctl_cell_default(const struct pctl_col *c, struct pooldns_cell *out)
 	return 0;
 }
 
+/* Whether text is UTF-8 by jansson's rules: what the import/export file
+ * and rqlite's JSON can carry. */
+static bool utf8_text(const char *text)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t n = strlen(text), l;
+
+	for (; n > 0; s += l, n -= l)
+		if ((l = pooldns_cache_utf8_len(s, n)) == 0)
+			return false;
+	return true;
+}
+
 int pctl_cell_from_text(const struct pctl_col *c, const char *text, struct pooldns_cell *out,
 			char *err, size_t errsz)
 {
@@ -109,6 +123,10 @@ int pctl_cell_from_text(const struct pctl_col *c, const char *text, struct poold
 	}
 	switch (c->kind) {
 	case PCTL_TEXT:
+		if (!utf8_text(text)) {
+			snprintf(err, errsz, "%s: the value is not UTF-8 text", c->name);
+			return -1;
+		}
 		out->type = POOLDNS_CELL_TEXT;
 		if ((out->s = strdup(text)) == NULL) {
 			snprintf(err, errsz, "out of memory");

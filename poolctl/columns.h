@@ -68,7 +68,8 @@ int pctl_col_find(const struct pctl_col *cols, size_t n, const char *name);
 int pctl_cell_default(const struct pctl_col *c, struct pooldns_cell *out);
 
 /* A command-line value: INT a decimal integer, BOOL 0/1/true/false/yes/no,
- * TEXT any text; "" is NULL for a nullable column. 0, or -1 with err. */
+ * TEXT any UTF-8 text (what JSON carries: the file, rqlite); "" is NULL for
+ * a nullable column. 0, or -1 with err. */
 int pctl_cell_from_text(const struct pctl_col *c, const char *text, struct pooldns_cell *out,
 			char *err, size_t errsz);
 

@@ -206,6 +206,18 @@ static void field_text(void *ctx, const struct pctl_col *c, const struct pooldns
 	t->first = false;
 }
 
+/* ": stored as TEXT", the name or host as the database holds it; quoted
+ * and escaped as every value is, so that no stored text can make lines. */
+static void stored_text(struct text_ctx *t, const char *s)
+{
+	struct pooldns_cell c = { .type = POOLDNS_CELL_TEXT, .s = (char *)s };
+	char q[300];
+
+	pctl_cell_format(&pctl_pool_cols[PCTL_P_NAME], &c, q, sizeof(q));
+	fprintf(t->f, ": stored as %s", q);
+	t->first = false;
+}
+
 void pctl_diff_print(const struct pctl_diff *d, FILE *f)
 {
 	for (size_t i = 0; i < d->n; i++) {
@@ -220,8 +232,7 @@ void pctl_diff_print(const struct pctl_diff *d, FILE *f)
 			if (c->op == PCTL_CHANGE) {
 				if (c->old_pool->db_name != NULL &&
 				    strcmp(c->old_pool->db_name, name_of(c->new_pool)) != 0)
-					fprintf(f, ": stored as \"%s\"", c->old_pool->db_name),
-						t.first = false;
+					stored_text(&t, c->old_pool->db_name);
 				fields(pctl_pool_cols, PCTL_P_NAME + 1, POOLDNS_POOL_NCOLS,
 				       c->old_pool->c, c->new_pool->c, field_text, &t);
 			}
@@ -233,8 +244,7 @@ void pctl_diff_print(const struct pctl_diff *d, FILE *f)
 			if (c->op == PCTL_CHANGE) {
 				if (c->old_m->db_host != NULL &&
 				    strcmp(c->old_m->db_host, host_of(c->new_m)) != 0)
-					fprintf(f, ": stored as \"%s\"", c->old_m->db_host),
-						t.first = false;
+					stored_text(&t, c->old_m->db_host);
 				fields(pctl_member_cols, PCTL_M_HOST + 1, POOLDNS_MEMBER_NCOLS,
 				       c->old_m->c, c->new_m->c, field_text, &t);
 			}

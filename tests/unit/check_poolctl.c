@@ -1,13 +1,13 @@
 /*
  * check_poolctl.c — unit tests for poolctl's checks and file parser
- * (poolctl/columns.c, data.c, diff.c, sql.c, backend.c, dnsprobe.c):
+ * (poolctl/columns.c, data.c, diff.c, sql.c, rqlite_execute.c, dnsprobe.c):
  * command-line and JSON values, canonical names and addresses, the import
- * file (syntax errors with line and column, wrong format or version,
- * unknown keys, values the loader refuses, with their JSON paths,
- * duplicates), the export text round trip, the changes and statements
- * between two data sets, rqlite's execute answers and --server values;
- * and, on SQLite files built from schema.json + populate_data.json, that a
- * write is refused whole when the data changed after it was read.
+ * file (syntax errors with line and column, wrong format or version, unknown
+ * keys, values the loader refuses, with their JSON paths, duplicates), the
+ * export text round trip, the changes and statements between two data sets,
+ * rqlite's execute answers and --server values; and, on SQLite files built
+ * from schema.json + populate_data.json, that a write is refused whole when
+ * the data changed after it was read.
  *
  * Thread model: single-threaded Check test program.
  */
@@ -83,6 +83,13 @@ START_TEST(test_values)
 			 0);
 	ck_assert_int_eq(c.i, 1);
 	ck_assert_int_ne(pctl_cell_from_text(&pctl_member_cols[5], "2", &c, err, sizeof(err)), 0);
+	/* text goes into JSON (the file, rqlite): UTF-8 only */
+	ck_assert_int_eq(
+		pctl_cell_from_text(&pctl_pool_cols[11], "caf\xc3\xa9", &c, err, sizeof(err)), 0);
+	pctl_cell_clear(&c);
+	ck_assert_int_ne(pctl_cell_from_text(&pctl_pool_cols[11], "o\xe9k", &c, err, sizeof(err)),
+			 0);
+	ck_assert_str_eq(err, "check_body: the value is not UTF-8 text");
 	ck_assert_int_eq(pctl_col_find(pctl_pool_cols, POOLDNS_POOL_NCOLS, "id"), -1);
 	ck_assert_int_eq(pctl_col_find(pctl_member_cols, POOLDNS_MEMBER_NCOLS, "dns_zone"), -1);
 	/* the column table follows the loader's column list */
@@ -275,6 +282,36 @@ START_TEST(test_diff)
 }
 END_TEST
 
+/* A name or host as stored (another spelling of the canonical one) is
+ * printed escaped: stored text cannot start lines of its own. */
+START_TEST(test_diff_stored_text)
+{
+	struct pctl_data cur, want;
+	struct pctl_diff df;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	ck_assert_uint_eq(parse(GOOD, &cur, NULL, 0), 0);
+	ck_assert_uint_eq(parse(GOOD, &want, NULL, 0), 0);
+	cur.p[0].db_name = strdup("A.EXAMPLE\n+ pool forged.example.");
+	cur.p[1].m[0].db_host = strdup("192.0.2.009\r");
+	ck_assert_int_eq(pctl_diff_make(&cur, &want, &df), 0);
+	ck_assert_uint_eq(df.n, 2);
+	f = open_memstream(&out, &len);
+	ck_assert_ptr_nonnull(f);
+	pctl_diff_print(&df, f);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(out, "stored as \"A.EXAMPLE\\x0a+ pool forged.example.\"\n"));
+	ck_assert_ptr_nonnull(strstr(out, "stored as \"192.0.2.009\\x0d\"\n"));
+	ck_assert_ptr_eq(strchr(strchr(out, '\n') + 1, '\n'), out + len - 1);
+	free(out);
+	pctl_diff_free(&df);
+	pctl_data_free(&cur);
+	pctl_data_free(&want);
+}
+END_TEST
+
 START_TEST(test_execute_answer)
 {
 	int64_t aff[2] = { -1, -1 };
@@ -387,6 +424,7 @@ static Suite *poolctl_suite(void)
 	tcase_add_test(tc, test_parse_bad);
 	tcase_add_test(tc, test_many_errors);
 	tcase_add_test(tc, test_diff);
+	tcase_add_test(tc, test_diff_stored_text);
 	tcase_add_test(tc, test_execute_answer);
 	tcase_add_test(tc, test_server_arg);
 	suite_add_tcase(s, tc);
