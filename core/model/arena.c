@@ -2,10 +2,12 @@
  * arena.c — a chunked bump allocator (see arena.h). It owns every byte of
  * one snapshot so that the snapshot is freed as a unit.
  *
- * Memory comes in 64 KiB chunks; an allocation larger than a quarter of a
- * chunk gets a chunk of its own (linked behind the current one, so the
- * current chunk's free tail is not wasted). Every allocation is zeroed and
- * aligned to max_align_t.
+ * Memory comes in chunks of 4 KiB, then twice the last, up to 64 KiB: an
+ * arena for one pool (a row check, a small change) costs a page, one for a
+ * million pools is all 64 KiB chunks. An allocation larger than a quarter
+ * of the largest chunk gets a chunk of its own (linked behind the current
+ * one, so the current chunk's free tail is not wasted). Every allocation
+ * is zeroed and aligned to max_align_t.
  *
  * Thread model: filled by one thread (the builder), then only read; freed
  * by whoever frees the snapshot. No locking.
@@ -20,6 +22,7 @@
 
 #include "core/model/arena.h"
 
+#define ARENA_FIRST (4 * 1024)
 #define ARENA_CHUNK (64 * 1024)
 #define ARENA_ALIGN (alignof(max_align_t))
 #define ARENA_BIG   (ARENA_CHUNK / 4)
@@ -33,6 +36,7 @@ struct arena_chunk {
 
 struct pooldns_arena {
 	struct arena_chunk *head; /* current chunk first; big chunks behind it */
+	size_t next_chunk;        /* size of the next regular chunk; 0: ARENA_FIRST */
 	size_t handed_out;
 };
 
@@ -83,9 +87,14 @@ void *pooldns_arena_alloc(struct pooldns_arena *a, size_t size)
 
 	c = a->head;
 	if (c == NULL || c->size - c->used < rounded) {
-		c = chunk_new(ARENA_CHUNK);
+		size_t want = a->next_chunk != 0 ? a->next_chunk : ARENA_FIRST;
+
+		while (want < rounded) /* rounded <= ARENA_BIG < ARENA_CHUNK */
+			want *= 2;
+		c = chunk_new(want);
 		if (c == NULL)
 			return NULL;
+		a->next_chunk = want < ARENA_CHUNK ? want * 2 : ARENA_CHUNK;
 		c->next = a->head;
 		a->head = c;
 	}

@@ -49,7 +49,8 @@ START_TEST(test_no_overlap)
 	uint32_t **ptrs = calloc(N, sizeof(*ptrs));
 
 	ck_assert_ptr_nonnull(ptrs);
-	/* 5000 * 40 bytes crosses several 64 KiB chunks */
+	/* 5000 * 48 bytes crosses the growing chunks (4, 8, 16, 32 KiB) and
+	 * several 64 KiB ones */
 	for (uint32_t i = 0; i < N; i++) {
 		ptrs[i] = pooldns_arena_alloc(a, 10 * sizeof(uint32_t));
 		ck_assert_ptr_nonnull(ptrs[i]);
@@ -60,6 +61,29 @@ START_TEST(test_no_overlap)
 		for (int j = 0; j < 10; j++)
 			ck_assert_uint_eq(ptrs[i][j], i * 10 + (uint32_t)j);
 	free(ptrs);
+	pooldns_arena_free(a);
+}
+END_TEST
+
+/* Allocations larger than the next chunk (but regular, at most 16 KiB)
+ * get a chunk big enough, at any point of the growth; none overlaps and
+ * each is zeroed. */
+START_TEST(test_growth_sizes)
+{
+	static const size_t sizes[] = { 12000, 100, 4096, 16384, 1, 8000, 16000, 3, 16384, 700 };
+	struct pooldns_arena *a = pooldns_arena_new();
+	unsigned char *p[sizeof(sizes) / sizeof(sizes[0])];
+	size_t n = sizeof(sizes) / sizeof(sizes[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		p[i] = pooldns_arena_alloc(a, sizes[i]);
+		ck_assert_ptr_nonnull(p[i]);
+		ck_assert(all_zero(p[i], sizes[i]));
+		memset(p[i], (int)(i + 1), sizes[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < sizes[i]; j++)
+			ck_assert_uint_eq(p[i][j], i + 1);
 	pooldns_arena_free(a);
 }
 END_TEST
@@ -144,6 +168,7 @@ static Suite *arena_suite(void)
 
 	tcase_add_test(tc, test_alignment_and_zero);
 	tcase_add_test(tc, test_no_overlap);
+	tcase_add_test(tc, test_growth_sizes);
 	tcase_add_test(tc, test_big_allocations);
 	tcase_add_test(tc, test_big_first);
 	tcase_add_test(tc, test_strdup_and_used);
