@@ -26,6 +26,25 @@ static int print_json(json_t *j)
 	return PCTL_EXIT_OK;
 }
 
+/* A stored name or host as the tables print it: as it is when it is plain
+ * printable ASCII, as a quoted and escaped value otherwise, so that text
+ * written to the database by other tools cannot make lines or move
+ * columns. */
+static const char *shown(const char *s, char *buf, size_t n)
+{
+	struct pooldns_cell c = { .type = POOLDNS_CELL_TEXT, .s = (char *)s };
+
+	if (s == NULL)
+		return "null";
+	for (const unsigned char *q = (const unsigned char *)s; *q != '\0'; q++) {
+		if (*q <= ' ' || *q >= 0x7f || *q == '"') {
+			pctl_cell_format(&pctl_pool_cols[PCTL_P_NAME], &c, buf, n);
+			return buf;
+		}
+	}
+	return s;
+}
+
 static size_t enabled_count(const struct pctl_pool *p)
 {
 	size_t n = 0;
@@ -66,14 +85,15 @@ static int pool_list(struct pctl_ctx *c)
 		printf("%-40s %-12s %6s %8s\n", "NAME", "POLICY", "TTL", "MEMBERS");
 		for (size_t i = 0; i < d.np; i++) {
 			const struct pctl_pool *p = &d.p[i];
-			char pol[64], ttl[32];
+			char pol[64], ttl[32], nm[300];
 			pctl_cell_format(&pctl_pool_cols[3], &p->c[3], pol, sizeof(pol));
 			pctl_cell_format(&pctl_pool_cols[2], &p->c[2], ttl, sizeof(ttl));
 			if (pol[0] == '"') { /* plain words in the table */
 				memmove(pol, pol + 1, strlen(pol));
 				pol[strlen(pol) - 1] = '\0';
 			}
-			printf("%-40s %-12s %6s %4zu/%-3zu\n", p->c[PCTL_P_NAME].s, pol, ttl,
+			printf("%-40s %-12s %6s %4zu/%-3zu\n",
+			       shown(p->c[PCTL_P_NAME].s, nm, sizeof(nm)), pol, ttl,
 			       enabled_count(p), p->nm);
 		}
 	}
@@ -105,12 +125,12 @@ static int pool_show(struct pctl_ctx *c, const char *name)
 		}
 		printf("members            %zu (%zu enabled)\n", p->nm, enabled_count(p));
 		for (size_t j = 0; j < p->nm; j++) {
-			char w[32], pr[32], en[16];
+			char w[32], pr[32], en[16], h[300];
 			pctl_cell_format(&pctl_member_cols[3], &p->m[j].c[3], w, sizeof(w));
 			pctl_cell_format(&pctl_member_cols[4], &p->m[j].c[4], pr, sizeof(pr));
 			pctl_cell_format(&pctl_member_cols[5], &p->m[j].c[5], en, sizeof(en));
 			printf("  %-39s weight=%s priority=%s enabled=%s\n",
-			       p->m[j].c[PCTL_M_HOST].s, w, pr, en);
+			       shown(p->m[j].c[PCTL_M_HOST].s, h, sizeof(h)), w, pr, en);
 		}
 	}
 	pctl_data_free(&d);

@@ -184,5 +184,23 @@ sv1=$(sqlite3 "$DB" "SELECT value FROM pooldns_meta WHERE key = 'data_version'")
 [ "$sv0" = "$sv1" ] || fail "SQLite: data_version moved from $sv0 to $sv1 after refused input"
 log "SQLite: export, wipe, import, export: byte-identical; bad input refused"
 
+# 9. Text another tool wrote to the tables cannot make lines or move
+# columns in `pool list` and `pool show`: a name is read as a DNS name
+# (control bytes as \DDD), a host that is not plain printable text is
+# shown quoted and escaped.
+sqlite3 -bail "$DB" "INSERT INTO dns_zone (name) VALUES ('evil.test.' || char(10) || 'fake.test.');
+	INSERT INTO dns_zone (name) VALUES ('hostile.test.');
+	INSERT INTO dns_zone_member (dns_zone, host)
+		SELECT id, '192.0.2.1' || char(10) || '  forged' FROM dns_zone WHERE name = 'hostile.test.';" ||
+	die "could not write the hostile rows"
+n=$(sqlite3 "$DB" 'SELECT count(*) FROM dns_zone')
+sq pool list >"$T_DIR/list.txt" || fail "pool list with a hostile name failed"
+[ "$(wc -l <"$T_DIR/list.txt")" -eq $((n + 1)) ] || fail "pool list: a stored name made lines: $(cat "$T_DIR/list.txt")"
+grep -q '^evil.test.\\010fake.test. ' "$T_DIR/list.txt" || fail "pool list: the name is not escaped: $(cat "$T_DIR/list.txt")"
+sq pool show hostile.test. >"$T_DIR/show.txt" || fail "pool show with a hostile host failed"
+grep -q '^  "192.0.2.1\\x0a  forged" ' "$T_DIR/show.txt" || fail "pool show: the host is not quoted: $(cat "$T_DIR/show.txt")"
+grep -q '^  forged' "$T_DIR/show.txt" && fail "pool show: a stored host made a line"
+log "hostile names and hosts are quoted in pool list and pool show"
+
 [ "$T_FAILED" -eq 0 ] || exit 1
 log "all checks passed"
