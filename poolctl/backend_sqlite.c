@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "poolctl/backend.h"
+#include "poolctl/columns.h"
 
 #define BUSY_TIMEOUT_MS 5000
 
@@ -103,6 +104,13 @@ static int run(struct sq *q, const struct pctl_stmt *st, struct pooldns_table **
 					snprintf(err, errsz,
 						 "%s: text with a NUL byte (or out of memory)",
 						 q->path);
+					goto fail_msg;
+				}
+				if (!pctl_utf8_text((const char *)txt)) {
+					snprintf(err, errsz,
+						 "%s: column %s holds text that is not UTF-8 "
+						 "(poolctl reads and writes UTF-8 only)",
+						 q->path, sqlite3_column_name(s, c));
 					goto fail_msg;
 				}
 				row[c].type = POOLDNS_CELL_TEXT;

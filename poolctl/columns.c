@@ -100,9 +100,7 @@ int pctl_cell_default(const struct pctl_col *c, struct pooldns_cell *out)
 	return 0;
 }
 
-/* Whether text is UTF-8 by jansson's rules: what the import/export file
- * and rqlite's JSON can carry. */
-static bool utf8_text(const char *text)
+bool pctl_utf8_text(const char *text)
 {
 	const unsigned char *s = (const unsigned char *)text;
 	size_t n = strlen(text), l;
@@ -123,7 +121,7 @@ int pctl_cell_from_text(const struct pctl_col *c, const char *text, struct poold
 	}
 	switch (c->kind) {
 	case PCTL_TEXT:
-		if (!utf8_text(text)) {
+		if (!pctl_utf8_text(text)) {
 			snprintf(err, errsz, "%s: the value is not UTF-8 text", c->name);
 			return -1;
 		}

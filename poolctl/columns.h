@@ -83,6 +83,10 @@ int pctl_cell_from_json(const struct pctl_col *c, const json_t *v, struct pooldn
  * NULL on out of memory. */
 json_t *pctl_cell_to_json(const struct pctl_col *c, const struct pooldns_cell *cell);
 
+/* Whether text is UTF-8 by jansson's rules: what the import/export file
+ * and rqlite's JSON can carry. */
+bool pctl_utf8_text(const char *text);
+
 /* The cell for humans: numbers, "quoted text", null, true/false. */
 void pctl_cell_format(const struct pctl_col *c, const struct pooldns_cell *cell, char *out,
 		      size_t outsz);

@@ -202,5 +202,14 @@ grep -q '^  "192.0.2.1\\x0a  forged" ' "$T_DIR/show.txt" || fail "pool show: the
 grep -q '^  forged' "$T_DIR/show.txt" && fail "pool show: a stored host made a line"
 log "hostile names and hosts are quoted in pool list and pool show"
 
+# 10. Text that is not UTF-8 (another tool wrote it) makes a read fail with
+# a message that says so, not "out of memory".
+sqlite3 -bail "$DB" "INSERT INTO dns_zone (name) VALUES (CAST(X'6576696CFF2E' AS TEXT));" ||
+	die "could not write a name that is not UTF-8"
+expect_rc 3 "export of a name that is not UTF-8" sq export
+grep -q 'column name holds text that is not UTF-8' "$T_DIR/out.txt" ||
+	fail "export of a name that is not UTF-8: $(head -c 300 "$T_DIR/out.txt")"
+log "text that is not UTF-8 is named as such"
+
 [ "$T_FAILED" -eq 0 ] || exit 1
 log "all checks passed"
