@@ -177,6 +177,15 @@ static int read_bounds(const struct pooldns_table *t, const char *who, struct bo
 				who, cell_kind(lo), cell_kind(hi));
 		return -1;
 	}
+	if (lo->i < 1) {
+		/* AUTOINCREMENT positions start at 1: a log that claims others
+		 * is not one this schema wrote, and no position may come of it. */
+		pooldns_set_err(err, errsz,
+				"%s: pooldns_change bounds: min(seq) %lld is below 1, the first "
+				"position of the change log",
+				who, (long long)lo->i);
+		return -1;
+	}
 	*b = (struct bounds){ .min = lo->i, .max = hi->i };
 	return 0;
 }

@@ -192,6 +192,13 @@ START_TEST(test_position)
 	ck_assert_msg(strstr(err, "min(seq) text and max(seq) integer") != NULL, "%s", err);
 	ck_assert_int_eq(position(&p, &two, bounds(I(5), I(2)), "", err, sizeof err), -1);
 	ck_assert_int_eq(position(&p, &two, bounds(I(5), N), "", err, sizeof err), -1);
+	/* Positions start at 1: a log claiming others gives no position (the
+	 * seq handed on would read as "no feed" or worse). */
+	ck_assert_int_eq(position(&p, &two, bounds(I(-4611686018427389705), I(-223372036851891780)),
+			      "", err, sizeof err),
+			 -1);
+	ck_assert_msg(strstr(err, "min(seq) -4611686018427389705 is below 1") != NULL, "%s", err);
+	ck_assert_int_eq(position(&p, &two, bounds(I(0), I(3)), "", err, sizeof err), -1);
 	struct pooldns_table *b2 = bounds(I(1), I(2));
 	row(b2, (struct pooldns_cell[]){ I(1), I(2) });
 	ck_assert_int_eq(position(&p, &two, b2, "", err, sizeof err), -1);
