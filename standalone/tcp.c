@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <linux/sockios.h>
 #include <netinet/tcp.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -61,6 +63,7 @@ struct conn {
 	struct pooldns_ev ev; /* first: epoll data.ptr points here */
 	struct conn *prev, *next;
 	uint64_t last_ms;
+	unsigned outq; /* bytes in the socket's send queue at the last idle check */
 	struct pooldns_client client;
 	uint32_t events; /* current epoll interest */
 	bool eof;        /* the client shut its side down */
@@ -435,9 +438,21 @@ int pooldns_tcp_tick(struct pooldns_tcp *t, uint64_t now_ms)
 	uint64_t idle = (uint64_t)t->q->srv->tcp_idle_timeout_ms;
 	uint64_t next = UINT64_MAX;
 
-	while (t->head != NULL && now_ms - t->head->last_ms >= idle) {
+	while (t->head != NULL && t->head->last_ms + idle <= now_ms) {
+		struct conn *c = t->head;
+		int queued;
+
+		/* Answers leaving the kernel's send queue are a client reading,
+		 * which this process does not see otherwise: progress, not
+		 * idleness. (touch() moves c behind now_ms: the loop ends.) */
+		if (ioctl(c->ev.fd, SIOCOUTQ, &queued) == 0 && queued > 0 &&
+		    (unsigned)queued != c->outq) {
+			c->outq = (unsigned)queued;
+			touch(t, c);
+			continue;
+		}
 		pooldns_stat_add(t->q->stats, POOLDNS_STAT_TCP_IDLE_CLOSED, 1);
-		conn_close(t, t->head);
+		conn_close(t, c);
 	}
 	pooldns_tcp_reap(t);
 	if (t->head != NULL)
