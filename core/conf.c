@@ -30,10 +30,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Longest line the file parser accepts, the largest file it reads, and
- * the buffer a file is first read into (most files fit). */
+/* Longest line the file parser accepts, and the buffer a file is first
+ * read into (most files fit); the largest file read is
+ * POOLDNS_CONFIG_MAX_FILE (conf.h). */
 #define MAX_LINE    4096
-#define MAX_FILE    (1024 * 1024)
 #define INITIAL_BUF 4096
 
 /* ---- the file parser --------------------------------------------------- */
@@ -183,7 +183,7 @@ int pooldns_config_load_file(struct pooldns_config *cfg, const char *path, char 
 	}
 	/* The buffer doubles as the file is read (the size of a pipe or a
 	 * /proc file is not known before); a file is refused as soon as more
-	 * than MAX_FILE bytes of it are read. */
+	 * than POOLDNS_CONFIG_MAX_FILE bytes of it are read. */
 	for (;;) {
 		if (len == cap) {
 			size_t ncap = cap == 0 ? INITIAL_BUF : cap * 2;
@@ -205,9 +205,9 @@ int pooldns_config_load_file(struct pooldns_config *cfg, const char *path, char 
 		if (n == 0)
 			break;
 		len += (size_t)n;
-		if (len > MAX_FILE) {
+		if (len > POOLDNS_CONFIG_MAX_FILE) {
 			snprintf(err, errsz, "%s: file too large (more than %d bytes)", path,
-				 MAX_FILE);
+				 POOLDNS_CONFIG_MAX_FILE);
 			goto out;
 		}
 	}

@@ -36,8 +36,8 @@
 #include "core/source/source.h"
 
 #define POOLDNS_MAX_LISTEN  16
-#define POOLDNS_MAX_ACL     256 /* acl rules */
-#define POOLDNS_MAX_EXEMPT  64  /* rrl-exempt prefixes */
+#define POOLDNS_MAX_ACL     256  /* acl rules */
+#define POOLDNS_MAX_EXEMPT  64   /* rrl-exempt prefixes */
 #define POOLDNS_MAX_THREADS 1024 /* most worker threads (threads, or CPUs when 0) */
 
 enum pooldns_source_kind { POOLDNS_SOURCE_RQLITE = 0, POOLDNS_SOURCE_SQLITE };
@@ -93,7 +93,7 @@ struct pooldns_config {
 	size_t nrrl_exempt;
 	bool rrl_exempt_set;
 	long rrl_table_size;
-	char *user;       /* privilege drop (standalone/privdrop.h) */
+	char *user; /* privilege drop (standalone/privdrop.h) */
 	char *group;
 	char *chroot_dir;
 	/* operator endpoint (core/ops/http.h) */
@@ -123,6 +123,9 @@ void pooldns_config_free(struct pooldns_config *cfg);
  * "--listen") prefixes any error message. 0 or -1 with a message in err. */
 int pooldns_config_set(struct pooldns_config *cfg, const char *key, const char *value,
 		       const char *where, char *err, size_t errsz);
+
+/* The largest configuration file read, in bytes; a longer one is refused. */
+#define POOLDNS_CONFIG_MAX_FILE (1024 * 1024)
 
 /* Reads a file into cfg (on top of what is there). 0 or -1 with a message. */
 int pooldns_config_load_file(struct pooldns_config *cfg, const char *path, char *err, size_t errsz);

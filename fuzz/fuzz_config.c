@@ -14,8 +14,14 @@
  * equal (pooldns_config_key_equal()) or as different as it was; the config
  * left with the defaults then reads the same bytes again from the buffer
  * (pooldns_config_load_buffer()), which must give, key by key, what the
- * file gave. Freeing both must neither leak nor free twice. A failed check
- * aborts, which the fuzzer reports as a crash.
+ * file gave. A refused file must be refused by the buffer reader too, with
+ * the same message after the name ("config" when no name is given).
+ * Freeing both must neither leak nor free twice.
+ * The empty input (libFuzzer runs it first; the corpus holds it) also runs
+ * what no corpus file can be: a missing path, a directory, a file that
+ * cannot be read (/proc/self/mem at offset 0, an unmapped address: EIO),
+ * and a file one byte longer than POOLDNS_CONFIG_MAX_FILE (a sparse
+ * memfd). A failed check aborts, which the fuzzer reports as a crash.
  *
  * Thread model: single-threaded, as libFuzzer and fuzz/driver.c call it;
  * the memfd is made once and rewritten for each input.
@@ -42,24 +48,56 @@ static void check(bool ok)
 }
 
 /* A memfd holding exactly data; its /proc/self/fd path in path. */
+static int file_fd = -1;
+
 static void to_file(const uint8_t *data, size_t size, char *path, size_t pathsz)
 {
-	static int fd = -1;
-	static size_t had;
-
-	if (fd < 0) {
-		fd = memfd_create("fuzz_config", MFD_CLOEXEC);
-		check(fd >= 0);
+	if (file_fd < 0) {
+		file_fd = memfd_create("fuzz_config", MFD_CLOEXEC);
+		check(file_fd >= 0);
 	}
 	for (size_t off = 0; off < size;) {
-		ssize_t n = pwrite(fd, data + off, size - off, (off_t)off);
+		ssize_t n = pwrite(file_fd, data + off, size - off, (off_t)off);
 		check(n > 0);
 		off += (size_t)n;
 	}
-	if (size < had)
-		check(ftruncate(fd, (off_t)size) == 0);
-	had = size;
-	snprintf(path, pathsz, "/proc/self/fd/%d", fd);
+	check(ftruncate(file_fd, (off_t)size) == 0);
+	snprintf(path, pathsz, "/proc/self/fd/%d", file_fd);
+}
+
+/* A refusal of path: "<path>: <rest>", terminated, where rest starts with
+ * want (NULL: anything). */
+static void check_refused(const char *path, const char *want)
+{
+	struct pooldns_config cfg;
+	char err[512];
+	size_t pl = strlen(path);
+
+	memset(err, 'x', sizeof(err));
+	pooldns_config_init(&cfg);
+	check(pooldns_config_load_file(&cfg, path, err, sizeof(err)) == -1);
+	check(memchr(err, '\0', sizeof(err)) != NULL && strncmp(err, path, pl) == 0 &&
+	      err[pl] == ':' && err[pl + 1] == ' ' && err[pl + 2] != '\0');
+	if (want != NULL)
+		check(strncmp(err + pl + 2, want, strlen(want)) == 0);
+	pooldns_config_free(&cfg);
+}
+
+/* The cases of the empty input (see the top). */
+static void check_limits(void)
+{
+	char path[64];
+	uint8_t none = 0;
+
+	check_refused("/nonexistent/pooldns.conf", "No such file");
+	check_refused("/", "is a directory");
+	check_refused("/proc/self/mem", NULL);
+	/* One byte more than the most read: zeros, refused for the size
+	 * before any line is parsed. */
+	to_file(&none, 0, path, sizeof(path));
+	check(ftruncate(file_fd, (off_t)POOLDNS_CONFIG_MAX_FILE + 1) == 0);
+	check_refused(path, "file too large");
+	check(ftruncate(file_fd, 0) == 0);
 }
 
 /* Invariants the answer path relies on. */
@@ -74,17 +112,29 @@ static void check_bounds(const struct pooldns_config *cfg)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pooldns_config cfg, other;
-	char path[64], err[256];
+	char path[64], err[512], berr[512];
 	size_t pathlen;
 
+	if (size == 0)
+		check_limits();
 	to_file(data, size, path, sizeof(path));
 	pathlen = strlen(path);
 	memset(err, 'x', sizeof(err));
 	pooldns_config_init(&cfg);
 	if (pooldns_config_load_file(&cfg, path, err, sizeof(err)) != 0) {
-		/* "<path>:<line>: ...", terminated */
+		/* "<path>:<line>: ...", terminated; the buffer reader gives
+		 * "config:<line>: ..." with the same rest (when neither was
+		 * cut to fit). */
 		check(memchr(err, '\0', sizeof(err)) != NULL && strncmp(err, path, pathlen) == 0 &&
 		      err[pathlen] == ':');
+		pooldns_config_free(&cfg);
+		memset(berr, 'x', sizeof(berr));
+		pooldns_config_init(&cfg);
+		check(pooldns_config_load_buffer(&cfg, (const char *)data, size, NULL, berr,
+						 sizeof(berr)) == -1);
+		check(memchr(berr, '\0', sizeof(berr)) != NULL && strncmp(berr, "config:", 7) == 0);
+		if (strlen(err) < sizeof(err) - 1 && strlen(berr) < sizeof(berr) - 1)
+			check(strcmp(err + pathlen, berr + 6) == 0);
 		pooldns_config_free(&cfg);
 		return 0;
 	}
