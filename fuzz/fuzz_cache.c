@@ -100,27 +100,11 @@ static uint64_t cell_digest(const struct pooldns_cell *c)
 	}
 }
 
-/* The id as the builder reads it: an integer, or a real with an integral
- * value (so 2 and 2.0 are the same pool id). */
-static bool integral_id(const struct pooldns_cell *c, int64_t *out)
-{
-	if (c->type == POOLDNS_CELL_INT) {
-		*out = c->i;
-		return true;
-	}
-	if (c->type == POOLDNS_CELL_REAL && c->r >= -9223372036854775808.0 &&
-	    c->r < 9223372036854775808.0 && (double)(int64_t)c->r == c->r) {
-		*out = (int64_t)c->r;
-		return true;
-	}
-	return false;
-}
-
 static bool same_id(const struct pooldns_cell *a, const struct pooldns_cell *b)
 {
 	int64_t x, y;
 
-	if (integral_id(a, &x) && integral_id(b, &y))
+	if (pooldns_cell_int(a, &x) && pooldns_cell_int(b, &y))
 		return x == y;
 	return a->type == b->type && cell_digest(a) == cell_digest(b);
 }

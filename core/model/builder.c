@@ -161,22 +161,6 @@ static const struct pooldns_cell *mcell(const struct build *b, size_t row, int c
 	return pooldns_table_cell(b->ds->members, row, (size_t)b->mc[col]);
 }
 
-/* Integers arrive as INT (SQLite, jansson) or as an integral REAL (JSON
- * numbers written with a fraction or exponent). */
-static int cell_int(const struct pooldns_cell *c, int64_t *out)
-{
-	if (c->type == POOLDNS_CELL_INT) {
-		*out = c->i;
-		return 0;
-	}
-	if (c->type == POOLDNS_CELL_REAL && c->r >= -9223372036854775808.0 &&
-	    c->r < 9223372036854775808.0 && (double)(int64_t)c->r == c->r) {
-		*out = (int64_t)c->r;
-		return 0;
-	}
-	return -1;
-}
-
 static int get_int(struct build *b, const struct pooldns_cell *c, const char *col, int64_t lo,
 		   int64_t hi, int64_t *out)
 {
@@ -186,7 +170,8 @@ static int get_int(struct build *b, const struct pooldns_cell *c, const char *co
 		reason_set(b, "%s is NULL", col);
 		return -1;
 	}
-	if (cell_int(c, out) != 0) {
+	/* Integers arrive as INT (SQLite, jansson) or as an integral REAL. */
+	if (!pooldns_cell_int(c, out)) {
 		if (c->type == POOLDNS_CELL_TEXT)
 			reason_set(b, "%s \"%s\" is not an integer", col,
 				   quote(q, sizeof(q), c->s));

@@ -103,22 +103,6 @@ out:
 	return rc;
 }
 
-/* A row's id as the builder reads it: an integer, or a real with an
- * integral value. False for anything else (the builder skips such rows). */
-static bool cell_key(const struct pooldns_cell *c, int64_t *out)
-{
-	if (c->type == POOLDNS_CELL_INT) {
-		*out = c->i;
-		return true;
-	}
-	if (c->type == POOLDNS_CELL_REAL && c->r >= -9223372036854775808.0 &&
-	    c->r < 9223372036854775808.0 && (double)(int64_t)c->r == c->r) {
-		*out = (int64_t)c->r;
-		return true;
-	}
-	return false;
-}
-
 struct keyed {
 	int64_t key;
 	size_t row;
@@ -147,7 +131,7 @@ static int sort_rows(const struct pooldns_table *t, size_t col, struct keyed **k
 		return -1;
 	for (size_t r = 0; r < t->nrows; r++) {
 		int64_t k;
-		if (cell_key(pooldns_table_cell(t, r, col), &k))
+		if (pooldns_cell_int(pooldns_table_cell(t, r, col), &k))
 			(*keyed)[(*nk)++] = (struct keyed){ .key = k, .row = r };
 		else
 			(*rest)[(*nr)++] = r;

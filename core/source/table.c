@@ -5,7 +5,9 @@
  * TEXT cells (rows are appended, or dropped by a filter); the dataset
  * helpers that assemble a dataset from the results of a full load (reading
  * the data version out of its one-row table) and free a dataset's two
- * tables; the statement lists of the version poll and the full load.
+ * tables; the statement lists of the version poll and the full load; and
+ * how an integer cell is read (pooldns_cell_int), shared by every reader of
+ * rows.
  *
  * Thread model: none. A table is built and read by one thread at a time;
  * nothing here touches shared state.
@@ -120,6 +122,20 @@ int pooldns_table_col(const struct pooldns_table *t, const char *name)
 const struct pooldns_cell *pooldns_table_cell(const struct pooldns_table *t, size_t row, size_t col)
 {
 	return &t->cells[row * t->ncols + col];
+}
+
+bool pooldns_cell_int(const struct pooldns_cell *c, int64_t *out)
+{
+	if (c->type == POOLDNS_CELL_INT) {
+		*out = c->i;
+		return true;
+	}
+	if (c->type == POOLDNS_CELL_REAL && c->r >= -9223372036854775808.0 &&
+	    c->r < 9223372036854775808.0 && (double)(int64_t)c->r == c->r) {
+		*out = (int64_t)c->r;
+		return true;
+	}
+	return false;
 }
 
 size_t pooldns_table_filter(struct pooldns_table *t,

@@ -59,6 +59,12 @@ int pooldns_table_col(const struct pooldns_table *t, const char *name);
 const struct pooldns_cell *pooldns_table_cell(const struct pooldns_table *t, size_t row,
 					      size_t col);
 
+/* An integer cell as every reader of rows takes it: INT, or a REAL with an
+ * integral value within int64_t (a JSON number written with a fraction or
+ * an exponent), so that 2 and 2.0 are the same id. False for anything
+ * else (NULL, text, a fraction, out of range). */
+bool pooldns_cell_int(const struct pooldns_cell *c, int64_t *out);
+
 /* Keeps the rows for which keep(t, row, ctx) is true, in their order, and
  * frees the others. Returns how many rows were dropped. */
 size_t pooldns_table_filter(struct pooldns_table *t,

@@ -1,14 +1,16 @@
 /*
  * check_table.c — unit tests for core/source/table.c: building a table, copying of
  * column names and text, growth past the first allocation, column lookup,
- * zero-column tables, clearing the rows of a table for reuse and dataset
- * clearing.
+ * zero-column tables, clearing the rows of a table for reuse, dataset
+ * clearing, and the reading of integer cells.
  *
  * Thread model: single-threaded Check test program.
  */
 #include "config.h"
 
 #include <check.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +138,40 @@ START_TEST(test_clear_rows)
 }
 END_TEST
 
+/* Integers as every reader of rows takes them: INT, or an integral REAL
+ * within int64_t; nothing else. */
+START_TEST(test_cell_int)
+{
+	struct pooldns_cell c;
+	int64_t v = 7;
+
+	memset(&c, 0, sizeof(c));
+	c.type = POOLDNS_CELL_INT;
+	c.i = INT64_MIN;
+	ck_assert(pooldns_cell_int(&c, &v) && v == INT64_MIN);
+	c.type = POOLDNS_CELL_REAL;
+	c.r = 2.0;
+	ck_assert(pooldns_cell_int(&c, &v) && v == 2);
+	c.r = -9223372036854775808.0; /* -2^63: the lowest int64_t */
+	ck_assert(pooldns_cell_int(&c, &v) && v == INT64_MIN);
+	v = 7;
+	c.r = 2.5;
+	ck_assert(!pooldns_cell_int(&c, &v));
+	c.r = 9223372036854775808.0; /* 2^63: one past the highest */
+	ck_assert(!pooldns_cell_int(&c, &v));
+	c.r = -1e19;
+	ck_assert(!pooldns_cell_int(&c, &v));
+	c.r = NAN;
+	ck_assert(!pooldns_cell_int(&c, &v));
+	c.type = POOLDNS_CELL_TEXT;
+	c.s = "2";
+	ck_assert(!pooldns_cell_int(&c, &v));
+	c.type = POOLDNS_CELL_NULL;
+	ck_assert(!pooldns_cell_int(&c, &v));
+	ck_assert_int_eq(v, 7); /* untouched when false */
+}
+END_TEST
+
 START_TEST(test_dataset_clear)
 {
 	const char *cols[] = { "a" };
@@ -164,6 +200,7 @@ static Suite *table_suite(void)
 	tcase_add_test(tc, test_text_null_pointer_and_zero_cols);
 	tcase_add_test(tc, test_clear_rows);
 	tcase_add_test(tc, test_dataset_clear);
+	tcase_add_test(tc, test_cell_int);
 	suite_add_tcase(s, tc);
 	return s;
 }
