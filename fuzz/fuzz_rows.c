@@ -26,6 +26,12 @@
  * on top of the first (carrying rotation counters) gives the same pools.
  * Every message the builder logs about a row is formatted and must be
  * non-empty (it names the row and the reason); none is printed.
+ * The single-row checks poolctl runs before it writes
+ * (pooldns_build_check_pool_row, _member_row) must agree with the load:
+ * for every row whose id no other row has, a row they refuse is not in the
+ * snapshot, and a row they accept is, unless only the whole dataset
+ * refuses it (a pool name another kept pool has; a member address its pool
+ * already has, or a family already full). Their reasons are non-empty.
  * A failed check aborts, which the fuzzer reports as a crash.
  *
  * Thread model: single-threaded, as libFuzzer and fuzz/driver.c call it.
@@ -37,8 +43,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include "core/dns/dname.h"
 #include "core/dns/resolve.h"
 #include "core/log.h"
 #include "core/rcu.h"
@@ -171,6 +179,106 @@ static void check_answers(const struct pooldns_zone_cfg *zc, struct pooldns_snap
 	}
 }
 
+/* True when row is the only row of t whose id (column 0) is id. */
+static bool id_unique(const struct pooldns_table *t, size_t row, int64_t id)
+{
+	int64_t v;
+
+	for (size_t r = 0; r < t->nrows; r++)
+		if (r != row && pooldns_cell_int(pooldns_table_cell(t, r, 0), &v) && v == id)
+			return false;
+	return true;
+}
+
+/* The single-row check's verdict on row; its reason must be a message. */
+static bool single_ok(const struct pooldns_table *t, size_t row, bool pool)
+{
+	char why[256];
+	int rc;
+
+	memset(why, 'x', sizeof why);
+	rc = pool ? pooldns_build_check_pool_row(t, row, why, sizeof why)
+		  : pooldns_build_check_member_row(t, row, why, sizeof why);
+	CHECK(rc == 0 || rc == -1);
+	if (rc != 0)
+		CHECK(memchr(why, '\0', sizeof why) != NULL && why[0] != '\0');
+	return rc == 0;
+}
+
+static void check_single_pool_rows(const struct pooldns_table *t,
+				   const struct pooldns_snapshot *snap)
+{
+	for (size_t r = 0; r < t->nrows; r++) {
+		bool ok = single_ok(t, r, true);
+		int64_t id;
+
+		if (!pooldns_cell_int(pooldns_table_cell(t, r, 0), &id) || !id_unique(t, r, id))
+			continue;
+		const struct pooldns_pool *p = pooldns_snapshot_pool_by_id(snap, id);
+		CHECK(ok || p == NULL);
+		if (!ok)
+			continue;
+		/* Accepted: kept under its name, or another pool has it. */
+		const struct pooldns_cell *nc = pooldns_table_cell(t, r, 1);
+		uint8_t wire[POOLDNS_NAME_MAX], lower[POOLDNS_NAME_MAX];
+		CHECK(nc->type == POOLDNS_CELL_TEXT);
+		int wl = pooldns_dname_from_text(nc->s, wire, sizeof wire);
+		CHECK(wl > 1);
+		pooldns_dname_lower(lower, wire, (size_t)wl);
+		const struct pooldns_pool *named = pooldns_snapshot_lookup(snap, lower, (size_t)wl);
+		CHECK(named != NULL && (p == NULL || named == p));
+	}
+}
+
+/* The member of p with this id, or of this family and address. */
+static const struct pooldns_member *find_member(const struct pooldns_pool *p, int64_t id,
+						int family, const uint8_t *addr)
+{
+	for (int fam = 0; fam < 2; fam++) {
+		const struct pooldns_member *m = fam == 0 ? p->v4 : p->v6;
+		size_t n = fam == 0 ? p->n_v4 : p->n_v6;
+		for (size_t i = 0; i < n; i++) {
+			if (addr == NULL ? m[i].id == id
+					 : m[i].family == family &&
+						   memcmp(m[i].addr, addr,
+							  family == AF_INET ? 4 : 16) == 0)
+				return &m[i];
+		}
+	}
+	return NULL;
+}
+
+static void check_single_member_rows(const struct pooldns_table *t,
+				     const struct pooldns_snapshot *snap)
+{
+	for (size_t r = 0; r < t->nrows; r++) {
+		bool ok = single_ok(t, r, false);
+		int64_t id, zone;
+
+		if (!pooldns_cell_int(pooldns_table_cell(t, r, 0), &id) || !id_unique(t, r, id) ||
+		    !pooldns_cell_int(pooldns_table_cell(t, r, 1), &zone))
+			continue;
+		const struct pooldns_pool *p = pooldns_snapshot_pool_by_id(snap, zone);
+		if (p == NULL)
+			continue; /* its pool is not kept: neither is it */
+		const struct pooldns_member *m = find_member(p, id, 0, NULL);
+		CHECK(ok || m == NULL);
+		if (!ok || m != NULL)
+			continue;
+		/* Accepted, not kept: its address is taken, or its family full. */
+		const struct pooldns_cell *hc = pooldns_table_cell(t, r, 2);
+		uint8_t addr[16];
+		int family = AF_INET;
+		CHECK(hc->type == POOLDNS_CELL_TEXT);
+		if (inet_pton(AF_INET, hc->s, addr) != 1) {
+			family = AF_INET6;
+			CHECK(inet_pton(AF_INET6, hc->s, addr) == 1);
+		}
+		CHECK(find_member(p, 0, family, addr) != NULL ||
+		      (family == AF_INET ? p->n_v4 : p->n_v6) == POOLDNS_MAX_MEMBERS_PER_FAMILY);
+	}
+}
+
 static void check_log(enum pooldns_log_level level, const char *msg, void *ctx)
 {
 	CHECK(msg != NULL && msg[0] != '\0');
@@ -221,6 +329,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		members += (size_t)p->n_v4 + p->n_v6;
 	}
 	CHECK(seen == st.pools && members == st.members);
+	check_single_pool_rows(ds.pools, snap);
+	check_single_member_rows(ds.members, snap);
 
 	struct pooldns_snapshot *again = pooldns_snapshot_build(&ds, snap, &st2, err, sizeof err);
 	CHECK(again != NULL);
