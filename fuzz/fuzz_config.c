@@ -47,9 +47,10 @@ static void check(bool ok)
 		abort();
 }
 
-/* A memfd holding exactly data; its /proc/self/fd path in path. */
+/* The memfd every input is written to, made once. */
 static int file_fd = -1;
 
+/* The memfd made to hold exactly data; its /proc/self/fd path in path. */
 static void to_file(const uint8_t *data, size_t size, char *path, size_t pathsz)
 {
 	if (file_fd < 0) {
