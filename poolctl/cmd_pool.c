@@ -26,11 +26,11 @@ static int print_json(json_t *j)
 	return PCTL_EXIT_OK;
 }
 
-/* A stored name or host as the tables print it: as it is when it is plain
- * printable ASCII, as a quoted and escaped value otherwise, so that text
- * written to the database by other tools cannot make lines or move
- * columns. */
-static const char *shown(const char *s, char *buf, size_t n)
+/* A stored name or host (a cell of column col) as the tables print it: as
+ * it is when it is plain printable ASCII, as a quoted and escaped value
+ * otherwise, so that text written to the database by other tools cannot
+ * make lines or move columns. */
+static const char *shown(const struct pctl_col *col, const char *s, char *buf, size_t n)
 {
 	struct pooldns_cell c = { .type = POOLDNS_CELL_TEXT, .s = (char *)s };
 
@@ -38,7 +38,7 @@ static const char *shown(const char *s, char *buf, size_t n)
 		return "null";
 	for (const unsigned char *q = (const unsigned char *)s; *q != '\0'; q++) {
 		if (*q <= ' ' || *q >= 0x7f || *q == '"') {
-			pctl_cell_format(&pctl_pool_cols[PCTL_P_NAME], &c, buf, n);
+			pctl_cell_format(col, &c, buf, n);
 			return buf;
 		}
 	}
@@ -93,8 +93,9 @@ static int pool_list(struct pctl_ctx *c)
 				pol[strlen(pol) - 1] = '\0';
 			}
 			printf("%-40s %-12s %6s %4zu/%-3zu\n",
-			       shown(p->c[PCTL_P_NAME].s, nm, sizeof(nm)), pol, ttl,
-			       enabled_count(p), p->nm);
+			       shown(&pctl_pool_cols[PCTL_P_NAME], p->c[PCTL_P_NAME].s, nm,
+				     sizeof(nm)),
+			       pol, ttl, enabled_count(p), p->nm);
 		}
 	}
 	pctl_data_free(&d);
@@ -130,7 +131,9 @@ static int pool_show(struct pctl_ctx *c, const char *name)
 			pctl_cell_format(&pctl_member_cols[4], &p->m[j].c[4], pr, sizeof(pr));
 			pctl_cell_format(&pctl_member_cols[5], &p->m[j].c[5], en, sizeof(en));
 			printf("  %-39s weight=%s priority=%s enabled=%s\n",
-			       shown(p->m[j].c[PCTL_M_HOST].s, h, sizeof(h)), w, pr, en);
+			       shown(&pctl_member_cols[PCTL_M_HOST], p->m[j].c[PCTL_M_HOST].s, h,
+				     sizeof(h)),
+			       w, pr, en);
 		}
 	}
 	pctl_data_free(&d);
