@@ -85,18 +85,27 @@ used_ports() {
 		while read -r hex; do printf '%d\n' "0x$hex"; done | sort -un
 }
 
-# freeport N: N distinct ports in 20000..59999 that no TCP or UDP socket
-# uses now, one per line. (A port can still be taken between this check and
-# the server's bind; the server then fails to start and the bench says so.)
+# freeport N: N distinct ports that no TCP or UDP socket uses now, one per
+# line, from 24000 up to just below the kernel's ephemeral range
+# (net.ipv4.ip_local_port_range). Never from inside it: the servers bind
+# with SO_REUSEPORT as the same user as the clients, and a client whose
+# source port the kernel picked equal to a server's port would receive its
+# own queries (tests/tools/freeport.c). (A port can still be taken between
+# this check and the server's bind; the server then fails to start and the
+# bench says so.)
 freeport() {
 	used_ports >"$B_DIR/.used"
-	awk -v n="$1" -v seed="$$$(date +%N)" '
+	# (cat, not read: a shell's one-byte reads see only the first byte
+	# of a sysctl file)
+	eph_lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null) || eph_lo=32768
+	[ "$eph_lo" -gt 25000 ] || die "the ephemeral port range starts at $eph_lo: no room for the servers' ports below it (24000..)"
+	awk -v n="$1" -v hi="$eph_lo" -v seed="$$$(date +%N)" '
 		{ used[$1] = 1 }
 		END {
 			srand(seed % 2147483647)
 			got = 0
 			while (got < n) {
-				p = 20000 + int(rand() * 40000)
+				p = 24000 + int(rand() * (hi - 24000))
 				if (!(p in used)) { used[p] = 1; print p; got++ }
 			}
 		}' "$B_DIR/.used"
