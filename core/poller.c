@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "core/cache_writer.h"
+#include "core/clock.h"
 #include "core/model/builder.h"
 #include "core/model/model.h"
 #include "core/source/cache.h"
@@ -169,19 +170,22 @@ static int poller_put_page(struct pooldns_poller *p, const struct pooldns_datase
 	return 0;
 }
 
+/* took_ms: from the first read of the source to the snapshot's
+ * publication. */
 static void poller_log_load(const char *origin, const struct pooldns_snapshot *snap,
 			    const struct pooldns_build_stats *st,
-			    const struct pooldns_model_stats *ms, const char *how)
+			    const struct pooldns_model_stats *ms, const char *how, uint64_t took_ms)
 {
 	size_t bad_pools = st->bad_pools + ms->skipped;
 	enum pooldns_log_level lvl =
 		(bad_pools || st->bad_members) ? POOLDNS_LOG_WARNING : POOLDNS_LOG_INFO;
 
 	pooldns_log(lvl,
-		    "%s: %s data version %lld: %zu pools, %zu members (%zu pools changed, %zu "
-		    "removed; skipped %zu bad pool rows, %zu bad member rows)",
-		    origin, how, (long long)snap->version, snap->npools, snap->nmembers, ms->put,
-		    ms->removed, bad_pools, st->bad_members);
+		    "%s: %s data version %lld in %llu ms: %zu pools, %zu members (%zu pools "
+		    "changed, %zu removed; skipped %zu bad pool rows, %zu bad member rows)",
+		    origin, how, (long long)snap->version, (unsigned long long)took_ms,
+		    snap->npools, snap->nmembers, ms->put, ms->removed, bad_pools,
+		    st->bad_members);
 }
 
 static void poller_apply_changes(struct pooldns_poller *p);
@@ -236,9 +240,10 @@ static void page_fetch_start(struct page_fetch *f, pthread_t *thread, bool *star
  * its database) into one model transaction and commits it. 0 when
  * published; -1 when `from` failed (err says why; nothing changed); -2
  * when the data was unusable or could not be committed (logged, counted).
+ * t0: when the full load began (pooldns_now_ms), for its log line.
  */
 static int poller_load_from(struct pooldns_poller *p, struct pooldns_source *from,
-			    struct pooldns_position *pos, char *err, size_t errsz)
+			    struct pooldns_position *pos, uint64_t t0, char *err, size_t errsz)
 {
 	const char *desc = p->source->ops->describe(p->source);
 	struct pooldns_build_stats sum = { 0 };
@@ -310,7 +315,8 @@ static int poller_load_from(struct pooldns_poller *p, struct pooldns_source *fro
 	poller_published(p, snap, false);
 	if (p->cache != NULL)
 		pooldns_cache_writer_kick(p->cache); /* a whole new file */
-	poller_log_load(from->ops->describe(from), snap, &sum, &ms, "loaded");
+	poller_log_load(from->ops->describe(from), snap, &sum, &ms, "loaded",
+			pooldns_now_ms() - t0);
 	return 0;
 }
 
@@ -325,6 +331,7 @@ static void poller_full_load(struct pooldns_poller *p)
 	const char *desc = p->source->ops->describe(p->source);
 	struct pooldns_source *copy = NULL;
 	struct pooldns_position pos;
+	uint64_t t0 = pooldns_now_ms(); /* the copy's download included */
 	int rc;
 
 	p->need_full_load = true; /* until a load is published */
@@ -337,7 +344,7 @@ static void poller_full_load(struct pooldns_poller *p)
 	}
 	rc = -1;
 	if (copy != NULL) {
-		rc = poller_load_from(p, copy, &pos, err, sizeof err);
+		rc = poller_load_from(p, copy, &pos, t0, err, sizeof err);
 		pooldns_source_destroy(copy);
 		if (rc == -1)
 			/* The copy was fetched whole but cannot be read:
@@ -347,7 +354,7 @@ static void poller_full_load(struct pooldns_poller *p)
 				    desc, err);
 	}
 	if (rc == -1) {
-		rc = poller_load_from(p, p->source, &pos, err, sizeof err);
+		rc = poller_load_from(p, p->source, &pos, t0, err, sizeof err);
 		if (rc == -1)
 			poller_source_failed(p, desc, err);
 	}
