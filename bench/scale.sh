@@ -189,6 +189,8 @@ if [ "$MODULE" -eq 1 ]; then
 	MODULE_SO=$BUILDDIR/module/.libs/pooldns.so
 	[ -f "$MODULE_SO" ] || MODULE_SO=$BUILDDIR/module/pooldns.so
 	[ -f "$MODULE_SO" ] || die "--module: module not built in $BUILDDIR (configure --with-unbound-src)"
+	CANNEDD=$BUILDDIR/bench/tools/cannedd
+	[ -x "$CANNEDD" ] || die "$CANNEDD not built (make in $BUILDDIR)"
 	# A module built with sanitizers needs their runtime loaded first.
 	SAN_PRELOAD=$(ldd "$MODULE_SO" 2>/dev/null | awk '/lib(asan|ubsan)\.so/ { printf "%s ", $3 }')
 fi
@@ -326,8 +328,10 @@ source_conf() {
 }
 
 # start_server KIND SOURCE: starts pooldns, unbound (with the module) or
-# knot on a free port, pinned; sets SRV_PID, SRV_PORT, SRV_T0 (ns).
+# knot on a free port, pinned; sets SRV_PID, SRV_PORT, SRV_T0 (ns), and
+# for unbound UPSTREAM_PID (its forwarder).
 start_server() {
+	UPSTREAM_PID=""
 	SRV_PORT=$(freeport 1)
 	d=$B_DIR/$1-$2-$N
 	logname=$1-$2-$N
@@ -343,7 +347,22 @@ start_server() {
 		;;
 	unbound)
 		source_conf "$2" "$d/cache.json" >"$d/pooldns.conf"
-		dead=$(freeport 1)
+		# The rest of the DNS is tools/cannedd (on the client's CPU):
+		# it answers at once, so a probe the module passes on before
+		# its first load ends at once too (its answer, not the pool's,
+		# is neither accepted by dnswait nor cached by Unbound: the
+		# module marks it no_cache_store). A dead upstream would keep
+		# such a query in Unbound's mesh for seconds, and later probes
+		# for the same name would join it and wait as long.
+		UPSTREAM_PORT=$(freeport 1)
+		bg_start "$logname-upstream" "$CANNEDD" -p "$UPSTREAM_PORT"
+		UPSTREAM_PID=$BG_PID
+		u_i=0
+		until grep -q '^ready' "$B_DIR/$logname-upstream.log" 2>/dev/null; do
+			u_i=$((u_i + 1))
+			[ $u_i -le 100 ] || die "cannedd did not start (port $UPSTREAM_PORT)"
+			sleep 0.05
+		done
 		cat >"$d/unbound.conf" <<EOF
 server:
 	interface: 127.0.0.1
@@ -362,10 +381,10 @@ server:
 	do-not-query-localhost: no
 dynlib:
 	dynlib-file: "$MODULE_SO"
-# Nothing leaves the machine: the rest of the DNS is a closed port.
+# Nothing leaves the machine: the rest of the DNS is cannedd.
 forward-zone:
 	name: "."
-	forward-addr: 127.0.0.1@$dead
+	forward-addr: 127.0.0.1@$UPSTREAM_PORT
 EOF
 		SRV_T0=$(now_ns)
 		# shellcheck disable=SC2086
@@ -399,6 +418,13 @@ EOF
 		;;
 	esac
 	SRV_PID=$BG_PID
+}
+
+# stop_server: stops what start_server started.
+stop_server() {
+	bg_stop "$SRV_PID"
+	[ -z "$UPSTREAM_PID" ] || bg_stop "$UPSTREAM_PID"
+	UPSTREAM_PID=""
 }
 
 # apply_change SOURCE: the statements on stdin, to the source.
@@ -437,7 +463,7 @@ run() {
 		INCOMPLETE=1
 		hwm=$(status_kb "$SRV_PID" VmHWM)
 		row "$N" "$label" "$src" "$start_ms" - - "$hwm" "0/$CHANGES" - - - - -
-		bg_stop "$SRV_PID"
+		stop_server
 		load_note
 		return
 	fi
@@ -529,7 +555,7 @@ run() {
 	row "$N" "$label" "$src" "$start_ms" "$rss0" "$rss1" "$hwm" "$n_col" \
 		"$(pct "$lat.ms" 50)" "$(pct "$lat.ms" 99)" "$(pct "$lat.ms" 100)" "$cpu" "$scpu"
 	kill -0 "$SRV_PID" 2>/dev/null || check false "$label ($src) died during the run"
-	bg_stop "$SRV_PID"
+	stop_server
 	load_note
 }
 
