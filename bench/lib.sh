@@ -95,7 +95,7 @@ used_ports() {
 # bench says so.)
 freeport() {
 	used_ports >"$B_DIR/.used"
-	# (cat, not read: a shell's one-byte reads see only the first byte
+	# (cut, not read: a shell's one-byte reads see only the first byte
 	# of a sysctl file)
 	eph_lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null) || eph_lo=32768
 	[ "$eph_lo" -gt 25000 ] || die "the ephemeral port range starts at $eph_lo: no room for the servers' ports below it (24000..)"
