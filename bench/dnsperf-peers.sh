@@ -207,17 +207,7 @@ start_server() {
 		;;
 	esac
 	SRV_PID=$BG_PID
-	# ready = answers the last generated pool (so the whole data is loaded)
-	last=$(sqlite3 "$DB" "SELECT name FROM dns_zone ORDER BY id DESC LIMIT 1")
-	i=0
-	while [ $i -lt 200 ]; do
-		dig @127.0.0.1 -p "$2" +short +time=1 +tries=1 "$last" A 2>/dev/null |
-			grep -Eq '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$' && return 0
-		kill -0 "$SRV_PID" 2>/dev/null || die "$1 exited at start-up"
-		sleep 0.1
-		i=$((i + 1))
-	done
-	die "$1 did not answer $last on port $2 within 20 s"
+	wait_loaded "$1" "$2" "$SRV_PID" "$DB" 20
 }
 
 # expected NAME TYPE: the enabled members of pool NAME of that family, sorted

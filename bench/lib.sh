@@ -127,6 +127,22 @@ wait_dns() {
 	return 1
 }
 
+# wait_loaded NAME PORT PID DB SECONDS: until the server NAME at
+# 127.0.0.1:PORT answers the last pool of DB (by id) with an IPv4 address,
+# so the whole data is loaded; dies when PID exits or after SECONDS.
+wait_loaded() {
+	wl_last=$(sqlite3 "$4" "SELECT name FROM dns_zone ORDER BY id DESC LIMIT 1")
+	wl_i=0
+	while [ $wl_i -lt $(($5 * 10)) ]; do
+		dig @127.0.0.1 -p "$2" +short +time=1 +tries=1 "$wl_last" A 2>/dev/null |
+			grep -Eq '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$' && return 0
+		kill -0 "$3" 2>/dev/null || die "$1 exited at start-up"
+		sleep 0.1
+		wl_i=$((wl_i + 1))
+	done
+	die "$1 did not answer $wl_last on port $2 within $5 s"
+}
+
 # sqlite_load DB FILE: run an rqlite /db/execute payload (a JSON array of
 # SQL strings) against a SQLite file, with the sqlite3 shell alone.
 sqlite_load() {
