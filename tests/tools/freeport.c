@@ -139,17 +139,17 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		argi = 3;
-	} else if (default_range(&lo, &hi) != 0) {
-		lo = hi = 0;
-	}
-	if (lo != 0) {
-		span = hi - lo + 1;
-		next = random_start(span);
 	}
 	long want = argc > argi ? strtol(argv[argi], NULL, 10) : 1;
 	if (want < 1 || want > 64 || argc > argi + 1) {
 		fprintf(stderr, "usage: freeport [--range LO-HI] [N]  (N: 1..64)\n");
 		return 2;
+	}
+	if (argi == 1 && default_range(&lo, &hi) != 0)
+		lo = hi = 0;
+	if (lo != 0) {
+		span = hi - lo + 1;
+		next = random_start(span);
 	}
 	int held[128];
 	int nheld = 0;
